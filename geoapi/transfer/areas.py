@@ -36,7 +36,9 @@ def validate(
 def _parent_problems(
     connection: Connection, codes: pd.Series, levels: pd.Series, parents: pd.Series
 ) -> list[RowProblem]:
-    stored = dict(connection.execute(text("SELECT code, level FROM areas")).tuples().all())
+    stored = {
+        code: level for code, level in connection.execute(text("SELECT code, level FROM areas"))
+    }
     level_of = {**stored, **dict(zip(codes, levels, strict=True))}
     problems = []
     for row, (level, parent) in enumerate(zip(levels, parents, strict=True), start=1):

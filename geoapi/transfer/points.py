@@ -102,16 +102,19 @@ def _json_object(value: str) -> dict[str, object]:
 
 
 def _plain(record: dict[str, object]) -> dict[str, object]:
-    """Extra columns as JSON-safe values, dropping empty ones."""
+    """Extra columns as JSON-safe values, dropping empty ones.
+
+    A numeric column with blanks is read as floats; whole numbers go back to integers.
+    """
     out: dict[str, object] = {}
     for key, value in record.items():
         if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
             continue
-        out[str(key)] = (
-            value.isoformat()
-            if hasattr(value, "isoformat")
-            else (value.item() if hasattr(value, "item") else value)
-        )
+        if hasattr(value, "item"):
+            value = value.item()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[str(key)] = value.isoformat() if hasattr(value, "isoformat") else value
     return out
 
 

@@ -1,0 +1,54 @@
+import os
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from geoapi.app import create_app
+from geoapi.db import migrate
+from geoapi.db.engine import get_session, make_engine
+from geoapi.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    url = os.environ.get("GEOAPI_TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("GEOAPI_TEST_DATABASE_URL is not set (scripts/test sets it)")
+        pytest.skip("no test database: run ./scripts/test")
+    return Settings(database_url=url, db_pool_size=4)
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings)
+    migrate.upgrade(engine)  # migrations are under test too
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose work is rolled back after the test."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        yield connection
+        outer.rollback()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """ORM session inside the test's rolled-back transaction (external-transaction recipe)."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
+
+
+@pytest.fixture
+def client(settings: Settings, session: Session) -> Iterator[TestClient]:
+    app = create_app(settings)
+    app.dependency_overrides[get_session] = lambda: session
+    with TestClient(app) as client:
+        yield client

@@ -1,0 +1,84 @@
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Connection, text
+
+from geoapi.demo import load
+from geoapi.demo.generate import generate
+
+AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def loaded(connection: Connection):
+    city = generate(0.1, 5, AS_OF)
+    counts = load.load(connection, load.plan(city))
+    return city, counts
+
+
+def test_counts_match_the_generated_city(connection: Connection, loaded):
+    city, counts = loaded
+    for table, frame in (
+        ("points", city.points),
+        ("issues", city.issues),
+        ("issue_events", city.events),
+        ("inspections", city.inspections),
+    ):
+        assert counts[table] == len(frame)
+        assert connection.scalar(text(f"SELECT count(*) FROM {table}")) == len(frame)
+
+
+def test_first_rows_are_the_generated_ones(connection: Connection, loaded):
+    city, _ = loaded
+    first = connection.execute(
+        text("SELECT code, name, category, ST_X(geom), ST_Y(geom) FROM points ORDER BY id LIMIT 3")
+    ).all()
+    expected = city.points.head(3)
+    assert [r[:3] for r in first] == list(
+        expected[["code", "name", "category"]].itertuples(index=False, name=None)
+    )
+    assert [r[3] for r in first] == pytest.approx([g.x for g in expected["geom"]])
+
+
+def test_every_point_and_issue_lies_in_the_district_with_all_area_levels(connection, loaded):
+    for table in ("points", "issues"):
+        missing = connection.scalar(
+            text(
+                f"SELECT count(*) FROM {table} WHERE district_id IS NULL OR street_id IS NULL "
+                "OR community_id IS NULL OR grid_id IS NULL"
+            )
+        )
+        assert missing == 0, table
+
+
+def test_closed_issues_have_closing_events(connection: Connection, loaded):
+    broken = connection.scalar(
+        text(
+            "SELECT count(*) FROM issues i WHERE i.status = 'closed' AND NOT EXISTS ("
+            "SELECT FROM issue_events e WHERE e.issue_id = i.id AND e.to_status = 'closed' "
+            "AND e.at = i.closed_at)"
+        )
+    )
+    assert broken == 0
+    assert connection.scalar(text("SELECT count(*) FROM issues WHERE status = 'closed'")) > 0
+
+
+def test_sequences_continue_after_the_loaded_ids(connection: Connection, loaded):
+    city, _ = loaded
+    new_id = connection.scalar(
+        text(
+            "INSERT INTO points (code, name, category, geom) VALUES "
+            "('NEW', 'new', 'market', ST_SetSRID(ST_MakePoint(117.05, 36.66), 4326)) RETURNING id"
+        )
+    )
+    assert new_id == len(city.points) + 1
+
+
+def test_clear_then_reload_gives_the_same_rows(connection: Connection, loaded):
+    city, _ = loaded
+    before = connection.execute(text("SELECT code, ST_AsText(geom) FROM points ORDER BY id")).all()
+    load.clear(connection)
+    assert not load.has_data(connection)
+    load.load(connection, load.plan(generate(0.1, 5, AS_OF)))
+    after = connection.execute(text("SELECT code, ST_AsText(geom) FROM points ORDER BY id")).all()
+    assert before == after
