@@ -1,0 +1,69 @@
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from geoapi.cli import app
+from geoapi.demo import load
+from geoapi.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(settings: Settings, engine: Engine, monkeypatch) -> Iterator[Engine]:
+    """The CLI commits to the test database; every row it wrote is removed afterwards."""
+    monkeypatch.setenv("GEOAPI_DATABASE_URL", str(settings.database_url))
+    yield engine
+    with engine.begin() as connection:
+        load.clear(connection)
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_db_current_shows_the_revision(cli_env):
+    result = run("db", "current")
+    assert result.exit_code == 0
+    assert "0001" in result.output
+
+
+def test_bad_file_exits_1_with_row_messages_and_writes_nothing(cli_env, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("code,name,category,lon,lat\nA,a,market,117,36\nB,b,zoo,117,36\n", "utf-8")
+    result = run("import", "points", str(path))
+    assert result.exit_code == 1
+    assert "unknown category 'zoo'" in result.output
+    with cli_env.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM points")) == 0
+
+
+def test_skip_invalid_writes_rejects_file(cli_env, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("code,name,category,lon,lat\nA,a,market,117,36\nB,b,zoo,117,36\n", "utf-8")
+    rejects = tmp_path / "rejects.csv"
+    result = run("import", "points", str(path), "--skip-invalid", "--rejects", str(rejects))
+    assert result.exit_code == 0, result.output
+    assert "1 inserted, 0 updated, 1 rejected" in result.output
+    assert "unknown category 'zoo'" in rejects.read_text("utf-8")
+
+
+def test_demo_load_export_and_idempotent_reload(cli_env, tmp_path):
+    result = run("demo", "load", "--scale", "0.02", "--as-of", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert "points" in result.output
+    again = run("demo", "load", "--scale", "0.02")
+    assert again.exit_code == 1 and "--replace" in again.output
+    assert run("demo", "load", "--if-empty").exit_code == 0
+    out = tmp_path / "markets.geojson"
+    exported = run("export", "points", "--format", "geojson", "--out", str(out),
+                   "--category", "market")
+    assert exported.exit_code == 0, exported.output
+    assert '"category": "market"' in out.read_text("utf-8")
+
+
+def test_unknown_export_format_is_refused(cli_env, tmp_path):
+    result = run("export", "points", "--format", "kml", "--out", str(tmp_path / "x.kml"))
+    assert result.exit_code == 2 and "unknown format 'kml'" in result.output
