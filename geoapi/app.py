@@ -6,14 +6,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geoapi import __version__, health
+from geoapi.catalog.load import load_layers
+from geoapi.catalog.registry import LayerRegistry
 from geoapi.db.engine import make_engine
 from geoapi.errors import install_error_handlers
+from geoapi.features.router import router as features_router
 from geoapi.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service for `settings` (read from the environment when omitted)."""
     settings = settings or Settings()
+    registry = LayerRegistry(load_layers(settings.layers_dir))  # a bad layer file stops here
     engine = make_engine(settings)
 
     @asynccontextmanager
@@ -30,6 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.layers = registry
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(features_router)
     return app

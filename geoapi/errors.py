@@ -18,6 +18,7 @@ class GeoApiError(Exception):
 
     status_code: ClassVar[int] = 500
     title: ClassVar[str] = "Internal error"
+    code: ClassVar[str] = "ServerError"  # OGC API exception code
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -30,6 +31,7 @@ class InvalidParameter(GeoApiError):
 
     status_code = 400
     title = "Invalid parameter value"
+    code = "InvalidParameterValue"  # OGC API - Features /req/core/query-param-invalid
 
 
 class NotFound(GeoApiError):
@@ -37,6 +39,7 @@ class NotFound(GeoApiError):
 
     status_code = 404
     title = "Not found"
+    code = "NotFound"
 
 
 class DatabaseUnavailable(GeoApiError):
@@ -44,6 +47,7 @@ class DatabaseUnavailable(GeoApiError):
 
     status_code = 503
     title = "Database unavailable"
+    code = "ServiceUnavailable"
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -54,13 +58,13 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
 
 def _geoapi_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoApiError)
-    return problem(exc.status_code, exc.title, exc.detail, **exc.extra)
+    return problem(exc.status_code, exc.title, exc.detail, code=exc.code, **exc.extra)
 
 
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     messages = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
-    return problem(400, InvalidParameter.title, "; ".join(messages))
+    return problem(400, InvalidParameter.title, "; ".join(messages), code=InvalidParameter.code)
 
 
 def _database_error(request: Request, exc: Exception) -> JSONResponse:
@@ -71,8 +75,14 @@ def _database_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, GeoApiError.title, "The server could not complete the request.")
 
 
+def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s", request.url.path, exc_info=exc)
+    return problem(500, GeoApiError.title, "The server could not complete the request.")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error the service can raise to one problem+json shape."""
+    app.add_exception_handler(Exception, _unexpected_error)
     app.add_exception_handler(GeoApiError, _geoapi_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(SQLAlchemyError, _database_error)

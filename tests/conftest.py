@@ -1,5 +1,6 @@
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +13,9 @@ from geoapi.db.engine import get_session, make_engine
 from geoapi.settings import Settings
 
 
+LAYERS = Path(__file__).parents[1] / "layers"
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     url = os.environ.get("GEOAPI_TEST_DATABASE_URL")
@@ -19,7 +23,7 @@ def settings() -> Settings:
         if os.environ.get("CI"):
             pytest.fail("GEOAPI_TEST_DATABASE_URL is not set (scripts/test sets it)")
         pytest.skip("no test database: run ./scripts/test")
-    return Settings(database_url=url, db_pool_size=4)
+    return Settings(database_url=url, db_pool_size=4, layers_dir=LAYERS)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ def make_engine(settings: Settings) -> Engine:
         connect_args={
             "connect_timeout": settings.db_connect_timeout,
             "application_name": "geoapi",
+            "options": "-c timezone=UTC",  # timestamps in JSON made by PostgreSQL read as UTC
         },
     )
 

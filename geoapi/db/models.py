@@ -192,6 +192,13 @@ class Issue(AreaIds, Base):
         CheckConstraint("version >= 1", name="version_positive"),
         _lonlat_in_range("geom"),
         Index(
+            "ix_issues_open_point_id",
+            "point_id",
+            postgresql_where=text(
+                "status IN ('reported', 'dispatched', 'rectifying', 'rectified')"
+            ),
+        ),
+        Index(
             "ix_issues_open_deadline",
             "deadline",
             postgresql_where=text(
