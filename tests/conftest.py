@@ -12,7 +12,6 @@ from geoapi.db import migrate
 from geoapi.db.engine import get_session, make_engine
 from geoapi.settings import Settings
 
-
 LAYERS = Path(__file__).parents[1] / "layers"
 
 

@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, NamedTuple
 
 from fastapi import Depends, Query, Request
@@ -90,7 +90,7 @@ def _instant(text: str, end_of_day: bool) -> datetime | None:
     try:
         if len(text) == 10:  # a date: the whole day
             day = date.fromisoformat(text)
-            return datetime.combine(day + timedelta(days=end_of_day), time(), UTC)
+            return datetime.combine(day, time.max if end_of_day else time(), UTC)
         value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise InvalidParameter(f"datetime: {text!r} is not an RFC 3339 date-time or date") from exc

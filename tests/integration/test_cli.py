@@ -59,8 +59,9 @@ def test_demo_load_export_and_idempotent_reload(cli_env, tmp_path):
     assert again.exit_code == 1 and "--replace" in again.output
     assert run("demo", "load", "--if-empty").exit_code == 0
     out = tmp_path / "markets.geojson"
-    exported = run("export", "points", "--format", "geojson", "--out", str(out),
-                   "--category", "market")
+    exported = run(
+        "export", "points", "--format", "geojson", "--out", str(out), "--category", "market"
+    )
     assert exported.exit_code == 0, exported.output
     assert '"category": "market"' in out.read_text("utf-8")
 
