@@ -12,6 +12,7 @@ from geoapi.db.engine import make_engine
 from geoapi.errors import install_error_handlers
 from geoapi.features.router import router as features_router
 from geoapi.settings import Settings
+from geoapi.tiles.router import router as tiles_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,4 +39,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(features_router)
+    app.include_router(tiles_router)
     return app

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     default_limit: Annotated[int, Field(ge=1)] = 100
     max_limit: Annotated[int, Field(ge=1)] = 10_000
+    tile_max_age: Annotated[int, Field(ge=0)] = 60  # seconds proxies may cache a tile
     db_pool_size: Annotated[int, Field(ge=1)] = 10
     db_connect_timeout: Annotated[int, Field(ge=1)] = 5
 

@@ -32,6 +32,11 @@ def _schema(column_type: Any) -> dict[str, Any]:
     return {"type": "string"}
 
 
+def property_type(layer: Layer, name: str) -> str:
+    """The JSON type of a property (TileJSON `fields`)."""
+    return str(_schema(layer.column(name).type).get("type", "string"))
+
+
 def queryables(layer: Layer, self_url: str) -> dict[str, Any]:
     """The `/queryables` document (OGC API - Features Part 3, JSON Schema 2020-12)."""
     properties = {

@@ -100,7 +100,8 @@ def test_bbox_keeps_only_features_inside(client: TestClient, connection, city):
     assert all(box.covers(shapely.geometry.shape(f["geometry"])) for f in body["features"])
     inside = connection.scalar(
         text(
-            "SELECT count(*) FROM points WHERE ST_Intersects(geom, ST_MakeEnvelope(:w, :s, :e, :n, 4326))"
+            "SELECT count(*) FROM points "
+            "WHERE ST_Intersects(geom, ST_MakeEnvelope(:w, :s, :e, :n, 4326))"
         ),
         dict(zip("wsen", bbox, strict=True)),
     )
