@@ -10,6 +10,7 @@ from geoapi.catalog.registry import LayerDep
 from geoapi.db.engine import SessionDep
 from geoapi.errors import InvalidParameter, NotFound
 from geoapi.features import queries as feature_queries
+from geoapi.features.schemas import property_type
 from geoapi.tiles import queries
 
 router = APIRouter(tags=["Vector tiles"])
