@@ -52,6 +52,7 @@ class LayerDef(Strict):
     default_sort: list[str] = []
     style: Style = Style()
     popup: list[Identifier] = []
+    tile_properties: list[Identifier] | None = None  # default: colour property + popup fields
     heatmap: Heatmap | None = None
     min_zoom: Annotated[int, Field(ge=0, le=24)] = 0
     max_zoom: Annotated[int, Field(ge=0, le=24)] = 22
@@ -60,7 +61,7 @@ class LayerDef(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "LayerDef":
-        named = set(self.queryables or []) | set(self.popup)
+        named = set(self.queryables or []) | set(self.popup) | set(self.tile_properties or [])
         named |= {s.lstrip("+-") for s in self.default_sort}
         named |= {self.style.color_by} if self.style.color_by else set()
         unknown = named - set(self.properties)
@@ -69,6 +70,14 @@ class LayerDef(Strict):
         if self.min_zoom > self.max_zoom:
             raise ValueError(f"min_zoom {self.min_zoom} is above max_zoom {self.max_zoom}")
         return self
+
+    @property
+    def tile_property_names(self) -> list[str]:
+        """Properties carried in vector tiles: what a map draws and pops up, kept small."""
+        if self.tile_properties is not None:
+            return list(self.tile_properties)
+        wanted = [self.style.color_by, *self.popup] if self.style.color_by else self.popup
+        return list(dict.fromkeys(wanted)) or list(self.properties)
 
     @property
     def queryable_names(self) -> list[str]:

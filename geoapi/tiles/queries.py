@@ -47,7 +47,7 @@ def select_tile(connection: Connection, layer: Layer, z: int, x: int, y: int) ->
         select(
             geometry.label("geom"),
             ident,
-            *(_property(layer, name) for name in layer.definition.properties),
+            *(_property(layer, name) for name in layer.definition.tile_property_names),
         )
         .where(*layer.fixed_filter, layer.geom.op("&&")(search))
         .subquery("tile_rows")

@@ -64,7 +64,7 @@ def tilejson(request: Request, layer: LayerDep, session: SessionDep) -> dict[str
     template = str(request.url_for("getTile", collectionId=layer.id, z="{z}", x="{x}", y="{y}"))
     template = template.replace("%7B", "{").replace("%7D", "}")
     bbox, _ = feature_queries.select_extent(session.connection(), layer)
-    fields = {name: property_type(layer, name) for name in layer.definition.properties}
+    fields = {name: property_type(layer, name) for name in layer.definition.tile_property_names}
     return {
         "tilejson": "3.0.0",
         "name": layer.definition.title,
