@@ -3,8 +3,10 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY geoapi ./geoapi
+COPY layers ./layers
 RUN pip install --no-cache-dir .
 ENV GEOAPI_HOST=0.0.0.0 \
-    GEOAPI_PORT=8000
+    GEOAPI_PORT=8000 \
+    GEOAPI_LAYERS_DIR=/app/layers
 EXPOSE 8000
 CMD ["sh", "-c", "geoapi db upgrade && exec geoapi serve"]

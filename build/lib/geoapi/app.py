@@ -1,0 +1,43 @@
+"""The FastAPI application factory: wires settings, database, routers and error handlers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from geoapi import __version__, health
+from geoapi.catalog.load import load_layers
+from geoapi.catalog.registry import LayerRegistry
+from geoapi.db.engine import make_engine
+from geoapi.errors import install_error_handlers
+from geoapi.features.router import router as features_router
+from geoapi.settings import Settings
+from geoapi.tiles.router import router as tiles_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service for `settings` (read from the environment when omitted)."""
+    settings = settings or Settings()
+    registry = LayerRegistry(load_layers(settings.layers_dir))  # a bad layer file stops here
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="geoapi",
+        version=__version__,
+        description="Inspection points, problems and their closed loop for civilized-city "
+        "campaigns (创建全国文明城市), served from PostGIS.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.layers = registry
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(features_router)
+    app.include_router(tiles_router)
+    return app

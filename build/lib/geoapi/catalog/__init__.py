@@ -1,0 +1,1 @@
+"""The layer catalog: `layers/*.yaml` declarations, validated and bound to database tables."""

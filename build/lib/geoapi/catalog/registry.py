@@ -1,0 +1,109 @@
+"""Bind layer definitions to reflected tables; resolve `collectionId` for requests."""
+
+import threading
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import geoalchemy2  # noqa: F401 - registers the geometry type for reflection
+from fastapi import Depends, Path, Request
+from sqlalchemy import Column, ColumnElement, Engine, MetaData, Table, text
+from sqlalchemy.exc import NoSuchTableError
+
+from geoapi.catalog.load import CatalogError
+from geoapi.catalog.model import LayerDef
+from geoapi.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer definition with its table's columns; the only source of SQL identifiers."""
+
+    definition: LayerDef
+    table: Table
+
+    @property
+    def id(self) -> str:
+        """The collection id."""
+        return self.definition.id
+
+    @property
+    def id_column(self) -> Column[Any]:
+        """The feature id column."""
+        return self.table.c[self.definition.source.id_column]
+
+    @property
+    def geom(self) -> Column[Any]:
+        """The geometry column."""
+        return self.table.c[self.definition.source.geometry_column]
+
+    @property
+    def datetime_column(self) -> Column[Any] | None:
+        """The temporal property, if the layer has one."""
+        name = self.definition.source.datetime_column
+        return self.table.c[name] if name else None
+
+    @property
+    def fixed_filter(self) -> list[ColumnElement[bool]]:
+        """The layer's own filter (trusted SQL from the repository)."""
+        sql = self.definition.source.filter
+        return [text(f"({sql})")] if sql else []  # type: ignore[list-item]
+
+    def column(self, name: str) -> Column[Any]:
+        """A published property's column."""
+        return self.table.c[name]
+
+
+class LayerRegistry:
+    """All layers, bound to the database once (on first use, so /health works without it)."""
+
+    def __init__(self, definitions: dict[str, LayerDef]) -> None:
+        self.definitions = definitions
+        self._layers: dict[str, Layer] | None = None
+        self._lock = threading.Lock()
+
+    def bind(self, engine: Engine) -> dict[str, Layer]:
+        """Reflect every source table; a missing table or column is a CatalogError."""
+        with self._lock:
+            if self._layers is None:
+                metadata = MetaData()
+                self._layers = {
+                    layer_id: _bind_one(definition, metadata, engine)
+                    for layer_id, definition in self.definitions.items()
+                }
+            return self._layers
+
+
+def _bind_one(definition: LayerDef, metadata: MetaData, engine: Engine) -> Layer:
+    schema, _, name = definition.source.table.rpartition(".")
+    try:
+        table = Table(name, metadata, schema=schema or None, autoload_with=engine)
+    except NoSuchTableError as exc:
+        raise CatalogError(f"layer {definition.id!r}: no table or view {name!r}") from exc
+    source = definition.source
+    needed = {source.id_column, source.geometry_column, *definition.properties}
+    needed |= {source.datetime_column} if source.datetime_column else set()
+    missing = sorted(needed - set(table.c.keys()))
+    if missing:
+        raise CatalogError(
+            f"layer {definition.id!r}: {definition.source.table} has no column(s) "
+            f"{', '.join(missing)}"
+        )
+    return Layer(definition, table)
+
+
+def get_layers(request: Request) -> dict[str, Layer]:
+    """Every bound layer of this app."""
+    registry: LayerRegistry = request.app.state.layers
+    return registry.bind(request.app.state.engine)
+
+
+def get_layer(request: Request, collection_id: Annotated[str, Path(alias="collectionId")]) -> Layer:
+    """The layer addressed by `collectionId`, or 404."""
+    layers = get_layers(request)
+    if collection_id not in layers:
+        raise NotFound(f"no collection {collection_id!r}; see /collections")
+    return layers[collection_id]
+
+
+LayerDep = Annotated[Layer, Depends(get_layer)]
+LayersDep = Annotated[dict[str, Layer], Depends(get_layers)]

@@ -1,0 +1,241 @@
+"""Command line: `geoapi db|demo|import|export|serve`. Each command calls a feature's service."""
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from geoapi.db import migrate
+from geoapi.db.engine import make_engine
+from geoapi.settings import Settings
+
+if TYPE_CHECKING:
+    from geoapi.transfer.problems import RowProblem
+
+app = typer.Typer(
+    help="geoapi: inspection points and problems for civilized-city campaigns.",
+    no_args_is_help=True,
+)
+db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_help=True)
+demo_app = typer.Typer(help="The deterministic demo city.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+import_app = typer.Typer(help="Import points or areas from files.", no_args_is_help=True)
+export_app = typer.Typer(help="Export points to files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+console = Console()
+err = Console(stderr=True)
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
+
+
+def _engine() -> Engine:
+    return make_engine(Settings())
+
+
+def progress() -> Progress:
+    """The progress bar every long command shows."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the database up (default: to the newest revision)."""
+    engine = _engine()
+    migrate.upgrade(engine, revision)
+    console.print(f"database at revision [bold]{migrate.current(engine)}[/]")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()] = "-1") -> None:
+    """Migrate the database down (default: one revision; `base` removes every table)."""
+    engine = _engine()
+    migrate.downgrade(engine, revision)
+    console.print(f"database at revision [bold]{migrate.current(engine) or 'base'}[/]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision the database is at."""
+    console.print(migrate.current(_engine()) or "base (not migrated)")
+
+
+@demo_app.command("load")
+def demo_load(
+    scale: Annotated[float, typer.Option(min=0.01, help="1 ≈ 10,000 points, 3,000 problems")] = 1,
+    seed: Annotated[int, typer.Option(help="Same seed, same city")] = 2026,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Last day of the history [default: today]"),
+    ] = None,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing when data is already there")] = False,
+    replace: Annotated[bool, typer.Option(help="Delete ALL data first, then load")] = False,
+) -> None:
+    """Generate the demo district and load it with COPY."""
+    from geoapi.demo import load
+    from geoapi.demo.generate import generate
+
+    end_day = as_of.date() if as_of else date.today()
+    end = datetime.combine(end_day, time(20, 0), CHINA_STANDARD_TIME).astimezone(UTC)
+    engine = _engine()
+    with engine.begin() as connection:
+        if load.has_data(connection) and not replace:
+            if if_empty:
+                console.print("data already loaded; nothing to do (--replace reloads)")
+                return
+            err.print(
+                "[red]The database already holds points or areas.[/] "
+                "Use --replace to delete everything and reload, or --if-empty."
+            )
+            raise typer.Exit(1)
+        with console.status(f"generating the demo city (scale {scale:g}, seed {seed})"):
+            plan = load.plan(generate(scale, seed, end))
+        if replace:
+            load.clear(connection)
+        with progress() as bar:
+            task = bar.add_task("loading", total=plan.total_rows)
+            counts = load.load(connection, plan, lambda n: bar.advance(task, n))
+    _print_counts(counts)
+
+
+def _print_counts(counts: dict[str, int]) -> None:
+    table = Table("table", "rows", title="loaded")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="[default: settings]")] = None,
+    port: Annotated[int | None, typer.Option(help="[default: settings]")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes")] = False,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "geoapi.app:create_app",
+        factory=True,
+        reload=reload,
+        host=host or settings.host,
+        port=port or settings.port,
+    )
+
+
+FileArg = Annotated[
+    Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile, or CSV with lon/lat columns")
+]
+CrsOption = Annotated[
+    str | None,
+    typer.Option(help="Source CRS if the file has none or a wrong one: EPSG:xxxx, gcj02, bd09"),
+]
+LayerOption = Annotated[str | None, typer.Option(help="Layer of a multi-layer file (GPKG)")]
+SkipOption = Annotated[
+    bool, typer.Option("--skip-invalid", help="Load the good rows and skip the bad ones")
+]
+RejectsOption = Annotated[
+    Path | None, typer.Option(help="With --skip-invalid: write bad rows and reasons here (CSV)")
+]
+
+
+def _run_import(
+    kind: str,
+    file: Path,
+    crs: str | None,
+    layer: str | None,
+    skip_invalid: bool,
+    rejects: Path | None,
+) -> None:
+    from geoapi.transfer.areas import import_areas
+    from geoapi.transfer.points import import_points
+    from geoapi.transfer.problems import ImportRejected, write_rejects
+    from geoapi.transfer.read import UnreadableFile, read_file
+
+    importer = {"points": import_points, "areas": import_areas}[kind]
+    try:
+        with console.status(f"reading {file}"):
+            read = read_file(file, crs=crs, layer=layer)
+        with _engine().begin() as connection, console.status(f"importing {len(read.frame):,} rows"):
+            report = importer(connection, read.frame, read.problems, skip_invalid)
+    except UnreadableFile as exc:
+        err.print(f"[red]cannot import:[/] {exc}")
+        raise typer.Exit(2) from exc
+    except ImportRejected as exc:
+        _print_problems(exc.problems)
+        err.print(f"[red]{exc}[/] (--skip-invalid loads the good rows)")
+        raise typer.Exit(1) from exc
+    if report.rejected:
+        _print_problems(report.rejected)
+        if rejects:
+            count = write_rejects(rejects, read.original, report.rejected)
+            console.print(f"wrote {count} rejected row(s) with reasons to {rejects}")
+    console.print(
+        f"{kind}: {report.inserted:,} inserted, {report.updated:,} updated, "
+        f"{len({p.row for p in report.rejected}):,} rejected"
+    )
+    if report.new_units:
+        console.print(f"new units created: {', '.join(report.new_units)}")
+
+
+def _print_problems(problems: "list[RowProblem]") -> None:
+    table = Table("row", "field", "problem", title="rows that cannot be imported")
+    for p in problems[:200]:
+        table.add_row(str(p.row), p.field, p.problem)
+    err.print(table)
+    if len(problems) > 200:
+        err.print(f"… and {len(problems) - 200} more")
+
+
+@import_app.command("points")
+def import_points_command(
+    file: FileArg,
+    crs: CrsOption = None,
+    layer: LayerOption = None,
+    skip_invalid: SkipOption = False,
+    rejects: RejectsOption = None,
+) -> None:
+    """Import inspection points (columns code, name, category, address, unit); upsert by code."""
+    _run_import("points", file, crs, layer, skip_invalid, rejects)
+
+
+@import_app.command("areas")
+def import_areas_command(
+    file: FileArg,
+    crs: CrsOption = None,
+    layer: LayerOption = None,
+    skip_invalid: SkipOption = False,
+    rejects: RejectsOption = None,
+) -> None:
+    """Import areas (columns code, name, level, parent_code; polygons); upsert by code."""
+    _run_import("areas", file, crs, layer, skip_invalid, rejects)
+
+
+@export_app.command("points")
+def export_points_command(
+    out: Annotated[Path, typer.Option(help="File to write")],
+    fmt: Annotated[str, typer.Option("--format", help="gpkg, geojson or csv")] = "gpkg",
+    category: Annotated[list[str] | None, typer.Option(help="Only this category")] = None,
+) -> None:
+    """Export inspection points (with footprints in GPKG/GeoJSON, lon/lat in CSV)."""
+    from geoapi.transfer.export import DRIVERS, export_points
+
+    if fmt not in (*DRIVERS, "csv"):
+        err.print(f"[red]unknown format {fmt!r}[/]: use gpkg, geojson or csv")
+        raise typer.Exit(2)
+    with _engine().connect() as connection:
+        count = export_points(connection, out, fmt, category)  # type: ignore[arg-type]
+    console.print(f"wrote {count:,} points to {out}")

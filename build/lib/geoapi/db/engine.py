@@ -1,0 +1,34 @@
+"""Engine and session factories; the app and the CLI both build theirs here."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session
+
+from geoapi.settings import Settings
+
+
+def make_engine(settings: Settings) -> Engine:
+    """A pooled engine that checks connections before use (the DB may restart under us)."""
+    return create_engine(
+        settings.sqlalchemy_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout,
+            "application_name": "geoapi",
+            "options": "-c timezone=UTC",  # timestamps in JSON made by PostgreSQL read as UTC
+        },
+    )
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, bound to the app's engine."""
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

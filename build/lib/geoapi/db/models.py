@@ -1,0 +1,312 @@
+"""Tables of DESIGN §4 as SQLAlchemy 2 + GeoAlchemy2 models (SRID 4326 everywhere)."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    REAL,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from geoapi.vocabulary import (
+    AREA_LEVELS,
+    ISSUE_SOURCES,
+    ISSUE_STATUSES,
+    POINT_STATUSES,
+    ROLES,
+    sql_in,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Issues that reached dispatch carry the unit and deadline of their rectification notice.
+DISPATCHED_STATUSES = ("dispatched", "rectifying", "rectified", "closed")
+
+Timestamp = DateTime(timezone=True)
+
+
+def _point() -> Geometry:
+    return Geometry("POINT", srid=4326, spatial_index=True)
+
+
+def _lonlat_in_range(column: str) -> CheckConstraint:
+    return CheckConstraint(
+        f"ST_X({column}) BETWEEN -180 AND 180 AND ST_Y({column}) BETWEEN -90 AND 90",
+        name=f"{column}_lonlat_range",
+    )
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class AreaIds:
+    """Area ids filled by the database from the geometry (trigger `geoapi_fill_area_ids`)."""
+
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("areas.id", ondelete="SET NULL"), index=True
+    )
+    street_id: Mapped[int | None] = mapped_column(
+        ForeignKey("areas.id", ondelete="SET NULL"), index=True
+    )
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("areas.id", ondelete="SET NULL"), index=True
+    )
+    grid_id: Mapped[int | None] = mapped_column(
+        ForeignKey("areas.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Area(Base):
+    """An administrative area: district → street → community → grid."""
+
+    __tablename__ = "areas"
+    __table_args__ = (
+        CheckConstraint(sql_in("level", AREA_LEVELS), name="level"),
+        CheckConstraint("ST_IsValid(geom)", name="geom_valid"),
+        CheckConstraint(
+            "(level = 'district') = (parent_id IS NULL)", name="parent_iff_below_district"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(Text, index=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("areas.id", ondelete="RESTRICT"), index=True
+    )
+    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
+
+
+class Category(Base):
+    """A kind of inspection point (集贸市场, 背街小巷, ...)."""
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+
+
+class IssueType(Base):
+    """A kind of problem (占道经营, 乱堆乱放, ...) with its default rectification period."""
+
+    __tablename__ = "issue_types"
+    __table_args__ = (CheckConstraint("default_deadline_days > 0", name="deadline_days"),)
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    default_deadline_days: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Unit(Base):
+    """A responsible unit (责任单位) that receives rectification notices."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class Point(AreaIds, Base):
+    """An inspection point (实地点位): a fixed place inspected on a schedule."""
+
+    __tablename__ = "points"
+    __table_args__ = (
+        CheckConstraint(sql_in("status", POINT_STATUSES), name="status"),
+        CheckConstraint("code <> ''", name="code_not_empty"),
+        CheckConstraint("footprint IS NULL OR ST_IsValid(footprint)", name="footprint_valid"),
+        _lonlat_in_range("geom"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
+    geom: Mapped[Any] = mapped_column(_point())
+    footprint: Mapped[Any | None] = mapped_column(
+        Geometry("GEOMETRY", srid=4326, spatial_index=True)
+    )
+    address: Mapped[str | None] = mapped_column(Text)
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
+    status: Mapped[str] = mapped_column(Text, server_default="unchecked", index=True)
+    last_inspected_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    props: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class Issue(AreaIds, Base):
+    """A problem (问题/案卷) found at or near a point, running the closed loop."""
+
+    __tablename__ = "issues"
+    __table_args__ = (
+        CheckConstraint(sql_in("status", ISSUE_STATUSES), name="status"),
+        CheckConstraint(sql_in("source", ISSUE_SOURCES), name="source"),
+        CheckConstraint("severity BETWEEN 1 AND 3", name="severity_range"),
+        CheckConstraint("confidence IS NULL OR confidence BETWEEN 0 AND 1", name="confidence"),
+        CheckConstraint("deadline IS NULL OR deadline > reported_at", name="deadline_after_report"),
+        CheckConstraint(
+            "dispatched_at IS NULL OR dispatched_at >= reported_at", name="dispatched_after_report"
+        ),
+        CheckConstraint(
+            "rectified_at IS NULL OR rectified_at >= reported_at", name="rectified_after_report"
+        ),
+        CheckConstraint(
+            "closed_at IS NULL OR closed_at >= reported_at", name="closed_after_report"
+        ),
+        CheckConstraint(
+            "(status = 'closed') = (closed_at IS NOT NULL)", name="closed_iff_closed_at"
+        ),
+        CheckConstraint(
+            f"NOT ({sql_in('status', DISPATCHED_STATUSES)}) OR "
+            "(unit_code IS NOT NULL AND deadline IS NOT NULL AND dispatched_at IS NOT NULL)",
+            name="dispatched_has_unit_deadline",
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+        _lonlat_in_range("geom"),
+        Index(
+            "ix_issues_open_point_id",
+            "point_id",
+            postgresql_where=text(
+                "status IN ('reported', 'dispatched', 'rectifying', 'rectified')"
+            ),
+        ),
+        Index(
+            "ix_issues_open_deadline",
+            "deadline",
+            postgresql_where=text(
+                "status IN ('reported', 'dispatched', 'rectifying', 'rectified')"
+            ),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("points.id", ondelete="SET NULL"), index=True
+    )
+    geom: Mapped[Any] = mapped_column(_point())
+    type: Mapped[str] = mapped_column(ForeignKey("issue_types.code"), index=True)
+    severity: Mapped[int] = mapped_column(SmallInteger, server_default="2")
+    source: Mapped[str] = mapped_column(Text, index=True)
+    confidence: Mapped[float | None] = mapped_column(REAL)
+    status: Mapped[str] = mapped_column(Text, server_default="reported", index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
+    deadline: Mapped[datetime | None] = mapped_column(Timestamp, index=True)
+    reported_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), index=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    rectified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    closed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    photos: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+class IssueEvent(Base):
+    """One change of an issue's state; rows are never updated or deleted (DB trigger)."""
+
+    __tablename__ = "issue_events"
+    __table_args__ = (
+        CheckConstraint(sql_in("to_status", ISSUE_STATUSES), name="to_status"),
+        Index("ix_issue_events_issue_id_at", "issue_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    issue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issues.id", ondelete="RESTRICT"))
+    at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    from_status: Mapped[str | None] = mapped_column(Text)
+    to_status: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Team(Base):
+    """An inspection team (督导组) working in one area."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
+
+
+class Inspection(Base):
+    """One visit to one point with its per-criterion results (实地测评)."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (
+        CheckConstraint("score_rate IS NULL OR score_rate BETWEEN 0 AND 1", name="score_rate"),
+        Index("ix_inspections_point_id_visited_at", "point_id", "visited_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("points.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    inspector: Mapped[str] = mapped_column(Text)
+    visited_at: Mapped[datetime] = mapped_column(Timestamp)
+    device_geom: Mapped[Any | None] = mapped_column(_point())
+    checklist_version: Mapped[str] = mapped_column(Text)
+    results: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    score_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class User(Base):
+    """A person or system with a role and an area (or unit) scope."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(sql_in("role", ROLES), name="role"),
+        CheckConstraint("role <> 'unit' OR unit_code IS NOT NULL", name="unit_role_has_unit"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(Text, unique=True)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    disabled_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class ApiKey(Base):
+    """An API key of a user; only its hash is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(Text)
+    key_hash: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -1,0 +1,1 @@
+"""Deterministic demo city: a believable district with points, problems and inspections."""

@@ -1,0 +1,73 @@
+"""The whole demo city as data frames, from one seeded random generator (no database)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from geoapi.demo.city import DemoArea, build_areas
+from geoapi.demo.inspections import build_inspections
+from geoapi.demo.issues import build_issues
+from geoapi.demo.names import STREETS, UNITS
+from geoapi.demo.points import build_points
+from geoapi.vocabulary import OPEN_ISSUE_STATUSES
+
+
+@dataclass(frozen=True)
+class DemoCity:
+    """Every table's rows; `generate` with the same arguments gives equal frames."""
+
+    areas: list[DemoArea]
+    units: pd.DataFrame
+    teams: pd.DataFrame
+    points: pd.DataFrame
+    issues: pd.DataFrame
+    events: pd.DataFrame
+    inspections: pd.DataFrame
+
+
+def _units() -> pd.DataFrame:
+    offices = [(f"street_{i:02d}", f"{name}街道办事处") for i, name in enumerate(STREETS, 1)]
+    return pd.DataFrame([*UNITS, *offices], columns=["code", "name"])
+
+
+def _teams(areas: list[DemoArea]) -> pd.DataFrame:
+    streets = [a for a in areas if a.level == "street"]
+    return pd.DataFrame(
+        {
+            "id": range(1, len(streets) + 1),
+            "code": [f"T{i:02d}" for i in range(1, len(streets) + 1)],
+            "name": [f"{s.name}督导组" for s in streets],
+            "area_id": [s.id for s in streets],
+        }
+    )
+
+
+def _point_state(
+    points: pd.DataFrame, issues: pd.DataFrame, inspections: pd.DataFrame
+) -> pd.DataFrame:
+    """Status and last visit follow the data: open problems or a failed visit → non-compliant."""
+    last = inspections.sort_values("visited_at").groupby("point_id").last()
+    open_points = set(issues.loc[issues["status"].isin(OPEN_ISSUE_STATUSES), "point_id"].dropna())
+    points = points.copy()
+    points["last_inspected_at"] = points["id"].map(last["visited_at"])
+    failed = points["id"].map(last["score_rate"] < 0.8).fillna(False).astype(bool)
+    visited = points["last_inspected_at"].notna()
+    points["status"] = np.where(
+        points["id"].isin(open_points) | failed,
+        "non_compliant",
+        np.where(visited, "compliant", "unchecked"),
+    )
+    return points
+
+
+def generate(scale: float, seed: int, as_of: datetime) -> DemoCity:
+    """Build the demo city; `scale` multiplies points and issues (1 ≈ 10,000 points)."""
+    rng = np.random.default_rng(seed)
+    areas = build_areas(rng)
+    points = build_points(rng, areas, scale)
+    built = build_issues(rng, areas, points, scale, as_of)
+    inspections = build_inspections(rng, points, as_of)
+    points = _point_state(points, built.issues, inspections)
+    return DemoCity(areas, _units(), _teams(areas), points, built.issues, built.events, inspections)

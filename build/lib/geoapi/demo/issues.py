@@ -1,0 +1,212 @@
+"""Problems of the demo district and their event histories, simulated through the closed loop."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.random import Generator
+
+from geoapi.db.reference import CATEGORY_ISSUE_TYPES, ISSUE_TYPES
+from geoapi.demo.city import DemoArea, km_to_deg, sample_inside
+from geoapi.demo.names import CENTER
+from geoapi.vocabulary import ISSUE_SOURCES
+
+DAY = 86_400.0
+ISSUES_PER_SCALE = 3_000
+HISTORY_DAYS = 120
+SOURCE_WEIGHTS = (0.35, 0.25, 0.15, 0.15, 0.05, 0.05)  # order of ISSUE_SOURCES
+DEADLINE_DAYS = {code: days for code, _, _, days in ISSUE_TYPES}
+NAME_ZH = {code: name for code, name, _, _ in ISSUE_TYPES}
+UNIT_BY_TYPE = {
+    "street_vending": "urban_mgmt",
+    "clutter": "urban_mgmt",
+    "illegal_building": "urban_mgmt",
+    "illegal_ads": "urban_mgmt",
+    "shop_sign": "urban_mgmt",
+    "illegal_parking": "traffic_police",
+    "garbage": "sanitation",
+    "sewage": "water",
+    "green_damage": "landscape",
+    "public_ad_damage": "propaganda",
+    "damaged_facility": "housing",
+    "flying_wire_charging": "street",
+}
+OFFICE = "区创城办"
+
+
+@dataclass
+class Lifecycle:
+    """Where one issue's simulated loop ended, and the events on the way."""
+
+    status: str = "reported"
+    deadline: float | None = None
+    dispatched_at: float | None = None
+    rectified_at: float | None = None
+    closed_at: float | None = None
+    events: list[tuple[float, str, str, str | None, str, str | None]] = field(default_factory=list)
+
+
+def _reporter(source: str, n: int) -> str:
+    return {
+        "inspection": f"督导员{n % 40:02d}",
+        "grid_worker": f"网格员{n % 200:03d}",
+        "citizen": "市民随手拍",
+        "camera": f"AI监控{n % 60:02d}",
+        "undercover": "暗访组",
+        "hotline": "12345热线",
+    }[source]
+
+
+def simulate(
+    rng: Generator, reported: float, type_code: str, unit: str, source: str, seq: int, as_of: float
+) -> Lifecycle:
+    """Walk one issue through report → dispatch → rectify → verify, stopping at `as_of`."""
+    life = Lifecycle()
+    life.events.append((reported, _reporter(source, seq), "report", None, "reported", None))
+    days = DEADLINE_DAYS[type_code]
+    t = reported + rng.uniform(0.05, 1.0) * DAY
+    if rng.random() < 0.04:
+        if t <= as_of:
+            life.status = "rejected"
+            life.events.append((t, OFFICE, "reject", "reported", "rejected", "经核实不属于问题"))
+        return life
+    action, previous = "dispatch", "reported"
+    for rework in range(3):
+        if t > as_of:
+            return life
+        life.status, life.dispatched_at = "dispatched", life.dispatched_at or t
+        life.deadline = t + days * DAY
+        note = f"限{days}天内整改" if rework == 0 else "复查未通过，返工整改"
+        life.events.append(
+            (t, OFFICE if rework == 0 else "复查组", action, previous, "dispatched", note)
+        )
+        t += rng.uniform(0.05, 0.6) * DAY
+        if t > as_of:
+            return life
+        life.status = "rectifying"
+        life.events.append((t, unit, "start", "dispatched", "rectifying", None))
+        pace = rng.random()  # a third of units miss the deadline, some by weeks
+        t += days * DAY * (rng.uniform(1.1, 6.0) if pace < 0.33 else rng.uniform(0.2, 0.95))
+        if t > as_of:
+            return life
+        life.status, life.rectified_at = "rectified", t
+        life.events.append((t, unit, "rectify", "rectifying", "rectified", "已整改，附整改后照片"))
+        t += rng.uniform(0.2, 2.0) * DAY
+        if t > as_of:
+            return life
+        if rng.random() < 0.85 or rework == 2:
+            life.status, life.closed_at = "closed", t
+            life.events.append((t, "复查组", "close", "rectified", "closed", "复查合格，销号"))
+            return life
+        action, previous = "reopen", "rectified"
+    return life
+
+
+def _daytime_report_times(rng: Generator, count: int, as_of: float) -> np.ndarray:
+    """Report times over the last HISTORY_DAYS, during working hours (UTC+8 07:30–19:00)."""
+    # Campaigns intensify towards assessment time: more reports in recent weeks.
+    ago = np.minimum(np.floor(rng.exponential(35.0, count)), HISTORY_DAYS - 1)
+    day = np.floor(as_of / DAY) - ago
+    hour_local = rng.uniform(7.5, 19.0, count)
+    times = day * DAY + (hour_local - 8) * 3600
+    return np.minimum(times, as_of - 60)
+
+
+def _jitter(rng: Generator, district: DemoArea, xy: np.ndarray, metres: float) -> np.ndarray:
+    lon, lat = km_to_deg(
+        rng.normal(0, metres / 1000, len(xy)), rng.normal(0, metres / 1000, len(xy))
+    )
+    moved = xy + np.column_stack([lon - CENTER[0], lat - CENTER[1]])
+    inside = shapely.contains_xy(district.geom, moved[:, 0], moved[:, 1])
+    return np.where(inside[:, None], moved, xy)
+
+
+@dataclass(frozen=True)
+class DemoIssues:
+    """Issue rows and their event rows."""
+
+    issues: pd.DataFrame
+    events: pd.DataFrame
+
+
+def build_issues(
+    rng: Generator, areas: list[DemoArea], points: pd.DataFrame, scale: float, as_of: datetime
+) -> DemoIssues:
+    """Issues at or near points (70 %) or anywhere in the district, with full histories."""
+    end = as_of.timestamp()
+    count = max(1, round(ISSUES_PER_SCALE * scale))
+    at_point = rng.random(count) < 0.7
+    weight = np.where(
+        points["category"].eq("parking"),
+        0.2,
+        np.where(points["category"].eq("street_shop"), 1.0, 3.0),
+    )
+    point_index = rng.choice(len(points), size=count, p=weight / weight.sum())
+    all_types = np.array([code for code, *_ in ISSUE_TYPES])
+    xy = sample_inside(rng, areas[0].geom, count)
+    types, point_ids, units, descriptions = [], [], [], []
+    street_offices = points["unit_code"].where(points["unit_code"].str.startswith("street_"))
+    for i in range(count):
+        if at_point[i]:
+            row = points.iloc[point_index[i]]
+            kind = rng.choice(CATEGORY_ISSUE_TYPES[row["category"]])
+            xy[i] = (row["geom"].x, row["geom"].y)
+            point_ids.append(row["id"])
+            unit = (
+                row["unit_code"] if row["unit_code"].startswith("street_") else UNIT_BY_TYPE[kind]
+            )
+            descriptions.append(f"{row['name']}：{NAME_ZH[kind]}")
+        else:
+            kind = rng.choice(all_types)
+            point_ids.append(None)
+            unit = UNIT_BY_TYPE[kind]
+            descriptions.append(f"{NAME_ZH[kind]}（巡查发现，无对应点位）")
+        if unit == "street":
+            nearest = street_offices.iloc[point_index[i]]
+            unit = nearest if isinstance(nearest, str) else "street_01"
+        types.append(kind)
+        units.append(unit)
+    xy = np.where(at_point[:, None], _jitter(rng, areas[0], xy, 12.0), xy)
+    sources = rng.choice(np.array(ISSUE_SOURCES), size=count, p=SOURCE_WEIGHTS)
+    reported = _daytime_report_times(rng, count, end)
+    ids = [str(uuid.UUID(bytes=rng.bytes(16), version=4)) for _ in range(count)]
+    lives = [
+        simulate(rng, reported[i], types[i], units[i], sources[i], i, end) for i in range(count)
+    ]
+    issues = pd.DataFrame(
+        {
+            "id": ids,
+            "point_id": pd.array(point_ids, dtype="Int64"),
+            "geom": shapely.points(xy),
+            "type": types,
+            "severity": rng.choice([1, 2, 3], size=count, p=[0.5, 0.35, 0.15]),
+            "source": sources,
+            "confidence": np.where(
+                sources == "camera", np.round(rng.uniform(0.6, 0.99, count), 2), np.nan
+            ),
+            "status": [life.status for life in lives],
+            "description": descriptions,
+            "unit_code": [units[i] if lives[i].dispatched_at else None for i in range(count)],
+            "deadline": _times([life.deadline for life in lives]),
+            "reported_at": _times(reported),
+            "dispatched_at": _times([life.dispatched_at for life in lives]),
+            "rectified_at": _times([life.rectified_at for life in lives]),
+            "closed_at": _times([life.closed_at for life in lives]),
+            "version": [len(life.events) for life in lives],
+        }
+    )
+    events = pd.DataFrame(
+        [(issues["id"].iat[i], *event) for i, life in enumerate(lives) for event in life.events],
+        columns=["issue_id", "at", "actor", "action", "from_status", "to_status", "note"],
+    )
+    events["at"] = _times(events["at"])
+    return DemoIssues(issues, events)
+
+
+def _times(seconds: object) -> pd.Series:
+    """Epoch seconds (None allowed) → UTC timestamps, whole seconds."""
+    values = pd.to_numeric(pd.Series(seconds, dtype="float64")).round()
+    return pd.to_datetime(values, unit="s", utc=True)

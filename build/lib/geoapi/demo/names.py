@@ -1,0 +1,76 @@
+"""Name pools and responsible units of the demo district (data, no logic)."""
+
+DISTRICT = ("370199", "文明示范区")
+CENTER = (117.05, 36.66)  # lon, lat of the district's middle
+
+STREETS = ("东风", "文化", "泉城", "和平", "建设", "解放", "大明湖", "千佛山", "燕山")
+COMMUNITY_WORDS = (
+    "幸福",
+    "光明",
+    "康宁",
+    "锦绣",
+    "青年",
+    "朝阳",
+    "民生",
+    "安康",
+    "春晖",
+    "花园",
+    "胜利",
+    "育新",
+    "丰收",
+    "振兴",
+    "长青",
+    "友谊",
+    "新华",
+    "南苑",
+    "北苑",
+    "东苑",
+)
+PLACE_WORDS = (
+    "槐荫",
+    "杨柳",
+    "榆树",
+    "梧桐",
+    "石桥",
+    "井泉",
+    "红星",
+    "跃进",
+    "工人",
+    "铁路",
+    "粮仓",
+    "纺织",
+    "机床",
+    "钢厂",
+    "仁和",
+    "永安",
+    "太平",
+    "福寿",
+    "百花",
+    "芙蓉",
+    "曲水",
+    "后宰门",
+    "县西",
+    "马市",
+    "鞭指",
+    "剪子",
+    "翔凤",
+    "平泉",
+    "双忠",
+    "王府",
+)
+
+# Units that receive rectification notices (责任单位); street offices are added per street.
+UNITS = (
+    ("urban_mgmt", "区城市管理局"),
+    ("market_reg", "区市场监督管理局"),
+    ("housing", "区住房和城乡建设局"),
+    ("traffic_police", "交警大队"),
+    ("sanitation", "区环境卫生服务中心"),
+    ("landscape", "区园林绿化服务中心"),
+    ("water", "区水务局"),
+    ("education", "区教育和体育局"),
+    ("transport", "区交通运输局"),
+    ("propaganda", "区委宣传部"),
+    ("property_a", "安居物业公司"),
+    ("property_b", "和美物业公司"),
+)

@@ -1,0 +1,99 @@
+"""Links and response documents of OGC API - Features; the JSON of features stays as text."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from geoapi.catalog.registry import Layer
+from geoapi.features.params import Cursor
+from geoapi.features.queries import FeaturePage
+
+GEOJSON = "application/geo+json"
+JSON_TYPE = "application/json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+class GeoJSONResponse(Response):
+    """A response whose body is GeoJSON (text PostGIS already wrote)."""
+
+    media_type = GEOJSON
+
+
+def link(href: str, rel: str, type_: str = JSON_TYPE, title: str | None = None) -> dict[str, str]:
+    """One link object."""
+    item = {"href": href, "rel": rel, "type": type_}
+    return item | {"title": title} if title else item
+
+
+def url_for(request: Request, name: str, **params: str) -> str:
+    """Absolute URL of a route (behind a proxy, set --proxy-headers on uvicorn)."""
+    return str(request.url_for(name, **params))
+
+
+def collection_doc(request: Request, layer: Layer, extent: tuple[Any, Any] | None) -> dict:
+    """The `/collections/{id}` document."""
+    definition = layer.definition
+    doc: dict[str, Any] = {
+        "id": layer.id,
+        "title": definition.title,
+        "description": definition.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "links": [
+            link(url_for(request, "getCollection", collectionId=layer.id), "self"),
+            link(
+                url_for(request, "getFeatures", collectionId=layer.id),
+                "items",
+                GEOJSON,
+                f"{definition.title} (GeoJSON)",
+            ),
+            link(
+                url_for(request, "getQueryables", collectionId=layer.id),
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "application/schema+json",
+            ),
+        ],
+    }
+    if extent is not None:
+        bbox, interval = extent
+        doc["extent"] = {"spatial": {"bbox": [bbox] if bbox else [], "crs": CRS84}}
+        if interval is not None:
+            doc["extent"]["temporal"] = {"interval": [interval]}
+    return doc
+
+
+def page_links(request: Request, page: FeaturePage) -> list[dict[str, str]]:
+    """self, next and prev links; next/prev carry a keyset cursor, not an offset."""
+    links = [link(str(request.url), "self", GEOJSON)]
+    if page.more_after and page.last_key is not None:
+        links.append(link(_with_cursor(request, Cursor(page.last_key)), "next", GEOJSON))
+    if page.more_before and page.first_key is not None:
+        links.append(
+            link(_with_cursor(request, Cursor(page.first_key, backward=True)), "prev", GEOJSON)
+        )
+    return links
+
+
+def _with_cursor(request: Request, cursor: Cursor) -> str:
+    params = dict(request.query_params) | {"cursor": cursor.encode()}
+    return str(request.url.replace_query_params(**params))
+
+
+def feature_collection(request: Request, page: FeaturePage, media_type: str) -> Response:
+    """The /items document, around the features text PostGIS made (never parsed here)."""
+    tail = {
+        "numberMatched": page.matched,
+        "numberReturned": page.returned,
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": page_links(request, page),
+    }
+    body = (
+        '{"type":"FeatureCollection","features":'
+        + page.features
+        + ","
+        + json.dumps(tail, ensure_ascii=False)[1:]
+    )
+    return Response(body, media_type=media_type, headers={"Content-Crs": f"<{CRS84}>"})

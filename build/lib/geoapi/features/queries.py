@@ -1,0 +1,250 @@
+"""The features' only SQL: pages, single features, extents — GeoJSON text built by PostGIS."""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from geoapi.catalog.registry import Layer
+from geoapi.errors import InvalidParameter
+from geoapi.features.params import BBox, Cursor, Interval, SortKey
+
+DECIMALS = 7  # ~1 cm at the equator: enough for inspection points, keeps pages small
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    """Everything that selects and orders a page of features."""
+
+    bbox: BBox | None
+    interval: Interval | None
+    filters: dict[str, str]
+    properties: list[str]
+    sort: list[SortKey]
+    limit: int
+    cursor: Cursor | None
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    """One page: the features as a GeoJSON array text, and where the page starts and ends."""
+
+    features: str
+    returned: int
+    matched: int
+    first_key: list[Any] | None
+    last_key: list[Any] | None
+    more_before: bool
+    more_after: bool
+
+
+def feature_json(layer: Layer, properties: list[str]) -> ColumnElement[Any]:
+    """A GeoJSON Feature built by PostGIS (geometry in CRS84, `DECIMALS` digits)."""
+    pairs: list[Any] = []
+    for name in properties:
+        pairs += [literal(name, String), layer.column(name)]
+    geometry = (
+        layer.geom if layer.definition.source.srid == 4326 else func.ST_Transform(layer.geom, 4326)
+    )
+    return func.json_build_object(
+        "type",
+        "Feature",
+        "id",
+        layer.id_column,
+        "geometry",
+        cast(func.ST_AsGeoJSON(geometry, DECIMALS), JSON),
+        "properties",
+        func.json_build_object(*pairs),
+    )
+
+
+def where(layer: Layer, query: ItemsQuery) -> list[ColumnElement[bool]]:
+    """Filters of a request, values always bound, identifiers only from the catalog."""
+    clauses = list(layer.fixed_filter)
+    if query.bbox:
+        # Transform the envelope, not the column, so the GiST index on geom is used.
+        envelope = func.ST_MakeEnvelope(*query.bbox, 4326)
+        if layer.definition.source.srid != 4326:
+            envelope = func.ST_Transform(envelope, layer.definition.source.srid)
+        clauses.append(func.ST_Intersects(layer.geom, envelope))
+    if query.interval:
+        clauses.append(_in_interval(layer, query.interval))
+    for name, value in query.filters.items():
+        column = layer.column(name)
+        clauses.append(column == literal(typed_value(column, name, value), column.type))
+    return clauses
+
+
+def _in_interval(layer: Layer, interval: Interval) -> ColumnElement[bool]:
+    column = layer.datetime_column
+    if column is None:
+        raise InvalidParameter(f"datetime: collection {layer.id!r} has no temporal property")
+    start, end = interval
+    if start is not None and start == end:
+        return column == start
+    return and_(
+        column >= start if start else true(),
+        column <= end if end else true(),
+        column.is_not(None),
+    )
+
+
+def typed_value(column: KeyedColumnElement[Any], name: str, value: str) -> Any:
+    """A request string as the column's Python type, or a 400 naming the property."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return value
+    try:
+        if kind is bool:
+            return {"true": True, "false": False}[value.lower()]
+        if kind is datetime:
+            return datetime.fromisoformat(value)
+        if kind is uuid.UUID:
+            return uuid.UUID(value)
+        return kind(value)
+    except (ValueError, KeyError) as exc:
+        raise InvalidParameter(f"{name}: {value!r} is not a valid {kind.__name__}") from exc
+
+
+def _order(layer: Layer, sort: list[SortKey], backward: bool) -> list[tuple[Any, bool]]:
+    """Sort columns with directions; the id breaks ties so keyset paging is exact."""
+    keys = [(layer.column(k.name), k.descending != backward) for k in sort]
+    return [*keys, (layer.id_column, backward)]
+
+
+def _after(keys: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order `keys` (NULLs sort last, as in PostgreSQL)."""
+    if len(values) != len(keys):
+        raise InvalidParameter("cursor does not belong to this sort order")
+    alternatives = []
+    for i, ((column, descending), value) in enumerate(zip(keys, values, strict=True)):
+        equal_before = [
+            c.is_not_distinct_from(literal(v, c.type))
+            for (c, _), v in zip(keys[:i], values[:i], strict=True)
+        ]
+        alternatives.append(and_(*equal_before, _beyond(column, descending, value)))
+    return or_(*alternatives)
+
+
+def _beyond(column: Any, descending: bool, value: Any) -> ColumnElement[bool]:
+    if value is None:  # NULL is the largest value
+        return column.is_not(None) if descending else false()
+    bound = literal(value, column.type)
+    return column < bound if descending else or_(column > bound, column.is_(None))
+
+
+def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> FeaturePage:
+    """Count and fetch one keyset page in one statement; PostGIS writes the JSON."""
+    backward = bool(query.cursor and query.cursor.backward)
+    keys = _order(layer, query.sort, backward)
+    clauses = where(layer, query)
+    paged = [*clauses, _after(keys, query.cursor.values)] if query.cursor else clauses
+    order_by = [c.desc().nulls_first() if d else c.asc().nulls_last() for c, d in keys]
+    key_json = func.json_build_array(*(c for c, _ in keys))
+    page = (
+        select(
+            feature_json(layer, query.properties).label("feature"),
+            cast(key_json, String).label("key"),
+            func.row_number().over(order_by=order_by).label("rn"),
+        )
+        .where(*paged)
+        .order_by(*order_by)
+        .limit(query.limit + 1)
+        .cte("page")
+    )
+    shown = page.c.rn <= query.limit
+    display = page.c.rn.desc() if backward else page.c.rn
+    matched = select(func.count()).select_from(layer.table).where(*clauses).scalar_subquery()
+    row = connection.execute(
+        select(
+            func.coalesce(
+                cast(
+                    func.json_agg(aggregate_order_by(page.c.feature, display)).filter(shown), String
+                ),
+                "[]",
+            ),
+            func.count().filter(shown),
+            func.count(),
+            _end_key(page, shown, page.c.rn),
+            _end_key(page, shown, page.c.rn.desc()),
+            matched,
+        )
+    ).one()
+    features, returned, fetched, lowest, highest, number_matched = row
+    first, last = (highest, lowest) if backward else (lowest, highest)
+    beyond_page = fetched > query.limit
+    return FeaturePage(
+        features,
+        returned,
+        number_matched,
+        _json(first),
+        _json(last),
+        more_before=beyond_page if backward else query.cursor is not None,
+        more_after=True if backward else beyond_page,
+    )
+
+
+def _end_key(page: Any, shown: ColumnElement[bool], order: Any) -> ColumnElement[Any]:
+    return func.array_agg(aggregate_order_by(page.c.key, order)).filter(shown)[1]
+
+
+def _json(text: str | None) -> list[Any] | None:
+    return json.loads(text) if text else None
+
+
+def select_feature(connection: Connection, layer: Layer, feature_id: str) -> str | None:
+    """One feature as GeoJSON text, or None (an id of the wrong type is simply not found)."""
+    try:
+        value = typed_value(layer.id_column, "featureId", feature_id)
+    except InvalidParameter:
+        return None
+    return connection.scalar(
+        select(cast(feature_json(layer, layer.definition.properties), String)).where(
+            *layer.fixed_filter, layer.id_column == literal(value, layer.id_column.type)
+        )
+    )
+
+
+def select_extent(
+    connection: Connection, layer: Layer
+) -> tuple[list[float] | None, list[str | None] | None]:
+    """Spatial extent (CRS84) and temporal extent of the layer's rows."""
+    geometry = (
+        layer.geom if layer.definition.source.srid == 4326 else func.ST_Transform(layer.geom, 4326)
+    )
+    extent = func.ST_Extent(geometry)
+    time_column = layer.datetime_column
+    columns = [
+        func.ST_XMin(extent),
+        func.ST_YMin(extent),
+        func.ST_XMax(extent),
+        func.ST_YMax(extent),
+    ]
+    if time_column is not None:
+        columns += [func.min(time_column), func.max(time_column)]
+    row = connection.execute(
+        select(*columns).select_from(layer.table).where(*layer.fixed_filter)
+    ).one()
+    bbox = [round(float(v), 7) for v in row[:4]] if row[0] is not None else None
+    interval = None
+    if time_column is not None:
+        interval = [v.isoformat() if v else None for v in row[4:6]]
+    return bbox, interval

@@ -1,0 +1,147 @@
+"""OGC API - Features endpoints: landing page, conformance, collections, items, queryables."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, Response
+
+from geoapi.catalog.registry import LayerDep, LayersDep
+from geoapi.db.engine import SessionDep
+from geoapi.errors import NotFound
+from geoapi.features import links, queries
+from geoapi.features.params import (
+    BBoxDep,
+    CursorDep,
+    DatetimeDep,
+    FiltersDep,
+    FormatDep,
+    LimitDep,
+    PropertiesDep,
+    SortDep,
+)
+from geoapi.features.schemas import queryables
+
+router = APIRouter(tags=["OGC API - Features"])
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+]
+
+
+@router.get("/", operation_id="getLandingPage", name="getLandingPage")
+def landing_page(request: Request) -> dict[str, Any]:
+    """Entry point with links to the API definition, conformance and collections."""
+    return {
+        "title": "geoapi",
+        "description": "Inspection points and problems of civilized-city campaigns (创城).",
+        "links": [
+            links.link(str(request.url), "self"),
+            links.link(
+                links.url_for(request, "getApi"),
+                "service-desc",
+                "application/vnd.oai.openapi+json;version=3.0",
+            ),
+            links.link(links.url_for(request, "swagger_ui_html"), "service-doc", "text/html"),
+            links.link(links.url_for(request, "getConformance"), "conformance"),
+            links.link(links.url_for(request, "getCollections"), "data"),
+        ],
+    }
+
+
+@router.get("/api", operation_id="getApi", name="getApi", include_in_schema=False)
+def api_definition(request: Request) -> JSONResponse:
+    """The OpenAPI document of this service."""
+    return JSONResponse(
+        request.app.openapi(), media_type="application/vnd.oai.openapi+json;version=3.0"
+    )
+
+
+@router.get("/conformance", operation_id="getConformance", name="getConformance")
+def conformance() -> dict[str, list[str]]:
+    """Conformance classes this service implements."""
+    return {"conformsTo": CONFORMANCE}
+
+
+@router.get("/collections", operation_id="getCollections", name="getCollections")
+def collections(request: Request, layers: LayersDep) -> dict[str, Any]:
+    """Every published layer (extents are on each collection's own page)."""
+    return {
+        "links": [links.link(str(request.url), "self")],
+        "collections": [links.collection_doc(request, layer, None) for layer in layers.values()],
+    }
+
+
+@router.get("/collections/{collectionId}", operation_id="getCollection", name="getCollection")
+def collection(request: Request, layer: LayerDep, session: SessionDep) -> dict[str, Any]:
+    """One collection with its spatial and temporal extent, computed from the data."""
+    extent = queries.select_extent(session.connection(), layer)
+    return links.collection_doc(request, layer, extent)
+
+
+@router.get(
+    "/collections/{collectionId}/queryables", operation_id="getQueryables", name="getQueryables"
+)
+def get_queryables(request: Request, layer: LayerDep) -> JSONResponse:
+    """Properties usable in filters and sortby, as JSON Schema."""
+    return JSONResponse(queryables(layer, str(request.url)), media_type="application/schema+json")
+
+
+@router.get(
+    "/collections/{collectionId}/items",
+    operation_id="getFeatures",
+    name="getFeatures",
+    response_class=links.GeoJSONResponse,
+)
+def items(
+    request: Request,
+    layer: LayerDep,
+    session: SessionDep,
+    bbox: BBoxDep,
+    interval: DatetimeDep,
+    limit: LimitDep,
+    cursor: CursorDep,
+    properties: PropertiesDep,
+    sort: SortDep,
+    filters: FiltersDep,
+    fmt: FormatDep,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    """One page of a collection's features (GeoJSON), keyset-paged by next/prev links."""
+    query = queries.ItemsQuery(bbox, interval, filters, properties, sort, limit, cursor)
+    page = queries.select_page(session.connection(), layer, query)
+    return links.feature_collection(request, page, _media_type(fmt, accept))
+
+
+@router.get(
+    "/collections/{collectionId}/items/{featureId}",
+    operation_id="getFeature",
+    name="getFeature",
+    response_class=links.GeoJSONResponse,
+)
+def item(
+    layer: LayerDep,
+    session: SessionDep,
+    featureId: str,
+    fmt: FormatDep,  # noqa: N803
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    """One feature by id."""
+    feature = queries.select_feature(session.connection(), layer, featureId)
+    if feature is None:
+        raise NotFound(f"collection {layer.id!r} has no feature {featureId!r}")
+    return Response(
+        feature, media_type=_media_type(fmt, accept), headers={"Content-Crs": f"<{links.CRS84}>"}
+    )
+
+
+def _media_type(fmt: str | None, accept: str | None) -> str:
+    """geo+json, unless the client asked for plain JSON (f=json, or Accept without geo+json)."""
+    if fmt == "json":
+        return links.JSON_TYPE
+    if fmt is None and accept and links.JSON_TYPE in accept and links.GEOJSON not in accept:
+        return links.JSON_TYPE
+    return links.GEOJSON

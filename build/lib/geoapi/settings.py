@@ -1,0 +1,41 @@
+"""Service configuration: the only module that reads environment variables."""
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, PostgresDsn, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "postgresql://geoapi:geoapi@127.0.0.1:5432/geoapi"
+
+
+class Settings(BaseSettings):
+    """Service configuration, read from GEOAPI_* env vars (and .env in development)."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOAPI_", env_file=".env", extra="ignore")
+
+    database_url: PostgresDsn = PostgresDsn(DEFAULT_DATABASE_URL)
+    layers_dir: Path = Path("layers")
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    default_limit: Annotated[int, Field(ge=1)] = 100
+    max_limit: Annotated[int, Field(ge=1)] = 10_000
+    tile_max_age: Annotated[int, Field(ge=0)] = 60  # seconds proxies may cache a tile
+    db_pool_size: Annotated[int, Field(ge=1)] = 10
+    db_connect_timeout: Annotated[int, Field(ge=1)] = 5
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> "Settings":
+        """A default page larger than the maximum page would be refused by our own API."""
+        if self.default_limit > self.max_limit:
+            raise ValueError(
+                f"default_limit ({self.default_limit}) exceeds max_limit ({self.max_limit})"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the psycopg2 driver SQLAlchemy should use."""
+        url = str(self.database_url)
+        scheme, rest = url.split("://", 1)
+        return f"postgresql+psycopg2://{rest}" if scheme in {"postgres", "postgresql"} else url

@@ -1,0 +1,83 @@
+"""`/collections/{id}/tiles/WebMercatorQuad/...`: vector tiles and TileJSON, cacheable by URL."""
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import Response
+
+from geoapi.catalog.registry import LayerDep
+from geoapi.db.engine import SessionDep
+from geoapi.errors import InvalidParameter, NotFound
+from geoapi.features import queries as feature_queries
+from geoapi.features.schemas import property_type
+from geoapi.tiles import queries
+
+router = APIRouter(tags=["Vector tiles"])
+MVT = "application/vnd.mapbox-vector-tile"
+ZoomPath = Annotated[int, Path(ge=0, le=24, description="Zoom level")]
+IndexPath = Annotated[int, Path(ge=0, description="Tile column or row")]
+
+
+@router.get(
+    "/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{x}/{y}",
+    operation_id="getTile",
+    name="getTile",
+    response_class=Response,
+    responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
+)
+def get_tile(
+    request: Request,
+    layer: LayerDep,
+    session: SessionDep,
+    z: ZoomPath,
+    x: IndexPath,
+    y: IndexPath,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """One Mapbox Vector Tile; 204 when empty, 304 when the client's ETag still matches."""
+    if x >= 2**z or y >= 2**z:
+        raise InvalidParameter(f"tile {z}/{x}/{y} does not exist: x and y must be below {2**z}")
+    definition = layer.definition
+    if not definition.min_zoom <= z <= definition.max_zoom:
+        raise NotFound(
+            f"collection {layer.id!r} has tiles at zoom "
+            f"{definition.min_zoom}–{definition.max_zoom} only"
+        )
+    data = queries.select_tile(session.connection(), layer, z, x, y)
+    headers = {"Cache-Control": f"public, max-age={request.app.state.settings.tile_max_age}"}
+    if not data:
+        return Response(status_code=204, headers=headers)
+    headers["ETag"] = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
+    if if_none_match == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type=MVT, headers=headers)
+
+
+@router.get(
+    "/collections/{collectionId}/tiles/WebMercatorQuad/tilejson.json",
+    operation_id="getTileJSON",
+    name="getTileJSON",
+)
+def tilejson(request: Request, layer: LayerDep, session: SessionDep) -> dict[str, Any]:
+    """TileJSON 3.0 describing the layer's vector tiles."""
+    template = str(request.url_for("getTile", collectionId=layer.id, z="{z}", x="{x}", y="{y}"))
+    template = template.replace("%7B", "{").replace("%7D", "}")
+    bbox, _ = feature_queries.select_extent(session.connection(), layer)
+    fields = {name: property_type(layer, name) for name in layer.definition.tile_property_names}
+    return {
+        "tilejson": "3.0.0",
+        "name": layer.definition.title,
+        "tiles": [template],
+        "minzoom": layer.definition.min_zoom,
+        "maxzoom": layer.definition.max_zoom,
+        "bounds": bbox or [-180, -85.0511, 180, 85.0511],
+        "vector_layers": [
+            {
+                "id": layer.id,
+                "fields": fields,
+                "minzoom": layer.definition.min_zoom,
+                "maxzoom": layer.definition.max_zoom,
+            }
+        ],
+    }

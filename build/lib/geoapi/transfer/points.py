@@ -1,0 +1,146 @@
+"""Import inspection points: validate every row, then upsert by code in one statement."""
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, text
+
+from geoapi.db.copy import copy_frame, ewkb_hex
+from geoapi.transfer import checks
+from geoapi.transfer.importer import ImportReport, run_import
+from geoapi.transfer.problems import RowProblem
+
+COLUMNS = ("code", "name", "category", "address", "unit")
+# Columns our own export writes that the database derives; ignored when a file comes back.
+DERIVED = ("status", "last_inspected_at", "district", "street", "community", "grid", "props")
+POINT_TYPES = ("Point",)
+FOOTPRINT_TYPES = ("LineString", "MultiLineString", "Polygon", "MultiPolygon")
+
+
+def validate(
+    connection: Connection, frame: gpd.GeoDataFrame, unreadable: set[int] = frozenset()
+) -> list[RowProblem]:
+    """Every problem of every row; `unreadable` rows already failed to give a geometry."""
+    categories = set(connection.scalars(text("SELECT code FROM categories")))
+    codes = checks.text_values(frame, "code")
+    return sorted(
+        [
+            *checks.required(frame, "code"),
+            *checks.required(frame, "name"),
+            *checks.required(frame, "category"),
+            *checks.unique_codes(codes),
+            *checks.known(checks.text_values(frame, "category"), "category", categories),
+            *checks.geometries(frame, POINT_TYPES + FOOTPRINT_TYPES, skip_rows=unreadable),
+        ]
+    )
+
+
+def upsert(connection: Connection, frame: gpd.GeoDataFrame) -> ImportReport:
+    """Insert new codes and update existing ones (by code), in the caller's transaction.
+
+    A point geometry becomes `geom`; a line or polygon becomes the `footprint` and a point
+    on its surface the `geom`, so alleys and compounds import with their shapes. A row with
+    only a point never erases a shape stored before (CSV files carry no shapes).
+    """
+    new_units = _ensure_units(connection, checks.text_values(frame, "unit"))
+    connection.execute(
+        text(
+            "CREATE TEMP TABLE point_import (code text, name text, category text, address text, "
+            "unit text, props jsonb, geom geometry, footprint geometry) ON COMMIT DROP"
+        )
+    )
+    copy_frame(connection, "point_import", _staging_rows(frame))
+    flags = connection.scalars(text(UPSERT)).all()
+    connection.execute(text("DROP TABLE point_import"))
+    inserted = sum(flags)
+    return ImportReport(inserted, len(flags) - inserted, new_units=new_units)
+
+
+UPSERT = """
+INSERT INTO points AS p (code, name, category, address, unit_code, props, geom, footprint)
+SELECT s.code, s.name, s.category, nullif(s.address, ''), u.code, s.props, s.geom, s.footprint
+  FROM point_import s
+  LEFT JOIN units u ON s.unit <> '' AND (u.code = s.unit OR u.name = s.unit)
+ON CONFLICT (code) DO UPDATE
+   SET name = excluded.name, category = excluded.category, address = excluded.address,
+       unit_code = excluded.unit_code, props = excluded.props, geom = excluded.geom,
+       footprint = coalesce(excluded.footprint, p.footprint), updated_at = now()
+RETURNING (xmax = 0)
+"""
+
+
+def _staging_rows(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    geoms = frame.geometry.to_numpy()
+    is_point = shapely.get_type_id(geoms) == 0
+    anchor = shapely.point_on_surface(geoms)
+    anchor[is_point] = geoms[is_point]
+    footprint = geoms.copy()
+    footprint[is_point] = None
+    extra = [c for c in frame.columns if c not in (*COLUMNS, frame.geometry.name)]
+    return pd.DataFrame(
+        {
+            **{c: checks.text_values(frame, c) for c in COLUMNS},
+            "props": [
+                json.dumps(_plain(row), ensure_ascii=False)
+                for row in frame[extra].to_dict("records")
+            ],
+            "geom": ewkb_hex(pd.Series(anchor)),
+            "footprint": ewkb_hex(pd.Series(footprint)),
+        }
+    )
+
+
+def _json_object(value: str) -> dict[str, object]:
+    """The `props` column of an exported file back as a dict (empty when absent or not JSON)."""
+    try:
+        parsed = json.loads(value) if value else {}
+    except json.JSONDecodeError:
+        return {"props": value}
+    return parsed if isinstance(parsed, dict) else {"props": parsed}
+
+
+def _plain(record: dict[str, object]) -> dict[str, object]:
+    """Extra columns as JSON-safe values, dropping empty ones.
+
+    A numeric column with blanks is read as floats; whole numbers go back to integers.
+    """
+    out: dict[str, object] = {}
+    for key, value in record.items():
+        if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+            continue
+        if hasattr(value, "item"):
+            value = value.item()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[str(key)] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+def _ensure_units(connection: Connection, units: pd.Series) -> list[str]:
+    """Create units named in the file that match no unit's code or name (code = name)."""
+    wanted = sorted(set(units) - {""})
+    if not wanted:
+        return []
+    return list(
+        connection.scalars(
+            text(
+                "INSERT INTO units (code, name) "
+                "SELECT w, w FROM unnest(CAST(:wanted AS text[])) AS w "
+                "WHERE NOT EXISTS (SELECT FROM units u WHERE u.code = w OR u.name = w) "
+                "RETURNING code"
+            ),
+            {"wanted": wanted},
+        )
+    )
+
+
+def import_points(
+    connection: Connection,
+    frame: gpd.GeoDataFrame,
+    read_problems: list[RowProblem],
+    skip_invalid: bool = False,
+) -> ImportReport:
+    """Validate then upsert by code; all-or-nothing unless `skip_invalid`."""
+    return run_import(connection, frame, read_problems, validate, upsert, skip_invalid)

@@ -1,0 +1,32 @@
+"""Closed vocabularies of the domain (DESIGN §2–3), shared by models, import and demo data.
+
+Categories and issue types are tables (extensible by data); these lists are fixed by the
+domain's rules, so the database enforces them with CHECK constraints built from here.
+"""
+
+AREA_LEVELS = ("district", "street", "community", "grid")
+POINT_STATUSES = ("unchecked", "compliant", "non_compliant")
+ISSUE_STATUSES = (
+    "reported",
+    "dispatched",
+    "rectifying",
+    "rectified",
+    "closed",
+    "rejected",
+    "merged",
+)
+OPEN_ISSUE_STATUSES = ("reported", "dispatched", "rectifying", "rectified")
+ISSUE_SOURCES = ("inspection", "grid_worker", "citizen", "camera", "undercover", "hotline")
+ROLES = ("admin", "planner", "inspector", "unit", "analyst", "public")
+
+
+def parent_level(level: str) -> str | None:
+    """The level directly above `level` (None for a district)."""
+    index = AREA_LEVELS.index(level)
+    return AREA_LEVELS[index - 1] if index else None
+
+
+def sql_in(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK expression limiting `column` to `values` (constants only, never user input)."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
