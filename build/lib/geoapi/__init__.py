@@ -1,3 +1,0 @@
-"""geoapi: inspection points, problems and their closed loop, served from PostGIS."""
-
-__version__ = "0.1.0"

@@ -1,1 +1,0 @@
-"""The layer catalog: `layers/*.yaml` declarations, validated and bound to database tables."""

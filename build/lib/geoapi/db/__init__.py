@@ -1,1 +1,0 @@
-"""Database access: engine, models and migrations."""

@@ -1,1 +1,0 @@
-"""Migration revisions, applied in order by Alembic."""

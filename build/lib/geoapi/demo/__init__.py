@@ -1,1 +1,0 @@
-"""Deterministic demo city: a believable district with points, problems and inspections."""

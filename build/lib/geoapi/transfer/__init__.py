@@ -1,1 +1,0 @@
-"""Import and export of points and areas: files in, validated rows, PostGIS out and back."""
