@@ -71,12 +71,12 @@ def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, OperationalError):
         log.warning("database unavailable on %s: %s", request.url.path, exc.orig)
         return problem(503, DatabaseUnavailable.title, "The database cannot be reached.")
-    log.exception("database error on %s", request.url.path)
+    log.error("database error on %s", request.url.path, exc_info=exc)
     return problem(500, GeoApiError.title, "The server could not complete the request.")
 
 
 def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s", request.url.path, exc_info=exc)
+    log.error("unexpected error on %s", request.url.path, exc_info=exc)
     return problem(500, GeoApiError.title, "The server could not complete the request.")
 
 

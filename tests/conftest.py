@@ -1,5 +1,6 @@
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from sqlalchemy.orm import Session
 from geoapi.app import create_app
 from geoapi.db import migrate
 from geoapi.db.engine import get_session, make_engine
+from geoapi.demo import load
+from geoapi.demo.generate import DemoCity, generate
 from geoapi.settings import Settings
 
 LAYERS = Path(__file__).parents[1] / "layers"
@@ -55,3 +58,14 @@ def client(settings: Settings, session: Session) -> Iterator[TestClient]:
     app.dependency_overrides[get_session] = lambda: session
     with TestClient(app) as client:
         yield client
+
+
+DEMO_AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def city(connection: Connection) -> DemoCity:
+    """A small demo city (about 500 points, 150 problems) inside the test's transaction."""
+    city = generate(0.05, 9, DEMO_AS_OF)
+    load.load(connection, load.plan(city))
+    return city

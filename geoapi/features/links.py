@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from geoapi.catalog.registry import Layer
+from geoapi.features.crs import SUPPORTED
 from geoapi.features.params import Cursor
 from geoapi.features.queries import FeaturePage
 
@@ -41,7 +42,8 @@ def collection_doc(request: Request, layer: Layer, extent: tuple[Any, Any] | Non
         "title": definition.title,
         "description": definition.description,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(SUPPORTED),
+        "storageCrs": CRS84,
         "links": [
             link(url_for(request, "getCollection", collectionId=layer.id), "self"),
             link(
@@ -82,7 +84,9 @@ def _with_cursor(request: Request, cursor: Cursor) -> str:
     return str(request.url.replace_query_params(**params))
 
 
-def feature_collection(request: Request, page: FeaturePage, media_type: str) -> Response:
+def feature_collection(
+    request: Request, page: FeaturePage, media_type: str, crs_uri: str = CRS84
+) -> Response:
     """The /items document, around the features text PostGIS made (never parsed here)."""
     tail = {
         "numberMatched": page.matched,
@@ -96,4 +100,4 @@ def feature_collection(request: Request, page: FeaturePage, media_type: str) -> 
         + ","
         + json.dumps(tail, ensure_ascii=False)[1:]
     )
-    return Response(body, media_type=media_type, headers={"Content-Crs": f"<{CRS84}>"})
+    return Response(body, media_type=media_type, headers={"Content-Crs": f"<{crs_uri}>"})

@@ -11,6 +11,8 @@ from fastapi import Depends, Query, Request
 
 from geoapi.catalog.registry import Layer, LayerDep
 from geoapi.errors import InvalidParameter
+from geoapi.features.cql import parse_filter
+from geoapi.features.crs import CRS84, OutputCrs, bbox_to_crs84, parse_crs
 
 # Parameters of the standard; any other query parameter is a property filter.
 RESERVED = {
@@ -66,10 +68,27 @@ class Cursor:
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+@dataclass(frozen=True)
+class ItemsQuery:
+    """Everything that selects and orders a page of features."""
+
+    bbox: BBox | None
+    interval: Interval | None
+    filters: dict[str, str]
+    properties: list[str]
+    sort: list[SortKey]
+    limit: int
+    cursor: Cursor | None
+    cql: dict[str, Any] | None = None
+    crs: OutputCrs = CRS84
+
+
 def bbox_query(
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in CRS84")] = None,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (CRS84 by default)")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox")] = None,
 ) -> BBox | None:
-    """Parse the OGC `bbox` parameter and check its ranges."""
+    """Parse `bbox` (in `bbox-crs`, default CRS84) into CRS84 and check its ranges."""
+    crs = parse_crs(bbox_crs, "bbox-crs")
     if bbox is None:
         return None
     try:
@@ -78,10 +97,17 @@ def bbox_query(
         raise InvalidParameter(f"bbox must be 4 comma-separated numbers, got {bbox!r}") from exc
     if len(values) != 4:
         raise InvalidParameter(f"bbox must have 4 numbers (6 with heights unsupported): {bbox!r}")
-    west, south, east, north = values
+    west, south, east, north = bbox_to_crs84(values, crs)
     if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
         raise InvalidParameter(f"bbox out of range or south above north: {bbox!r}")
     return BBox(west, south, east, north)
+
+
+def crs_query(
+    crs: Annotated[str | None, Query(description="Output CRS URI (default CRS84)")] = None,
+) -> OutputCrs:
+    """The CRS the response's geometries are written in."""
+    return parse_crs(crs, "crs")
 
 
 def _instant(text: str, end_of_day: bool) -> datetime | None:
@@ -177,6 +203,17 @@ def property_filters(request: Request, layer: LayerDep) -> dict[str, str]:
     return filters
 
 
+def filter_query(
+    filter_text: Annotated[str | None, Query(alias="filter", description="CQL2 expression")] = None,
+    filter_lang: Annotated[
+        str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json")
+    ] = None,
+    filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
+) -> dict[str, Any] | None:
+    """Parse `filter` (Part 3) into CQL2-JSON; properties are checked against the layer later."""
+    return parse_filter(filter_text, filter_lang, filter_crs) if filter_text else None
+
+
 def format_query(
     f: Annotated[str | None, Query(description="json or geojson")] = None,
 ) -> str | None:
@@ -203,4 +240,24 @@ CursorDep = Annotated[Cursor | None, Depends(cursor_query)]
 PropertiesDep = Annotated[list[str], Depends(properties_query)]
 SortDep = Annotated[list[SortKey], Depends(sortby_query)]
 FiltersDep = Annotated[dict[str, str], Depends(property_filters)]
+
+
+def items_query(
+    bbox: "BBoxDep",
+    interval: "DatetimeDep",
+    filters: "FiltersDep",
+    properties: "PropertiesDep",
+    sort: "SortDep",
+    limit: "LimitDep",
+    cursor: "CursorDep",
+    cql: "FilterDep",
+    crs: "CrsDep",
+) -> ItemsQuery:
+    """Every parameter of an /items request, parsed and checked against the layer."""
+    return ItemsQuery(bbox, interval, filters, properties, sort, limit, cursor, cql, crs)
+
+
+CrsDep = Annotated[OutputCrs, Depends(crs_query)]
+FilterDep = Annotated[dict[str, Any] | None, Depends(filter_query)]
 FormatDep = Annotated[str | None, Depends(format_query)]
+ItemsQueryDep = Annotated[ItemsQuery, Depends(items_query)]

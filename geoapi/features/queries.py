@@ -1,9 +1,7 @@
 """The features' only SQL: pages, single features, extents — GeoJSON text built by PostGIS."""
 
 import json
-import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -20,26 +18,13 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
-from sqlalchemy.sql.elements import KeyedColumnElement
 
 from geoapi.catalog.registry import Layer
 from geoapi.errors import InvalidParameter
-from geoapi.features.params import BBox, Cursor, Interval, SortKey
-
-DECIMALS = 7  # ~1 cm at the equator: enough for inspection points, keeps pages small
-
-
-@dataclass(frozen=True)
-class ItemsQuery:
-    """Everything that selects and orders a page of features."""
-
-    bbox: BBox | None
-    interval: Interval | None
-    filters: dict[str, str]
-    properties: list[str]
-    sort: list[SortKey]
-    limit: int
-    cursor: Cursor | None
+from geoapi.features import cql
+from geoapi.features.crs import CRS84, OutputCrs
+from geoapi.features.params import Interval, ItemsQuery, SortKey
+from geoapi.features.values import typed_value
 
 
 @dataclass(frozen=True)
@@ -55,21 +40,23 @@ class FeaturePage:
     more_after: bool
 
 
-def feature_json(layer: Layer, properties: list[str]) -> ColumnElement[Any]:
-    """A GeoJSON Feature built by PostGIS (geometry in CRS84, `DECIMALS` digits)."""
+def feature_json(layer: Layer, properties: list[str], crs: OutputCrs = CRS84) -> ColumnElement[Any]:
+    """A GeoJSON Feature built by PostGIS, geometry in `crs` with its axis order."""
     pairs: list[Any] = []
     for name in properties:
         pairs += [literal(name, String), layer.column(name)]
-    geometry = (
-        layer.geom if layer.definition.source.srid == 4326 else func.ST_Transform(layer.geom, 4326)
-    )
+    geometry: Any = layer.geom
+    if layer.definition.source.srid != crs.srid:
+        geometry = func.ST_Transform(geometry, crs.srid)
+    if crs.lat_lon:
+        geometry = func.ST_FlipCoordinates(geometry)
     return func.json_build_object(
         "type",
         "Feature",
         "id",
         layer.id_column,
         "geometry",
-        cast(func.ST_AsGeoJSON(geometry, DECIMALS), JSON),
+        cast(func.ST_AsGeoJSON(geometry, crs.decimals), JSON),
         "properties",
         func.json_build_object(*pairs),
     )
@@ -86,6 +73,8 @@ def where(layer: Layer, query: ItemsQuery) -> list[ColumnElement[bool]]:
         clauses.append(func.ST_Intersects(layer.geom, envelope))
     if query.interval:
         clauses.append(_in_interval(layer, query.interval))
+    if query.cql is not None:
+        clauses.append(cql.to_sql(layer, query.cql))
     for name, value in query.filters.items():
         column = layer.column(name)
         clauses.append(column == literal(typed_value(column, name, value), column.type))
@@ -104,24 +93,6 @@ def _in_interval(layer: Layer, interval: Interval) -> ColumnElement[bool]:
         column <= end if end else true(),
         column.is_not(None),
     )
-
-
-def typed_value(column: KeyedColumnElement[Any], name: str, value: str) -> Any:
-    """A request string as the column's Python type, or a 400 naming the property."""
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
-        return value
-    try:
-        if kind is bool:
-            return {"true": True, "false": False}[value.lower()]
-        if kind is datetime:
-            return datetime.fromisoformat(value)
-        if kind is uuid.UUID:
-            return uuid.UUID(value)
-        return kind(value)
-    except (ValueError, KeyError) as exc:
-        raise InvalidParameter(f"{name}: {value!r} is not a valid {kind.__name__}") from exc
 
 
 def _order(layer: Layer, sort: list[SortKey], backward: bool) -> list[tuple[Any, bool]]:
@@ -161,7 +132,7 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
     key_json = func.json_build_array(*(c for c, _ in keys))
     page = (
         select(
-            feature_json(layer, query.properties).label("feature"),
+            feature_json(layer, query.properties, query.crs).label("feature"),
             cast(key_json, String).label("key"),
             func.row_number().over(order_by=order_by).label("rn"),
         )
@@ -210,14 +181,16 @@ def _json(text: str | None) -> list[Any] | None:
     return json.loads(text) if text else None
 
 
-def select_feature(connection: Connection, layer: Layer, feature_id: str) -> str | None:
+def select_feature(
+    connection: Connection, layer: Layer, feature_id: str, crs: OutputCrs = CRS84
+) -> str | None:
     """One feature as GeoJSON text, or None (an id of the wrong type is simply not found)."""
     try:
         value = typed_value(layer.id_column, "featureId", feature_id)
     except InvalidParameter:
         return None
     return connection.scalar(
-        select(cast(feature_json(layer, layer.definition.properties), String)).where(
+        select(cast(feature_json(layer, layer.definition.properties, crs), String)).where(
             *layer.fixed_filter, layer.id_column == literal(value, layer.id_column.type)
         )
     )

@@ -2,33 +2,34 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from geoapi.catalog.registry import LayerDep, LayersDep
 from geoapi.db.engine import SessionDep
 from geoapi.errors import NotFound
 from geoapi.features import links, queries
-from geoapi.features.params import (
-    BBoxDep,
-    CursorDep,
-    DatetimeDep,
-    FiltersDep,
-    FormatDep,
-    LimitDep,
-    PropertiesDep,
-    SortDep,
-)
+from geoapi.features.params import CrsDep, FormatDep, ItemsQueryDep
 from geoapi.features.schemas import queryables
 
 router = APIRouter(tags=["OGC API - Features"])
+FeatureIdPath = Annotated[str, Path(alias="featureId", description="Feature id")]
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 ]
 
 
@@ -100,20 +101,13 @@ def items(
     request: Request,
     layer: LayerDep,
     session: SessionDep,
-    bbox: BBoxDep,
-    interval: DatetimeDep,
-    limit: LimitDep,
-    cursor: CursorDep,
-    properties: PropertiesDep,
-    sort: SortDep,
-    filters: FiltersDep,
+    query: ItemsQueryDep,
     fmt: FormatDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One page of a collection's features (GeoJSON), keyset-paged by next/prev links."""
-    query = queries.ItemsQuery(bbox, interval, filters, properties, sort, limit, cursor)
     page = queries.select_page(session.connection(), layer, query)
-    return links.feature_collection(request, page, _media_type(fmt, accept))
+    return links.feature_collection(request, page, _media_type(fmt, accept), query.crs.uri)
 
 
 @router.get(
@@ -125,16 +119,17 @@ def items(
 def item(
     layer: LayerDep,
     session: SessionDep,
-    featureId: str,
-    fmt: FormatDep,  # noqa: N803
+    feature_id: FeatureIdPath,
+    crs: CrsDep,
+    fmt: FormatDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One feature by id."""
-    feature = queries.select_feature(session.connection(), layer, featureId)
+    feature = queries.select_feature(session.connection(), layer, feature_id, crs)
     if feature is None:
-        raise NotFound(f"collection {layer.id!r} has no feature {featureId!r}")
+        raise NotFound(f"collection {layer.id!r} has no feature {feature_id!r}")
     return Response(
-        feature, media_type=_media_type(fmt, accept), headers={"Content-Crs": f"<{links.CRS84}>"}
+        feature, media_type=_media_type(fmt, accept), headers={"Content-Crs": f"<{crs.uri}>"}
     )
 
 

@@ -1,23 +1,13 @@
-from datetime import UTC, datetime
-
 import pytest
 import shapely
 from fastapi.testclient import TestClient
 from geojson_pydantic import Feature, FeatureCollection
 from sqlalchemy import Connection, text
 
-from geoapi.demo import load
 from geoapi.demo.generate import generate
+from tests.conftest import DEMO_AS_OF
 
-AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
 LAYER_IDS = {"points", "issues", "open_issues", "overdue_issues", "areas", "compliance_by_street"}
-
-
-@pytest.fixture
-def city(connection: Connection):
-    city = generate(0.05, 9, AS_OF)
-    load.load(connection, load.plan(city))
-    return city
 
 
 def items(client: TestClient, collection: str, **params) -> dict:
@@ -89,7 +79,7 @@ def test_sortby_orders_with_nulls_last(client: TestClient, city):
         url = next_link(body)
     present = [d for d in deadlines if d is not None]
     assert present == sorted(present, reverse=True)
-    assert len(deadlines) == len(generate(0.05, 9, AS_OF).issues)
+    assert len(deadlines) == len(generate(0.05, 9, DEMO_AS_OF).issues)
 
 
 def test_bbox_keeps_only_features_inside(client: TestClient, connection, city):

@@ -5,8 +5,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
-from tests.integration.test_features import city  # noqa: F401 - fixture
-
 MVT = "application/vnd.mapbox-vector-tile"
 
 
@@ -31,7 +29,7 @@ def tile_bounds_count(connection: Connection, table: str, z, x, y, where="true")
     )
 
 
-def test_point_tile_has_the_features_and_properties(client: TestClient, connection, city):  # noqa: F811
+def test_point_tile_has_the_features_and_properties(client: TestClient, connection, city):
     z, x, y = tile_of(117.05, 36.66, 14)
     response = client.get(tile_url("points", z, x, y))
     assert response.status_code == 200
@@ -64,7 +62,7 @@ def test_point_tile_has_the_features_and_properties(client: TestClient, connecti
     }
 
 
-def test_uuid_ids_travel_as_a_property(client: TestClient, city):  # noqa: F811
+def test_uuid_ids_travel_as_a_property(client: TestClient, city):
     z, x, y = tile_of(117.05, 36.66, 12)
     layer = mapbox_vector_tile.decode(client.get(tile_url("open_issues", z, x, y)).content)
     statuses = {f["properties"]["status"] for f in layer["open_issues"]["features"]}
@@ -72,7 +70,7 @@ def test_uuid_ids_travel_as_a_property(client: TestClient, city):  # noqa: F811
     assert all(len(f["properties"]["id"]) == 36 for f in layer["open_issues"]["features"])
 
 
-def test_empty_tile_is_204_and_etag_gives_304(client: TestClient, city):  # noqa: F811
+def test_empty_tile_is_204_and_etag_gives_304(client: TestClient, city):
     assert client.get(tile_url("points", 14, 0, 0)).status_code == 204
     url = tile_url("areas", *tile_of(117.05, 36.66, 10))
     first = client.get(url)
@@ -96,7 +94,7 @@ def test_bad_tiles(client: TestClient, url, status, needle):
     assert needle in response.json()["detail"]
 
 
-def test_tilejson_describes_the_tiles(client: TestClient, city):  # noqa: F811
+def test_tilejson_describes_the_tiles(client: TestClient, city):
     body = client.get("/collections/points/tiles/WebMercatorQuad/tilejson.json").json()
     assert body["tilejson"] == "3.0.0"
     assert body["tiles"][0].endswith("/collections/points/tiles/WebMercatorQuad/{z}/{x}/{y}")

@@ -1,0 +1,182 @@
+"""OGC API - Features Part 3 `filter`: CQL2 text or JSON → SQLAlchemy, values always bound.
+
+Parsing and validation are the `cql2` library's; this module walks the CQL2-JSON tree it
+returns and allows only the layer's queryables and its geometry as properties.
+"""
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import cql2
+from sqlalchemy import ColumnElement, String, and_, func, literal, not_, or_, true
+
+from geoapi.catalog.registry import Layer
+from geoapi.errors import InvalidParameter
+from geoapi.features.values import typed_value
+
+CRS84 = {None, "http://www.opengis.net/def/crs/OGC/1.3/CRS84", "CRS84", "OGC:CRS84"}
+COMPARISONS = {
+    "=": "__eq__",
+    "<>": "__ne__",
+    "<": "__lt__",
+    "<=": "__le__",
+    ">": "__gt__",
+    ">=": "__ge__",
+}
+SPATIAL = {
+    "s_intersects": "ST_Intersects",
+    "s_within": "ST_Within",
+    "s_contains": "ST_Contains",
+    "s_disjoint": "ST_Disjoint",
+    "s_equals": "ST_Equals",
+    "s_touches": "ST_Touches",
+    "s_crosses": "ST_Crosses",
+    "s_overlaps": "ST_Overlaps",
+}
+FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+METRES = {"meters": 1.0, "metres": 1.0, "m": 1.0, "kilometers": 1000.0, "km": 1000.0}
+GEOMETRY_NAMES = {"geometry", "geom"}
+DEGREE_METRES = 111_320.0  # metres per degree of latitude: a safe bound for index pre-filters
+
+
+def parse_filter(text: str, lang: str | None, crs: str | None) -> dict[str, Any]:
+    """Parse and validate `filter` (cql2-text by default) into CQL2-JSON."""
+    if crs not in CRS84:
+        raise InvalidParameter(f"filter-crs {crs!r} is not supported; geometries are CRS84")
+    try:
+        if lang in (None, "cql2-text"):
+            expression = cql2.parse_text(text)
+        elif lang == "cql2-json":
+            expression = cql2.parse_json(text)
+        else:
+            raise InvalidParameter(f"filter-lang {lang!r}: use cql2-text or cql2-json")
+        expression.validate()
+    except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
+        raise InvalidParameter(f"filter is not valid {lang or 'cql2-text'}: {exc}") from exc
+    tree = expression.to_json()
+    return tree if isinstance(tree, dict) else {"op": "=", "args": [tree, True]}
+
+
+def to_sql(layer: Layer, node: Any) -> ColumnElement[bool]:
+    """Translate one CQL2-JSON predicate."""
+    if isinstance(node, bool):
+        return true() if node else not_(true())
+    if not isinstance(node, dict) or "op" not in node:
+        raise InvalidParameter(f"filter: {json.dumps(node)[:80]} is not a predicate")
+    op, args = str(node["op"]).lower(), node.get("args", [])
+    if op in ("and", "or"):
+        parts = [to_sql(layer, a) for a in args]
+        return and_(*parts) if op == "and" else or_(*parts)
+    if op == "not":
+        return not_(to_sql(layer, args[0]))
+    if op in COMPARISONS:
+        left, right = args
+        if _is_property(right) and not _is_property(left):  # `5 < severity`
+            left, right, op = right, left, FLIPPED.get(op, op)
+        column = _property(layer, left)
+        return getattr(column, COMPARISONS[op])(_value(column, right))
+    if op == "like":
+        column = _property(layer, args[0])
+        return column.like(literal(str(args[1])))
+    if op == "in":
+        column = _property(layer, args[0])
+        return column.in_([_value(column, v) for v in args[1]])
+    if op == "between":
+        column = _property(layer, args[0])
+        return column.between(_value(column, args[1]), _value(column, args[2]))
+    if op == "isnull":
+        return _property(layer, args[0]).is_(None)
+    if op in SPATIAL:
+        return getattr(func, SPATIAL[op])(*(_geometry(layer, a) for a in args))
+    if op == "s_dwithin":
+        return _dwithin(layer, args)
+    if op.startswith("t_"):
+        return _temporal(layer, op, args)
+    raise InvalidParameter(f"filter: operator {node['op']!r} is not supported")
+
+
+def _property(layer: Layer, node: Any) -> Any:
+    if not (isinstance(node, dict) and "property" in node):
+        raise InvalidParameter(f"filter: expected a property, got {json.dumps(node)[:80]}")
+    name = node["property"]
+    if name not in layer.definition.queryable_names:
+        raise InvalidParameter(
+            f"filter: {name!r} is not a queryable of {layer.id!r}; "
+            f"allowed: {', '.join(layer.definition.queryable_names)}"
+        )
+    return layer.column(name)
+
+
+def _is_property(node: Any) -> bool:
+    return isinstance(node, dict) and "property" in node
+
+
+def _value(column: Any, value: Any) -> Any:
+    """A literal bound with the column's type; a wrong type is a 400, not a database error."""
+    if isinstance(value, dict):
+        value = value.get("timestamp") or value.get("date")
+        if value is None:
+            raise InvalidParameter("filter: compare a property with a literal value")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = value if isinstance(value, str) else json.dumps(value)
+    return literal(typed_value(column, column.name, text), column.type)
+
+
+def _geometry(layer: Layer, node: Any) -> Any:
+    if isinstance(node, dict) and node.get("property") in GEOMETRY_NAMES:
+        return layer.geom
+    if isinstance(node, dict) and "bbox" in node:
+        west, south, east, north = node["bbox"][:4]
+        return func.ST_MakeEnvelope(west, south, east, north, 4326)
+    if isinstance(node, dict) and "type" in node:
+        return func.ST_SetSRID(func.ST_GeomFromGeoJSON(literal(json.dumps(node), String)), 4326)
+    raise InvalidParameter(f"filter: {json.dumps(node)[:80]} is not a geometry")
+
+
+def _dwithin(layer: Layer, args: list[Any]) -> ColumnElement[bool]:
+    """Distance in metres on the spheroid, with a bounding-box pre-filter the index can use."""
+    geometry, target = _geometry(layer, args[0]), _geometry(layer, args[1])
+    unit = (
+        args[3].get("property", "meters")
+        if len(args) > 3 and isinstance(args[3], dict)
+        else (args[3] if len(args) > 3 else "meters")
+    )
+    if str(unit).lower() not in METRES:
+        raise InvalidParameter(f"filter: S_DWITHIN unit {unit!r}; use meters or kilometers")
+    metres = float(args[2]) * METRES[str(unit).lower()]
+    near = geometry.op("&&")(func.ST_Expand(target, 2 * metres / DEGREE_METRES))
+    return and_(near, func.ST_DWithin(func.geography(geometry), func.geography(target), metres))
+
+
+def _instant_or_interval(node: Any) -> tuple[datetime | date | str | None, ...]:
+    if isinstance(node, dict) and "interval" in node:
+        start, end = node["interval"]
+        return tuple(
+            None
+            if v == ".."
+            else (v.get("timestamp") or v.get("date"))
+            if isinstance(v, dict)
+            else v
+            for v in (start, end)
+        )
+    if isinstance(node, dict):
+        value = node.get("timestamp") or node.get("date")
+        return value, value
+    return node, node
+
+
+def _temporal(layer: Layer, op: str, args: list[Any]) -> ColumnElement[bool]:
+    """T_BEFORE, T_AFTER, T_DURING, T_EQUALS, T_INTERSECTS of an instant property."""
+    column = _property(layer, args[0])
+    start, end = (None if v is None else _value(column, v) for v in _instant_or_interval(args[1]))
+    if op == "t_before" and start is not None:
+        return column < start
+    if op == "t_after" and end is not None:
+        return column > end
+    if op in ("t_during", "t_intersects", "t_equals"):
+        low = column >= start if start is not None else true()
+        high = column <= end if end is not None else true()
+        return and_(low, high, column.is_not(None))
+    raise InvalidParameter(f"filter: temporal operator {op.upper()!r} is not supported")
