@@ -239,3 +239,7 @@ def export_points_command(
     with _engine().connect() as connection:
         count = export_points(connection, out, fmt, category)  # type: ignore[arg-type]
     console.print(f"wrote {count:,} points to {out}")
+
+
+if __name__ == "__main__":
+    app()
