@@ -107,6 +107,8 @@ def demo_load(
         with progress() as bar:
             task = bar.add_task("loading", total=plan.total_rows)
             counts = load.load(connection, plan, lambda n: bar.advance(task, n))
+    with console.status("vacuuming"):
+        load.vacuum(engine)
     _print_counts(counts)
 
 

@@ -88,8 +88,8 @@ def feature_collection(
     request: Request, page: FeaturePage, media_type: str, crs_uri: str = CRS84
 ) -> Response:
     """The /items document, around the features text PostGIS made (never parsed here)."""
-    tail = {
-        "numberMatched": page.matched,
+    tail: dict[str, Any] = {"numberMatched": page.matched} if page.matched is not None else {}
+    tail |= {
         "numberReturned": page.returned,
         "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "links": page_links(request, page),

@@ -9,10 +9,12 @@ from sqlalchemy import (
     Connection,
     String,
     and_,
+    case,
     cast,
     false,
     func,
     literal,
+    null,
     or_,
     select,
     true,
@@ -33,7 +35,7 @@ class FeaturePage:
 
     features: str
     returned: int
-    matched: int
+    matched: int | None
     first_key: list[Any] | None
     last_key: list[Any] | None
     more_before: bool
@@ -143,7 +145,6 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
     )
     shown = page.c.rn <= query.limit
     display = page.c.rn.desc() if backward else page.c.rn
-    matched = select(func.count()).select_from(layer.table).where(*clauses).scalar_subquery()
     row = connection.execute(
         select(
             func.coalesce(
@@ -156,7 +157,7 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
             func.count(),
             _end_key(page, shown, page.c.rn),
             _end_key(page, shown, page.c.rn.desc()),
-            matched,
+            _number_matched(layer, clauses, query, page),
         )
     ).one()
     features, returned, fetched, lowest, highest, number_matched = row
@@ -171,6 +172,21 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
         more_before=beyond_page if backward else query.cursor is not None,
         more_after=True if backward else beyond_page,
     )
+
+
+def _number_matched(
+    layer: Layer, clauses: list[ColumnElement[bool]], query: ItemsQuery, page: Any
+) -> ColumnElement[Any]:
+    """numberMatched on first pages only, and counted only when the page did not hold it all.
+
+    A separate count is the price of a first page; PostgreSQL runs the scalar subquery only
+    when the CASE needs it, so a page that holds every match costs no second scan. Pages
+    after a cursor leave it out (the standard makes it optional), so deep pages stay cheap.
+    """
+    if query.cursor is not None:
+        return null()
+    total = select(func.count()).select_from(layer.table).where(*clauses).scalar_subquery()
+    return case((func.count() <= query.limit, func.count()), else_=total)
 
 
 def _end_key(page: Any, shown: ColumnElement[bool], order: Any) -> ColumnElement[Any]:

@@ -62,6 +62,15 @@ def test_paging_by_next_links_returns_every_feature_once(client: TestClient, con
     assert pages == -(-expected // 100)
 
 
+def test_number_matched_is_exact_on_first_pages_and_left_out_after(client, connection, city):
+    shops = int((city.points["category"] == "street_shop").sum())
+    fits = items(client, "points", category="street_shop", limit=shops + 5)
+    spills = items(client, "points", category="street_shop", limit=7)
+    assert fits["numberMatched"] == spills["numberMatched"] == shops > 7
+    second = client.get(next_link(spills)).json()
+    assert "numberMatched" not in second and second["numberReturned"] == 7
+
+
 def test_prev_link_returns_the_previous_page(client: TestClient, city):
     first = items(client, "issues", limit=5, sortby="-deadline")
     second = client.get(next_link(first)).json()

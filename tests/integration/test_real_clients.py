@@ -86,9 +86,7 @@ def test_gdal_lists_every_collection(server):
 
 @pytest.mark.parametrize("layer", list(TABLES))
 def test_gdal_pages_through_whole_collections(server, engine, layer):
-    frame = pyogrio.read_dataframe(
-        f"OAPIF:{server}", layer=layer, PAGE_SIZE=97
-    )
+    frame = pyogrio.read_dataframe(f"OAPIF:{server}", layer=layer, PAGE_SIZE=97)
     with engine.connect() as connection:
         expected = connection.scalar(text(f"SELECT count(*) FROM {TABLES[layer]}"))
     assert len(frame) == expected > 0
