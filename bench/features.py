@@ -288,6 +288,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=40, help="requests per measurement")
     parser.add_argument("--no-tipg", action="store_true", help="skip the tipg comparison")
+    parser.add_argument("--only", default="", help="run only queries whose name contains this")
     args = parser.parse_args()
     settings = Settings()
     dsn = str(settings.database_url)
@@ -319,7 +320,7 @@ def main() -> None:
             "| geoapi ÷ floor (p50) | tipg p50/p95 ms | tipg req/s |"
         )
         print("|---|---|---|---|---|---|---|---|")
-        for case in plan:
+        for case in (c for c in plan if args.only in c.name):
             for concurrency in (1, 8):
                 floor = run(sql_task(dsn, case.floor_sql), args.requests, concurrency)
                 ours = run(http_task(geoapi_base, case.geoapi), args.requests, concurrency)

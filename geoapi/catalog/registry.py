@@ -92,14 +92,16 @@ def _bind_one(definition: LayerDef, metadata: MetaData, engine: Engine) -> Layer
 
 
 def get_layers(request: Request) -> dict[str, Layer]:
-    """Every bound layer of this app."""
+    """Every bound layer of this app (plain `def`: the first call reflects tables)."""
     registry: LayerRegistry = request.app.state.layers
     return registry.bind(request.app.state.engine)
 
 
-def get_layer(request: Request, collection_id: Annotated[str, Path(alias="collectionId")]) -> Layer:
-    """The layer addressed by `collectionId`, or 404."""
-    layers = get_layers(request)
+async def get_layer(
+    layers: Annotated[dict[str, Layer], Depends(get_layers)],
+    collection_id: Annotated[str, Path(alias="collectionId")],
+) -> Layer:
+    """The layer addressed by `collectionId`, or 404 (`async`: no I/O, no thread hop)."""
     if collection_id not in layers:
         raise NotFound(f"no collection {collection_id!r}; see /collections")
     return layers[collection_id]

@@ -1,4 +1,8 @@
-"""Parsers of the OGC API - Features query parameters; they never touch the database."""
+"""Parsers of the OGC API - Features query parameters; they never touch the database.
+
+They are `async def` although they never await: FastAPI runs plain `def` dependencies in a
+thread pool, and a dozen thread hops per request cost more than the parsing itself.
+"""
 
 import base64
 import binascii
@@ -83,7 +87,7 @@ class ItemsQuery:
     crs: OutputCrs = CRS84
 
 
-def bbox_query(
+async def bbox_query(
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (CRS84 by default)")] = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox")] = None,
 ) -> BBox | None:
@@ -103,7 +107,7 @@ def bbox_query(
     return BBox(west, south, east, north)
 
 
-def crs_query(
+async def crs_query(
     crs: Annotated[str | None, Query(description="Output CRS URI (default CRS84)")] = None,
 ) -> OutputCrs:
     """The CRS the response's geometries are written in."""
@@ -123,7 +127,7 @@ def _instant(text: str, end_of_day: bool) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def datetime_query(
+async def datetime_query(
     value: Annotated[
         str | None,
         Query(alias="datetime", description="Instant, or interval start/end with .. open ends"),
@@ -147,7 +151,7 @@ def datetime_query(
     return Interval(start, end)
 
 
-def limit_query(
+async def limit_query(
     request: Request,
     limit: Annotated[int | None, Query(description="Features per page")] = None,
 ) -> int:
@@ -160,7 +164,7 @@ def limit_query(
     return limit
 
 
-def cursor_query(
+async def cursor_query(
     cursor: Annotated[str | None, Query(description="Opaque paging token from a link")] = None,
 ) -> Cursor | None:
     """Decode the paging token of a next/prev link."""
@@ -173,7 +177,7 @@ def cursor_query(
         raise InvalidParameter("cursor is not a token from a next or prev link") from exc
 
 
-def properties_query(
+async def properties_query(
     layer: LayerDep,
     properties: Annotated[str | None, Query(description="Comma-separated properties")] = None,
 ) -> list[str]:
@@ -185,7 +189,7 @@ def properties_query(
     return names
 
 
-def sortby_query(
+async def sortby_query(
     layer: LayerDep,
     sortby: Annotated[str | None, Query(description="e.g. -deadline,code")] = None,
 ) -> list[SortKey]:
@@ -196,14 +200,14 @@ def sortby_query(
     return keys
 
 
-def property_filters(request: Request, layer: LayerDep) -> dict[str, str]:
+async def property_filters(request: Request, layer: LayerDep) -> dict[str, str]:
     """Query parameters naming a queryable (`?category=market`): equality filters."""
     filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
     _check_names(layer, list(filters), layer.definition.queryable_names, "filter")
     return filters
 
 
-def filter_query(
+async def filter_query(
     filter_text: Annotated[str | None, Query(alias="filter", description="CQL2 expression")] = None,
     filter_lang: Annotated[
         str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json")
@@ -214,7 +218,7 @@ def filter_query(
     return parse_filter(filter_text, filter_lang, filter_crs) if filter_text else None
 
 
-def format_query(
+async def format_query(
     f: Annotated[str | None, Query(description="json or geojson")] = None,
 ) -> str | None:
     """Output format (None: by Accept header); only JSON encodings are offered."""
@@ -242,7 +246,7 @@ SortDep = Annotated[list[SortKey], Depends(sortby_query)]
 FiltersDep = Annotated[dict[str, str], Depends(property_filters)]
 
 
-def items_query(
+async def items_query(
     bbox: "BBoxDep",
     interval: "DatetimeDep",
     filters: "FiltersDep",
