@@ -14,11 +14,13 @@ WORLD = (-HALF, -HALF, HALF, HALF)
 
 
 def _property(layer: Layer, name: str) -> Any:
-    """MVT values are scalars: timestamps become RFC 3339 text, uuids text."""
+    """MVT values are scalars: timestamps and uuids travel as text.
+
+    A plain text cast (`2026-11-17 03:16:18+00`, the session runs in UTC) costs a quarter of
+    `to_json` on a tile of thousands of features.
+    """
     column = layer.column(name)
-    if isinstance(column.type, DateTime):
-        return func.to_json(column).op("#>>")(literal_column("'{}'")).label(name)
-    if isinstance(column.type, UUID):
+    if isinstance(column.type, DateTime | UUID):
         return cast(column, String).label(name)
     return column.label(name)
 
