@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import geoalchemy2  # noqa: F401 - registers the geometry type for reflection
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Column, ColumnElement, Engine, MetaData, Table, text
 from sqlalchemy.exc import NoSuchTableError
 
@@ -61,6 +62,11 @@ class LayerRegistry:
         self._layers: dict[str, Layer] | None = None
         self._lock = threading.Lock()
 
+    @property
+    def bound(self) -> dict[str, Layer] | None:
+        """The layers once bound, else None."""
+        return self._layers
+
     def bind(self, engine: Engine) -> dict[str, Layer]:
         """Reflect every source table; a missing table or column is a CatalogError."""
         with self._lock:
@@ -91,10 +97,12 @@ def _bind_one(definition: LayerDef, metadata: MetaData, engine: Engine) -> Layer
     return Layer(definition, table)
 
 
-def get_layers(request: Request) -> dict[str, Layer]:
-    """Every bound layer of this app (plain `def`: the first call reflects tables)."""
+async def get_layers(request: Request) -> dict[str, Layer]:
+    """Every bound layer of this app; the first call reflects the tables in a worker thread."""
     registry: LayerRegistry = request.app.state.layers
-    return registry.bind(request.app.state.engine)
+    if registry.bound is not None:
+        return registry.bound
+    return await run_in_threadpool(registry.bind, request.app.state.engine)
 
 
 async def get_layer(
