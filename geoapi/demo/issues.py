@@ -132,64 +132,81 @@ class DemoIssues:
     events: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class _Placement:
+    """Where each issue is, what it is, which point and unit it belongs to."""
+
+    xy: np.ndarray
+    types: list[str]
+    point_ids: list[int | None]
+    units: list[str]
+    descriptions: list[str]
+
+
+def _place(rng: Generator, areas: list[DemoArea], points: pd.DataFrame, count: int) -> _Placement:
+    """70 % of issues at a point (a type that occurs at its category), the rest anywhere."""
+    at_point = rng.random(count) < 0.7
+    category = points["category"]
+    weight = np.where(category.eq("parking"), 0.2, np.where(category.eq("street_shop"), 1.0, 3.0))
+    point_index = rng.choice(len(points), size=count, p=weight / weight.sum())
+    all_types = np.array([code for code, *_ in ISSUE_TYPES])
+    xy = sample_inside(rng, areas[0].geom, count)
+    placement = _Placement(xy, [], [], [], [])
+    street_offices = points["unit_code"].where(points["unit_code"].str.startswith("street_"))
+    for i in range(count):
+        row = points.iloc[point_index[i]]
+        if at_point[i]:
+            kind = str(rng.choice(CATEGORY_ISSUE_TYPES[row["category"]]))
+            xy[i] = (row["geom"].x, row["geom"].y)
+            own_office = row["unit_code"].startswith("street_")
+            unit = row["unit_code"] if own_office else UNIT_BY_TYPE[kind]
+            placement.point_ids.append(int(row["id"]))
+            placement.descriptions.append(f"{row['name']}：{NAME_ZH[kind]}")
+        else:
+            kind = str(rng.choice(all_types))
+            unit = UNIT_BY_TYPE[kind]
+            placement.point_ids.append(None)
+            placement.descriptions.append(f"{NAME_ZH[kind]}（巡查发现，无对应点位）")
+        if unit == "street":  # the street office nearest the sampled point
+            nearest = street_offices.iloc[point_index[i]]
+            unit = nearest if isinstance(nearest, str) else "street_01"
+        placement.types.append(kind)
+        placement.units.append(unit)
+    placement.xy[:] = np.where(at_point[:, None], _jitter(rng, areas[0], xy, 12.0), xy)
+    return placement
+
+
 def build_issues(
     rng: Generator, areas: list[DemoArea], points: pd.DataFrame, scale: float, as_of: datetime
 ) -> DemoIssues:
     """Issues at or near points (70 %) or anywhere in the district, with full histories."""
     end = as_of.timestamp()
     count = max(1, round(ISSUES_PER_SCALE * scale))
-    at_point = rng.random(count) < 0.7
-    weight = np.where(
-        points["category"].eq("parking"),
-        0.2,
-        np.where(points["category"].eq("street_shop"), 1.0, 3.0),
-    )
-    point_index = rng.choice(len(points), size=count, p=weight / weight.sum())
-    all_types = np.array([code for code, *_ in ISSUE_TYPES])
-    xy = sample_inside(rng, areas[0].geom, count)
-    types, point_ids, units, descriptions = [], [], [], []
-    street_offices = points["unit_code"].where(points["unit_code"].str.startswith("street_"))
-    for i in range(count):
-        if at_point[i]:
-            row = points.iloc[point_index[i]]
-            kind = rng.choice(CATEGORY_ISSUE_TYPES[row["category"]])
-            xy[i] = (row["geom"].x, row["geom"].y)
-            point_ids.append(row["id"])
-            unit = (
-                row["unit_code"] if row["unit_code"].startswith("street_") else UNIT_BY_TYPE[kind]
-            )
-            descriptions.append(f"{row['name']}：{NAME_ZH[kind]}")
-        else:
-            kind = rng.choice(all_types)
-            point_ids.append(None)
-            unit = UNIT_BY_TYPE[kind]
-            descriptions.append(f"{NAME_ZH[kind]}（巡查发现，无对应点位）")
-        if unit == "street":
-            nearest = street_offices.iloc[point_index[i]]
-            unit = nearest if isinstance(nearest, str) else "street_01"
-        types.append(kind)
-        units.append(unit)
-    xy = np.where(at_point[:, None], _jitter(rng, areas[0], xy, 12.0), xy)
+    place = _place(rng, areas, points, count)
     sources = rng.choice(np.array(ISSUE_SOURCES), size=count, p=SOURCE_WEIGHTS)
     reported = _daytime_report_times(rng, count, end)
     ids = [str(uuid.UUID(bytes=rng.bytes(16), version=4)) for _ in range(count)]
     lives = [
-        simulate(rng, reported[i], types[i], units[i], sources[i], i, end) for i in range(count)
+        simulate(rng, reported[i], place.types[i], place.units[i], sources[i], i, end)
+        for i in range(count)
     ]
     issues = pd.DataFrame(
         {
             "id": ids,
-            "point_id": pd.array(point_ids, dtype="Int64"),
-            "geom": shapely.points(xy),
-            "type": types,
+            "point_id": pd.array(place.point_ids, dtype="Int64"),
+            "geom": shapely.points(place.xy),
+            "type": place.types,
             "severity": rng.choice([1, 2, 3], size=count, p=[0.5, 0.35, 0.15]),
             "source": sources,
             "confidence": np.where(
                 sources == "camera", np.round(rng.uniform(0.6, 0.99, count), 2), np.nan
             ),
             "status": [life.status for life in lives],
-            "description": descriptions,
-            "unit_code": [units[i] if lives[i].dispatched_at else None for i in range(count)],
+            "description": place.descriptions,
+            "unit_code": [
+                u if life.dispatched_at else None
+                for u, life in zip(place.units, lives, strict=True)
+            ],
             "deadline": _times([life.deadline for life in lives]),
             "reported_at": _times(reported),
             "dispatched_at": _times([life.dispatched_at for life in lives]),
@@ -199,7 +216,11 @@ def build_issues(
         }
     )
     events = pd.DataFrame(
-        [(issues["id"].iat[i], *event) for i, life in enumerate(lives) for event in life.events],
+        [
+            (issue_id, *event)
+            for issue_id, life in zip(ids, lives, strict=True)
+            for event in life.events
+        ],
         columns=["issue_id", "at", "actor", "action", "from_status", "to_status", "note"],
     )
     events["at"] = _times(events["at"])

@@ -129,10 +129,45 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
     backward = bool(query.cursor and query.cursor.backward)
     keys = _order(layer, query.sort, backward)
     clauses = where(layer, query)
+    page = _page_rows(layer, query, keys, clauses)
+    shown = page.c.rn <= query.limit
+    display = page.c.rn.desc() if backward else page.c.rn
+    features = func.json_agg(aggregate_order_by(page.c.feature, display)).filter(shown)
+    row = connection.execute(
+        select(
+            func.coalesce(cast(features, String), "[]"),
+            func.count().filter(shown),
+            func.count(),
+            _end_key(page, shown, page.c.rn),
+            _end_key(page, shown, page.c.rn.desc()),
+            _number_matched(layer, clauses, query, page),
+        )
+    ).one()
+    text, returned, fetched, lowest, highest, number_matched = row
+    first, last = (highest, lowest) if backward else (lowest, highest)
+    beyond_page = fetched > query.limit
+    return FeaturePage(
+        text,
+        returned,
+        number_matched,
+        _json(first),
+        _json(last),
+        more_before=beyond_page if backward else query.cursor is not None,
+        more_after=True if backward else beyond_page,
+    )
+
+
+def _page_rows(
+    layer: Layer,
+    query: ItemsQuery,
+    keys: list[tuple[Any, bool]],
+    clauses: list[ColumnElement[bool]],
+) -> Any:
+    """The page's rows (one extra, to know whether more follow) with their keys and order."""
     paged = [*clauses, _after(keys, query.cursor.values)] if query.cursor else clauses
     order_by = [c.desc().nulls_first() if d else c.asc().nulls_last() for c, d in keys]
     key_json = func.json_build_array(*(c for c, _ in keys))
-    page = (
+    return (
         select(
             feature_json(layer, query.properties, query.crs).label("feature"),
             cast(key_json, String).label("key"),
@@ -142,35 +177,6 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
         .order_by(*order_by)
         .limit(query.limit + 1)
         .cte("page")
-    )
-    shown = page.c.rn <= query.limit
-    display = page.c.rn.desc() if backward else page.c.rn
-    row = connection.execute(
-        select(
-            func.coalesce(
-                cast(
-                    func.json_agg(aggregate_order_by(page.c.feature, display)).filter(shown), String
-                ),
-                "[]",
-            ),
-            func.count().filter(shown),
-            func.count(),
-            _end_key(page, shown, page.c.rn),
-            _end_key(page, shown, page.c.rn.desc()),
-            _number_matched(layer, clauses, query, page),
-        )
-    ).one()
-    features, returned, fetched, lowest, highest, number_matched = row
-    first, last = (highest, lowest) if backward else (lowest, highest)
-    beyond_page = fetched > query.limit
-    return FeaturePage(
-        features,
-        returned,
-        number_matched,
-        _json(first),
-        _json(last),
-        more_before=beyond_page if backward else query.cursor is not None,
-        more_after=True if backward else beyond_page,
     )
 
 
