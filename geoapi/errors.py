@@ -42,6 +42,30 @@ class NotFound(GeoApiError):
     code = "NotFound"
 
 
+class Forbidden(GeoApiError):
+    """The caller may not do this."""
+
+    status_code = 403
+    title = "Forbidden"
+    code = "Forbidden"
+
+
+class Conflict(GeoApiError):
+    """The request is valid but not in the resource's current state."""
+
+    status_code = 409
+    title = "Conflict"
+    code = "Conflict"
+
+
+class PreconditionFailed(GeoApiError):
+    """The client's If-Match names a version that is no longer current."""
+
+    status_code = 412
+    title = "Precondition failed"
+    code = "PreconditionFailed"
+
+
 class DatabaseUnavailable(GeoApiError):
     """PostGIS cannot be reached; the service cannot answer from data."""
 

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     default_limit: Annotated[int, Field(ge=1)] = 100
     max_limit: Annotated[int, Field(ge=1)] = 10_000
+    link_radius_m: Annotated[float, Field(gt=0)] = 50.0  # a report links to a point this near
+    verifier_must_differ: bool = True  # the rectifier may not close (verify) their own fix
     tile_max_age: Annotated[int, Field(ge=0)] = 60  # seconds proxies may cache a tile
     db_pool_size: Annotated[int, Field(ge=1)] = 10
     db_connect_timeout: Annotated[int, Field(ge=1)] = 5

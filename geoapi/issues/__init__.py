@@ -1,0 +1,1 @@
+"""The closed loop of a problem: report, dispatch, rectify, verify and close (or reopen)."""

@@ -1,0 +1,185 @@
+"""The issues feature's only SQL (writes through Core with bound values)."""
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, text
+
+from geoapi.db.reference import CATEGORY_ISSUE_TYPES
+
+ISSUE_COLUMNS = """
+    i.id, i.status, i.version, i.type, i.severity, i.source, i.description, i.confidence,
+    i.unit_code AS unit, i.deadline, i.reported_at, i.dispatched_at, i.rectified_at,
+    i.closed_at, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, i.point_id,
+    p.code AS point_code, p.name AS point_name
+"""
+
+
+def categories_for(issue_type: str) -> list[str]:
+    """Point categories where this type of problem is found."""
+    return [c for c, types in CATEGORY_ISSUE_TYPES.items() if issue_type in types]
+
+
+def issue_type_days(connection: Connection, issue_type: str) -> int | None:
+    """Default rectification days of a type, or None when the type is unknown."""
+    return connection.scalar(
+        text("SELECT default_deadline_days FROM issue_types WHERE code = :t"), {"t": issue_type}
+    )
+
+
+def issue_type_codes(connection: Connection) -> list[str]:
+    """Every known issue type."""
+    return list(connection.scalars(text("SELECT code FROM issue_types ORDER BY code")))
+
+
+def unit_exists(connection: Connection, unit: str) -> bool:
+    """True when `unit` is a unit code."""
+    return bool(
+        connection.scalar(text("SELECT EXISTS (SELECT FROM units WHERE code = :u)"), {"u": unit})
+    )
+
+
+def point_by_code(connection: Connection, code: str) -> RowMapping | None:
+    """A point's id and location."""
+    return (
+        connection.execute(
+            text(
+                "SELECT id, code, name, ST_X(geom) AS lon, ST_Y(geom) AS lat "
+                "FROM points WHERE code = :c"
+            ),
+            {"c": code},
+        )
+        .mappings()
+        .first()
+    )
+
+
+def nearest_point(
+    connection: Connection, lon: float, lat: float, issue_type: str, radius_m: float
+) -> RowMapping | None:
+    """The nearest point of a category where `issue_type` occurs, within `radius_m` metres."""
+    return (
+        connection.execute(
+            text(
+                "SELECT id, code, name, "
+                "round(ST_Distance(geom::geography, here::geography)::numeric, 1)::float8 "
+                "AS distance_m "
+                "FROM points, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS here "
+                "WHERE category = ANY(:categories) "
+                "AND ST_DWithin(geom::geography, here::geography, :radius) "
+                "AND geom && ST_Expand(here, :degrees) "
+                "ORDER BY geom <-> here LIMIT 1"
+            ),
+            {
+                "lon": lon,
+                "lat": lat,
+                "categories": categories_for(issue_type),
+                "radius": radius_m,
+                "degrees": 2 * radius_m / 111_320.0,
+            },
+        )
+        .mappings()
+        .first()
+    )
+
+
+def insert_issue(connection: Connection, values: Mapping[str, Any]) -> bool:
+    """Insert unless the id exists (a retried create); True when a row was written."""
+    inserted = connection.scalar(
+        text(
+            "INSERT INTO issues (id, point_id, geom, type, severity, source, confidence, "
+            "description, status, version) VALUES (:id, :point_id, "
+            "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :type, :severity, :source, :confidence, "
+            ":description, 'reported', 1) ON CONFLICT (id) DO NOTHING RETURNING true"
+        ),
+        dict(values),
+    )
+    return bool(inserted)
+
+
+def select_issue(
+    connection: Connection, issue_id: uuid.UUID, for_update: bool = False
+) -> RowMapping | None:
+    """One issue; with `for_update` the row stays locked until the transaction ends."""
+    lock = " FOR UPDATE OF i" if for_update else ""
+    return (
+        connection.execute(
+            text(
+                f"SELECT {ISSUE_COLUMNS} FROM issues i LEFT JOIN points p ON p.id = i.point_id "
+                f"WHERE i.id = :id{lock}"
+            ),
+            {"id": issue_id},
+        )
+        .mappings()
+        .first()
+    )
+
+
+def select_events(connection: Connection, issue_id: uuid.UUID) -> list[RowMapping]:
+    """The issue's history, oldest first."""
+    return list(
+        connection.execute(
+            text(
+                "SELECT at, actor, action, from_status, to_status, note FROM issue_events "
+                "WHERE issue_id = :id ORDER BY at, id"
+            ),
+            {"id": issue_id},
+        ).mappings()
+    )
+
+
+def last_actor(connection: Connection, issue_id: uuid.UUID, action: str) -> str | None:
+    """Who last did `action` on the issue."""
+    return connection.scalar(
+        text(
+            "SELECT actor FROM issue_events WHERE issue_id = :id AND action = :a "
+            "ORDER BY at DESC, id DESC LIMIT 1"
+        ),
+        {"id": issue_id, "a": action},
+    )
+
+
+ALLOWED_CHANGES = {"status", "unit_code", "deadline", "dispatched_at", "rectified_at", "closed_at"}
+
+
+def update_issue(
+    connection: Connection, issue_id: uuid.UUID, version: int, changes: Mapping[str, Any]
+) -> bool:
+    """Apply `changes` if the row is still at `version`; bumps the version. True on success."""
+    assert set(changes) <= ALLOWED_CHANGES  # column names from this module only
+    assignments = ", ".join(f"{column} = :{column}" for column in changes)
+    updated = connection.execute(
+        text(
+            f"UPDATE issues SET {assignments}, version = version + 1 "
+            "WHERE id = :id AND version = :version"
+        ),
+        {**changes, "id": issue_id, "version": version},
+    )
+    return updated.rowcount == 1
+
+
+def insert_event(
+    connection: Connection,
+    issue_id: uuid.UUID,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    note: str | None,
+) -> None:
+    """Append one history row."""
+    connection.execute(
+        text(
+            "INSERT INTO issue_events (issue_id, actor, action, from_status, to_status, note) "
+            "VALUES (:id, :actor, :action, :from_status, :to_status, :note)"
+        ),
+        {
+            "id": issue_id,
+            "actor": actor,
+            "action": action,
+            "from_status": from_status,
+            "to_status": to_status,
+            "note": note,
+        },
+    )

@@ -1,0 +1,76 @@
+"""`/issues`: report problems, read them with their history, move them through the loop."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+
+from geoapi.db.engine import SessionDep
+from geoapi.errors import InvalidParameter
+from geoapi.issues import service
+from geoapi.issues.schemas import IssueCreate, IssuePublic, Transition
+
+router = APIRouter(prefix="/issues", tags=["Issues (closed loop)"])
+
+
+def etag(issue: IssuePublic) -> str:
+    """The version as a strong ETag."""
+    return f'"{issue.version}"'
+
+
+def if_match_version(if_match: str | None) -> int | None:
+    """`If-Match: "3"` (or W/"3") → 3; absent or `*` → None."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidParameter(f"If-Match must be an ETag from this API, got {if_match!r}")
+    return int(value)
+
+
+@router.post(
+    "",
+    status_code=201,
+    operation_id="createIssue",
+    name="createIssue",
+    responses={200: {"description": "Retried create: the issue already exists"}},
+)
+def create_issue(
+    request: Request, response: Response, body: IssueCreate, session: SessionDep
+) -> IssuePublic:
+    """Report a problem; the same client `id` twice returns the first (201, then 200)."""
+    result = service.create_issue(session.connection(), body, request.app.state.settings)
+    session.commit()
+    response.status_code = 201 if result.created else 200
+    response.headers["ETag"] = etag(result.issue)
+    response.headers["Location"] = str(request.url_for("getIssue", issue_id=result.issue.id))
+    return result.issue
+
+
+@router.get("/{issue_id}", operation_id="getIssue", name="getIssue")
+def get_issue(issue_id: uuid.UUID, response: Response, session: SessionDep) -> IssuePublic:
+    """One problem with its whole event history."""
+    issue = service.read_issue(session.connection(), issue_id)
+    response.headers["ETag"] = etag(issue)
+    return issue
+
+
+@router.post("/{issue_id}/transitions", operation_id="transitionIssue", name="transitionIssue")
+def transition_issue(
+    request: Request,
+    issue_id: uuid.UUID,
+    move: Transition,
+    response: Response,
+    session: SessionDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> IssuePublic:
+    """Move a problem (dispatch, start, rectify, close, reopen, reject, merge).
+
+    409 names the current state and the allowed actions; a stale If-Match is 412.
+    """
+    issue = service.transition(
+        session.connection(), issue_id, move, if_match_version(if_match), request.app.state.settings
+    )
+    session.commit()
+    response.headers["ETag"] = etag(issue)
+    return issue

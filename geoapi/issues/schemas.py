@@ -1,0 +1,84 @@
+"""Request and response bodies of the issues API."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from geoapi.vocabulary import ISSUE_SOURCES
+
+Source = Literal[ISSUE_SOURCES]  # type: ignore[valid-type]
+
+
+class IssueCreate(BaseModel):
+    """A new problem: where (lon/lat or a point code), what, how bad, found by whom."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID | None = Field(None, description="Client-chosen id: a retried create is a no-op")
+    type: str
+    severity: Annotated[int, Field(ge=1, le=3)] = 2
+    source: Source
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    point_code: str | None = None
+    confidence: Annotated[float, Field(ge=0, le=1)] | None = None
+    reporter: Annotated[str, Field(min_length=1, max_length=200)] = "anonymous"
+
+    @model_validator(mode="after")
+    def _located(self) -> "IssueCreate":
+        if self.point_code is None and (self.lon is None or self.lat is None):
+            raise ValueError("give lon and lat, or point_code")
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("lon and lat go together")
+        return self
+
+
+class Transition(BaseModel):
+    """One move through the loop."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["dispatch", "start", "rectify", "close", "reopen", "reject", "merge"]
+    actor: Annotated[str, Field(min_length=1, max_length=200)]
+    note: Annotated[str, Field(max_length=2000)] | None = None
+    unit: str | None = Field(None, description="dispatch/reopen: the responsible unit")
+    deadline: datetime | None = Field(None, description="dispatch/reopen: default by type")
+    into: uuid.UUID | None = Field(None, description="merge: the issue this one duplicates")
+
+
+class Event(BaseModel):
+    """One row of the append-only history."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+
+
+class IssuePublic(BaseModel):
+    """A problem with its whole history."""
+
+    id: uuid.UUID
+    status: str
+    version: int
+    type: str
+    severity: int
+    source: str
+    description: str | None
+    confidence: float | None
+    unit: str | None
+    deadline: datetime | None
+    reported_at: datetime
+    dispatched_at: datetime | None
+    rectified_at: datetime | None
+    closed_at: datetime | None
+    lon: float
+    lat: float
+    point: dict[str, Any] | None
+    allowed_actions: list[str]
+    events: list[Event]

@@ -1,0 +1,161 @@
+"""Creating problems and moving them through the loop: rules here, SQL in queries.py."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
+from geoapi.issues import queries
+from geoapi.issues.lifecycle import IllegalMove, allowed_actions, next_status
+from geoapi.issues.schemas import Event, IssueCreate, IssuePublic, Transition
+from geoapi.settings import Settings
+
+
+@dataclass(frozen=True)
+class Created:
+    """The issue, and whether this call created it (False: a retried create)."""
+
+    issue: IssuePublic
+    created: bool
+
+
+def create_issue(connection: Connection, body: IssueCreate, settings: Settings) -> Created:
+    """Insert a reported problem with its first event; a known client id returns the original."""
+    issue_id = body.id or uuid.uuid4()
+    if body.id is not None and queries.select_issue(connection, body.id) is not None:
+        return Created(read_issue(connection, body.id), created=False)
+    if queries.issue_type_days(connection, body.type) is None:
+        known = ", ".join(queries.issue_type_codes(connection))
+        raise InvalidParameter(f"type: unknown issue type {body.type!r}; known: {known}")
+    point, lon, lat = _locate(connection, body, settings)
+    inserted = queries.insert_issue(
+        connection,
+        {
+            "id": issue_id,
+            "point_id": point["id"] if point else None,
+            "lon": lon,
+            "lat": lat,
+            "type": body.type,
+            "severity": body.severity,
+            "source": body.source,
+            "confidence": body.confidence,
+            "description": body.description,
+        },
+    )
+    if not inserted:  # a concurrent retry won the race: same id, same problem
+        return Created(read_issue(connection, issue_id), created=False)
+    queries.insert_event(connection, issue_id, body.reporter, "report", None, "reported", None)
+    return Created(read_issue(connection, issue_id, linked=point), created=True)
+
+
+def _locate(
+    connection: Connection, body: IssueCreate, settings: Settings
+) -> tuple[Any, float, float]:
+    """The point the report belongs to (given, or the nearest compatible one) and lon/lat."""
+    if body.point_code is not None:
+        point = queries.point_by_code(connection, body.point_code)
+        if point is None:
+            raise InvalidParameter(f"point_code: no point {body.point_code!r}")
+        lon = body.lon if body.lon is not None else point["lon"]
+        lat = body.lat if body.lat is not None else point["lat"]
+        return {**point, "distance_m": None}, lon, lat
+    assert body.lon is not None and body.lat is not None
+    point = queries.nearest_point(connection, body.lon, body.lat, body.type, settings.link_radius_m)
+    return point, body.lon, body.lat
+
+
+def read_issue(
+    connection: Connection, issue_id: uuid.UUID, linked: Any | None = None
+) -> IssuePublic:
+    """An issue with its history, or NotFound."""
+    row = queries.select_issue(connection, issue_id)
+    if row is None:
+        raise NotFound(f"no issue {issue_id}")
+    point = None
+    if row["point_id"] is not None:
+        point = {"id": row["point_id"], "code": row["point_code"], "name": row["point_name"]}
+        if linked is not None and linked.get("distance_m") is not None:
+            point |= {"linked_automatically": True, "distance_m": linked["distance_m"]}
+    events = [Event(**e) for e in queries.select_events(connection, issue_id)]
+    fields = {k: row[k] for k in IssuePublic.model_fields if k in row}
+    return IssuePublic(
+        **fields, point=point, allowed_actions=allowed_actions(row["status"]), events=events
+    )
+
+
+def transition(
+    connection: Connection,
+    issue_id: uuid.UUID,
+    move: Transition,
+    if_match: int | None,
+    settings: Settings,
+) -> IssuePublic:
+    """Apply one move under a row lock; a stale If-Match is 412, a forbidden move 409."""
+    row = queries.select_issue(connection, issue_id, for_update=True)
+    if row is None:
+        raise NotFound(f"no issue {issue_id}")
+    if if_match is not None and row["version"] != if_match:
+        raise PreconditionFailed(
+            f"issue {issue_id} is at version {row['version']}, not {if_match}; "
+            "read it again and retry",
+            current_version=row["version"],
+        )
+    try:
+        target = next_status(row["status"], move.action)
+    except IllegalMove as exc:
+        raise Conflict(str(exc), current_status=exc.current, allowed_actions=exc.allowed) from exc
+    changes = {"status": target, **_effects(connection, row, move, settings)}
+    if not queries.update_issue(connection, issue_id, row["version"], changes):
+        raise PreconditionFailed(f"issue {issue_id} changed while it was being updated")
+    note = move.note if move.action != "merge" else f"duplicate of {move.into}: {move.note or ''}"
+    queries.insert_event(connection, issue_id, move.actor, move.action, row["status"], target, note)
+    return read_issue(connection, issue_id)
+
+
+def _effects(
+    connection: Connection, row: Any, move: Transition, settings: Settings
+) -> dict[str, Any]:
+    """Column changes an action brings, after checking what it needs."""
+    now = datetime.now(UTC)
+    if move.action in ("dispatch", "reopen"):
+        unit = move.unit or row["unit"]
+        if unit is None:
+            raise InvalidParameter(f"{move.action}: unit is required")
+        if not queries.unit_exists(connection, unit):
+            raise InvalidParameter(f"unit: no unit {unit!r}")
+        days = queries.issue_type_days(connection, row["type"]) or 1
+        deadline = move.deadline or now + timedelta(days=days)
+        if deadline <= max(now, row["reported_at"]):
+            raise InvalidParameter("deadline must be in the future")
+        return {
+            "unit_code": unit,
+            "deadline": deadline,
+            "dispatched_at": row["dispatched_at"] or now,
+        }
+    if move.action == "rectify":
+        return {"rectified_at": now}
+    if move.action == "close":
+        rectifier = queries.last_actor(connection, row["id"], "rectify")
+        if settings.verifier_must_differ and rectifier == move.actor:
+            raise Forbidden(f"{move.actor!r} rectified this problem and cannot also verify it")
+        return {"closed_at": now}
+    if move.action == "reject" and not move.note:
+        raise InvalidParameter("reject: note (the reason) is required")
+    if move.action == "merge":
+        _check_merge_target(connection, row["id"], move.into)
+    return {}
+
+
+def _check_merge_target(
+    connection: Connection, issue_id: uuid.UUID, into: uuid.UUID | None
+) -> None:
+    if into is None or into == issue_id:
+        raise InvalidParameter("merge: into must name another issue")
+    target = queries.select_issue(connection, into)
+    if target is None:
+        raise InvalidParameter(f"merge: no issue {into}")
+    if target["status"] in ("closed", "rejected", "merged"):
+        raise Conflict(f"merge: issue {into} is {target['status']}; merge into an open one")

@@ -1,0 +1,217 @@
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+
+from geoapi.app import create_app
+from geoapi.demo import load
+from geoapi.settings import Settings
+from tests.factories import make_point, make_unit
+
+
+@pytest.fixture
+def market(connection: Connection) -> int:
+    make_unit(connection, "urban_mgmt")
+    make_unit(connection, "market_reg")
+    return make_point(connection, "MK-1", lon=117.0500, lat=36.6600, category="market")
+
+
+def report(client: TestClient, **overrides) -> dict:
+    body = {
+        "type": "street_vending",
+        "source": "inspection",
+        "lon": 117.0501,
+        "lat": 36.6601,
+        "reporter": "督导员01",
+    } | overrides
+    response = client.post("/issues", json=body)
+    assert response.status_code in (200, 201), response.text
+    return response.json() | {"_status": response.status_code, "_etag": response.headers["etag"]}
+
+
+def move(
+    client: TestClient, issue: dict, action: str, actor: str = "x", etag: str | None = None, **extra
+):
+    headers = {"If-Match": etag} if etag else {}
+    return client.post(
+        f"/issues/{issue['id']}/transitions",
+        headers=headers,
+        json={"action": action, "actor": actor} | extra,
+    )
+
+
+def test_report_links_the_nearest_compatible_point(client, market):
+    issue = report(client)
+    assert issue["_status"] == 201 and issue["status"] == "reported"
+    assert issue["point"]["code"] == "MK-1" and issue["point"]["linked_automatically"]
+    assert 0 < issue["point"]["distance_m"] < 50
+    far = report(client, lon=117.06, lat=36.66)
+    assert far["point"] is None
+    wrong_kind = report(client, type="flying_wire_charging")
+    assert wrong_kind["point"] is None  # markets do not get flying-wire charging
+
+
+def test_retried_create_with_the_same_id_returns_the_first(client, connection, market):
+    issue_id = str(uuid.uuid4())
+    first = report(client, id=issue_id)
+    again = report(client, id=issue_id, description="retry")
+    assert (first["_status"], again["_status"]) == (201, 200)
+    assert again["id"] == issue_id and again["description"] is None
+    assert connection.scalar(text("SELECT count(*) FROM issues")) == 1
+    assert connection.scalar(text("SELECT count(*) FROM issue_events")) == 1
+
+
+def test_the_whole_loop_with_rework_is_in_the_history(client, market):
+    issue = report(client)
+    steps = [
+        ("dispatch", "办公室", {"unit": "market_reg"}),
+        ("start", "market_reg", {}),
+        ("rectify", "market_reg", {"note": "已清理"}),
+        ("reopen", "复查组", {"note": "反弹"}),
+        ("rectify", "market_reg", {}),
+        ("close", "复查组", {}),
+    ]
+    etag = issue["_etag"]
+    for action, actor, extra in steps:
+        response = move(client, issue, action, actor, etag, **extra)
+        assert response.status_code == 200, response.text
+        etag = response.headers["etag"]
+    body = response.json()
+    assert body["status"] == "closed" and body["closed_at"] and body["version"] == 7
+    assert [e["action"] for e in body["events"]] == ["report"] + [s[0] for s in steps]
+    assert body["events"][4]["from_status"] == "rectified"
+    assert body["events"][4]["to_status"] == "dispatched"
+    assert body["unit"] == "market_reg" and body["deadline"] > body["reported_at"]
+
+
+def test_dispatch_deadline_defaults_by_type(client, market):
+    issue = report(client, type="illegal_building")
+    body = move(client, issue, "dispatch", unit="urban_mgmt").json()
+    period = datetime.fromisoformat(body["deadline"]) - datetime.fromisoformat(
+        body["dispatched_at"]
+    )
+    assert period == timedelta(days=15)  # 私搭乱建: 15 days
+
+
+@pytest.mark.parametrize(
+    ("path", "action"),
+    [
+        ([], "close"),
+        ([], "start"),
+        ([], "reopen"),
+        (["dispatch"], "reject"),
+        (["dispatch"], "close"),
+        (["dispatch", "rectify", "close"], "reopen"),
+        (["reject"], "dispatch"),
+    ],
+)
+def test_forbidden_moves_are_409_with_state_and_allowed_actions(
+    client, connection, market, path, action
+):
+    issue = report(client)
+    extras = {"dispatch": {"unit": "market_reg"}, "reject": {"note": "不是问题"}}
+    for i, step in enumerate(path):
+        actor = "verifier" if step == "close" else f"actor{i}"
+        assert move(client, issue, step, actor, **extras.get(step, {})).status_code == 200
+    before = connection.scalar(text("SELECT count(*) FROM issue_events"))
+    response = move(client, issue, action, "someone", **extras.get(action, {}))
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["current_status"] in problem["detail"]
+    assert isinstance(problem["allowed_actions"], list)
+    assert connection.scalar(text("SELECT count(*) FROM issue_events")) == before
+
+
+def test_stale_if_match_is_412_and_changes_nothing(client, connection, market):
+    issue = report(client)
+    assert (
+        move(client, issue, "dispatch", etag=issue["_etag"], unit="market_reg").status_code == 200
+    )
+    stale = move(client, issue, "start", etag=issue["_etag"])
+    assert stale.status_code == 412 and stale.json()["current_version"] == 2
+    assert client.get(f"/issues/{issue['id']}").json()["status"] == "dispatched"
+    assert move(client, issue, "start", etag='"nonsense"').status_code == 400
+
+
+def test_the_rectifier_cannot_verify(client, market):
+    issue = report(client)
+    move(client, issue, "dispatch", unit="market_reg")
+    move(client, issue, "rectify", "张三")
+    response = move(client, issue, "close", "张三")
+    assert response.status_code == 403 and "cannot also verify" in response.json()["detail"]
+    assert move(client, issue, "close", "李四").status_code == 200
+
+
+def test_reject_needs_a_reason_and_merge_a_target(client, market):
+    issue = report(client)
+    assert move(client, issue, "reject").status_code == 400
+    other = report(client)
+    assert move(client, issue, "merge", into=issue["id"]).status_code == 400
+    merged = move(client, issue, "merge", into=other["id"], note="同一摊位")
+    assert merged.status_code == 200 and merged.json()["status"] == "merged"
+    assert other["id"] in merged.json()["events"][-1]["note"]
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"type": "nonsense", "source": "citizen", "lon": 117, "lat": 36}, "unknown issue type"),
+        ({"type": "garbage", "source": "rumour", "lon": 117, "lat": 36}, "source"),
+        ({"type": "garbage", "source": "citizen"}, "lon and lat, or point_code"),
+        ({"type": "garbage", "source": "citizen", "lon": 200, "lat": 36}, "lon"),
+        (
+            {"type": "garbage", "source": "citizen", "severity": 5, "lon": 117, "lat": 36},
+            "severity",
+        ),
+        ({"type": "garbage", "source": "citizen", "point_code": "NOPE"}, "no point 'NOPE'"),
+    ],
+)
+def test_bad_reports_are_400(client, market, body, needle):
+    response = client.post("/issues", json=body)
+    assert response.status_code == 400
+    assert needle in response.json()["detail"]
+
+
+def test_unknown_issue_is_404(client):
+    assert client.get(f"/issues/{uuid.uuid4()}").status_code == 404
+
+
+@pytest.fixture
+def committed(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    """A client on the real pool (separate connections), rows removed afterwards."""
+    with engine.begin() as connection:
+        load.clear(connection)
+        make_unit(connection, "market_reg")
+    with TestClient(create_app(settings)) as client:
+        yield client
+    with engine.begin() as connection:
+        load.clear(connection)
+
+
+def test_two_concurrent_closes_from_one_version_one_wins(committed, engine):
+    issue = report(committed)
+    for action, actor in (("dispatch", "office"), ("rectify", "unit")):
+        response = move(committed, issue, action, actor, unit="market_reg")
+    etag = response.headers["etag"]
+    barrier, results = threading.Barrier(2), []
+
+    def close(actor: str) -> None:
+        barrier.wait()
+        results.append(move(committed, issue, "close", actor, etag).status_code)
+
+    threads = [threading.Thread(target=close, args=(a,)) for a in ("验收员甲", "验收员乙")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 412]
+    with engine.connect() as connection:
+        closes = connection.scalar(
+            text("SELECT count(*) FROM issue_events WHERE issue_id = :i AND action = 'close'"),
+            {"i": issue["id"]},
+        )
+    assert closes == 1
