@@ -190,6 +190,9 @@ class Issue(AreaIds, Base):
             name="dispatched_has_unit_deadline",
         ),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(
+            "(status = 'merged') = (merged_into IS NOT NULL)", name="merged_has_target"
+        ),
         _lonlat_in_range("geom"),
         Index(
             "ix_issues_open_point_id",
@@ -226,6 +229,9 @@ class Issue(AreaIds, Base):
     closed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     photos: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("issues.id", ondelete="RESTRICT")
+    )
 
 
 class IssueEvent(Base):

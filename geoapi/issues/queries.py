@@ -11,7 +11,7 @@ from geoapi.db.reference import CATEGORY_ISSUE_TYPES
 ISSUE_COLUMNS = """
     i.id, i.status, i.version, i.type, i.severity, i.source, i.description, i.confidence,
     i.unit_code AS unit, i.deadline, i.reported_at, i.dispatched_at, i.rectified_at,
-    i.closed_at, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, i.point_id,
+    i.closed_at, i.merged_into, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, i.point_id,
     p.code AS point_code, p.name AS point_name
 """
 
@@ -140,14 +140,23 @@ def last_actor(connection: Connection, issue_id: uuid.UUID, action: str) -> str 
     )
 
 
-ALLOWED_CHANGES = {"status", "unit_code", "deadline", "dispatched_at", "rectified_at", "closed_at"}
+ALLOWED_CHANGES = {
+    "status",
+    "unit_code",
+    "deadline",
+    "dispatched_at",
+    "rectified_at",
+    "closed_at",
+    "merged_into",
+}
 
 
 def update_issue(
     connection: Connection, issue_id: uuid.UUID, version: int, changes: Mapping[str, Any]
 ) -> bool:
     """Apply `changes` if the row is still at `version`; bumps the version. True on success."""
-    assert set(changes) <= ALLOWED_CHANGES  # column names from this module only
+    if not set(changes) <= ALLOWED_CHANGES:  # column names come from this module only
+        raise ValueError(f"not updatable: {sorted(set(changes) - ALLOWED_CHANGES)}")
     assignments = ", ".join(f"{column} = :{column}" for column in changes)
     updated = connection.execute(
         text(

@@ -77,6 +77,7 @@ class IssuePublic(BaseModel):
     dispatched_at: datetime | None
     rectified_at: datetime | None
     closed_at: datetime | None
+    merged_into: uuid.UUID | None
     lon: float
     lat: float
     point: dict[str, Any] | None

@@ -146,6 +146,7 @@ def _effects(
         raise InvalidParameter("reject: note (the reason) is required")
     if move.action == "merge":
         _check_merge_target(connection, row["id"], move.into)
+        return {"merged_into": move.into}
     return {}
 
 

@@ -7,7 +7,15 @@ from sqlalchemy import Connection, text
 from geoapi.demo.generate import generate
 from tests.conftest import DEMO_AS_OF
 
-LAYER_IDS = {"points", "issues", "open_issues", "overdue_issues", "areas", "compliance_by_street"}
+LAYER_IDS = {
+    "points",
+    "issues",
+    "open_issues",
+    "overdue_issues",
+    "areas",
+    "compliance_by_street",
+    "issue_events",
+}
 
 
 def items(client: TestClient, collection: str, **params) -> dict:

@@ -153,6 +153,7 @@ def test_reject_needs_a_reason_and_merge_a_target(client, market):
     assert move(client, issue, "merge", into=issue["id"]).status_code == 400
     merged = move(client, issue, "merge", into=other["id"], note="同一摊位")
     assert merged.status_code == 200 and merged.json()["status"] == "merged"
+    assert merged.json()["merged_into"] == other["id"]
     assert other["id"] in merged.json()["events"][-1]["note"]
 
 

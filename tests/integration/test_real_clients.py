@@ -18,8 +18,17 @@ from geoapi.demo.generate import generate
 from geoapi.settings import Settings
 from tests.conftest import DEMO_AS_OF
 
-LAYERS = ["areas", "compliance_by_street", "issues", "open_issues", "overdue_issues", "points"]
+LAYERS = [
+    "areas",
+    "compliance_by_street",
+    "issue_events",
+    "issues",
+    "open_issues",
+    "overdue_issues",
+    "points",
+]
 TABLES = {
+    "issue_events": "issue_events",
     "points": "points",
     "issues": "issues",
     "areas": "areas",
