@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     max_limit: Annotated[int, Field(ge=1)] = 10_000
     link_radius_m: Annotated[float, Field(gt=0)] = 50.0  # a report links to a point this near
     verifier_must_differ: bool = True  # the rectifier may not close (verify) their own fix
+    duplicate_radius_m: Annotated[float, Field(gt=0)] = 30.0  # same type this near: duplicate?
+    duplicate_radius_by_type: dict[str, float] = {}  # per issue type, e.g. {"garbage": 50}
+    camera_merge_confidence: Annotated[float, Field(ge=0, le=1)] = 0.8  # auto-merge above
     tile_max_age: Annotated[int, Field(ge=0)] = 60  # seconds proxies may cache a tile
     db_pool_size: Annotated[int, Field(ge=1)] = 10
     db_connect_timeout: Annotated[int, Field(ge=1)] = 5
@@ -34,6 +37,10 @@ class Settings(BaseSettings):
                 f"default_limit ({self.default_limit}) exceeds max_limit ({self.max_limit})"
             )
         return self
+
+    def duplicate_radius(self, issue_type: str) -> float:
+        """How near an open problem of the same type must be to count as a duplicate."""
+        return self.duplicate_radius_by_type.get(issue_type, self.duplicate_radius_m)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -55,6 +55,17 @@ def point_by_code(connection: Connection, code: str) -> RowMapping | None:
     )
 
 
+# Distances in metres on the spheroid; the && pre-filter (two degrees-worth of metres, safe to
+# 60° latitude) lets the GiST index find candidates before the exact geography test.
+HERE = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS here"
+DISTANCE = "round(ST_Distance(geom::geography, here::geography)::numeric, 1)::float8"
+NEAR = "ST_DWithin(geom::geography, here::geography, :radius) AND geom && ST_Expand(here, :deg)"
+
+
+def _near(lon: float, lat: float, radius_m: float) -> dict[str, float]:
+    return {"lon": lon, "lat": lat, "radius": radius_m, "deg": 2 * radius_m / 111_320.0}
+
+
 def nearest_point(
     connection: Connection, lon: float, lat: float, issue_type: str, radius_m: float
 ) -> RowMapping | None:
@@ -62,25 +73,35 @@ def nearest_point(
     return (
         connection.execute(
             text(
-                "SELECT id, code, name, "
-                "round(ST_Distance(geom::geography, here::geography)::numeric, 1)::float8 "
-                "AS distance_m "
-                "FROM points, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS here "
-                "WHERE category = ANY(:categories) "
-                "AND ST_DWithin(geom::geography, here::geography, :radius) "
-                "AND geom && ST_Expand(here, :degrees) "
-                "ORDER BY geom <-> here LIMIT 1"
+                f"SELECT id, code, name, {DISTANCE} AS distance_m FROM points, {HERE} "
+                f"WHERE category = ANY(:categories) AND {NEAR} ORDER BY geom <-> here LIMIT 1"
             ),
-            {
-                "lon": lon,
-                "lat": lat,
-                "categories": categories_for(issue_type),
-                "radius": radius_m,
-                "degrees": 2 * radius_m / 111_320.0,
-            },
+            {**_near(lon, lat, radius_m), "categories": categories_for(issue_type)},
         )
         .mappings()
         .first()
+    )
+
+
+def open_duplicates(
+    connection: Connection,
+    issue_id: uuid.UUID,
+    issue_type: str,
+    lon: float,
+    lat: float,
+    radius_m: float,
+) -> list[RowMapping]:
+    """Open problems of the same type within `radius_m` metres, nearest first."""
+    return list(
+        connection.execute(
+            text(
+                f"SELECT id, status, source, reported_at, {DISTANCE} AS distance_m FROM issues, {HERE} "
+                "WHERE type = :type AND id <> :id "
+                f"AND status IN ('reported', 'dispatched', 'rectifying', 'rectified') AND {NEAR} "
+                "ORDER BY geom <-> here LIMIT 20"
+            ),
+            {**_near(lon, lat, radius_m), "type": issue_type, "id": issue_id},
+        ).mappings()
     )
 
 

@@ -60,6 +60,16 @@ class Event(BaseModel):
     note: str | None
 
 
+class Duplicate(BaseModel):
+    """An open problem of the same type nearby."""
+
+    id: uuid.UUID
+    status: str
+    source: str
+    reported_at: datetime
+    distance_m: float
+
+
 class IssuePublic(BaseModel):
     """A problem with its whole history."""
 
@@ -83,3 +93,6 @@ class IssuePublic(BaseModel):
     point: dict[str, Any] | None
     allowed_actions: list[str]
     events: list[Event]
+    possible_duplicates: list[Duplicate] = Field(
+        default_factory=list, description="On create: open problems of the same type nearby"
+    )

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
 from geoapi.issues import queries
 from geoapi.issues.lifecycle import IllegalMove, allowed_actions, next_status
-from geoapi.issues.schemas import Event, IssueCreate, IssuePublic, Transition
+from geoapi.issues.schemas import Duplicate, Event, IssueCreate, IssuePublic, Transition
 from geoapi.settings import Settings
 
 
@@ -48,7 +48,19 @@ def create_issue(connection: Connection, body: IssueCreate, settings: Settings) 
     if not inserted:  # a concurrent retry won the race: same id, same problem
         return Created(read_issue(connection, issue_id), created=False)
     queries.insert_event(connection, issue_id, body.reporter, "report", None, "reported", None)
-    return Created(read_issue(connection, issue_id, linked=point), created=True)
+    radius = settings.duplicate_radius(body.type)
+    duplicates = [
+        Duplicate(**d)
+        for d in queries.open_duplicates(connection, issue_id, body.type, lon, lat, radius)
+    ]
+    human = next((d for d in duplicates if d.source != "camera"), None)
+    confident = (body.confidence or 0) >= settings.camera_merge_confidence
+    if body.source == "camera" and confident and human is not None:
+        note = f"camera report within {human.distance_m} m of an open report: merged"
+        merge = Transition(action="merge", actor="system", into=human.id, note=note)
+        transition(connection, issue_id, merge, None, settings)
+    issue = read_issue(connection, issue_id, linked=point)
+    return Created(issue.model_copy(update={"possible_duplicates": duplicates}), created=True)
 
 
 def _locate(

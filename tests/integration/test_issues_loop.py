@@ -216,3 +216,25 @@ def test_two_concurrent_closes_from_one_version_one_wins(committed, engine):
             {"i": issue["id"]},
         )
     assert closes == 1
+
+
+def test_nearby_open_problems_of_the_same_type_are_possible_duplicates(client, market):
+    first = report(client, lon=117.05010, lat=36.66010)
+    second = report(client, lon=117.05020, lat=36.66012)  # ~9 m away
+    assert [d["id"] for d in second["possible_duplicates"]] == [first["id"]]
+    assert 5 < second["possible_duplicates"][0]["distance_m"] < 15
+    other_type = report(client, type="garbage", lon=117.05020, lat=36.66012)
+    assert other_type["possible_duplicates"] == []
+    far = report(client, lon=117.0510, lat=36.6601)  # ~80 m
+    assert far["possible_duplicates"] == []
+
+
+def test_confident_camera_report_is_merged_into_the_human_one(client, market):
+    human = report(client, lon=117.05010, lat=36.66010)
+    camera = report(client, source="camera", confidence=0.93, lon=117.05012, lat=36.66011)
+    assert camera["status"] == "merged" and camera["merged_into"] == human["id"]
+    assert [e["action"] for e in camera["events"]] == ["report", "merge"]
+    assert camera["events"][-1]["actor"] == "system"
+    unsure = report(client, source="camera", confidence=0.5, lon=117.05012, lat=36.66011)
+    assert unsure["status"] == "reported"
+    assert {d["id"] for d in unsure["possible_duplicates"]} == {human["id"]}
