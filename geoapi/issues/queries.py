@@ -95,7 +95,8 @@ def open_duplicates(
     return list(
         connection.execute(
             text(
-                f"SELECT id, status, source, reported_at, {DISTANCE} AS distance_m FROM issues, {HERE} "
+                f"SELECT id, status, source, reported_at, {DISTANCE} AS distance_m "
+                f"FROM issues, {HERE} "
                 "WHERE type = :type AND id <> :id "
                 f"AND status IN ('reported', 'dispatched', 'rectifying', 'rectified') AND {NEAR} "
                 "ORDER BY geom <-> here LIMIT 20"
