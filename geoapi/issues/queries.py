@@ -214,3 +214,12 @@ def insert_event(
             "note": note,
         },
     )
+
+
+def area_by_code(connection: Connection, code: str) -> RowMapping | None:
+    """An area's id and level."""
+    return (
+        connection.execute(text("SELECT id, level FROM areas WHERE code = :c"), {"c": code})
+        .mappings()
+        .first()
+    )

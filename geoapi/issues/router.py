@@ -1,16 +1,23 @@
 """`/issues`: report problems, read them with their history, move them through the loop."""
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
+from geoapi.catalog.registry import LayersDep
 from geoapi.db.engine import SessionDep
 from geoapi.errors import InvalidParameter
-from geoapi.issues import service
+from geoapi.features import links
+from geoapi.features.params import BBoxDep, CursorDep, ItemsQuery, LimitDep, SortKey
+from geoapi.features.queries import select_page
+from geoapi.issues import listing, service
+from geoapi.issues.listing import IssueFiltersDep
 from geoapi.issues.schemas import IssueCreate, IssuePublic, Transition
 
 router = APIRouter(prefix="/issues", tags=["Issues (closed loop)"])
+ISSUES_LAYER = "issues"  # layers/issues.yaml: the list pages through the published layer
 
 
 def etag(issue: IssuePublic) -> str:
@@ -45,6 +52,34 @@ def create_issue(
     response.headers["ETag"] = etag(result.issue)
     response.headers["Location"] = str(request.url_for("getIssue", issue_id=result.issue.id))
     return result.issue
+
+
+@router.get("", operation_id="listIssues", name="listIssues", response_class=links.GeoJSONResponse)
+def list_issues(
+    request: Request,
+    session: SessionDep,
+    layers: LayersDep,
+    filters: IssueFiltersDep,
+    bbox: BBoxDep,
+    limit: LimitDep,
+    cursor: CursorDep,
+) -> Response:
+    """Problems, newest first, as GeoJSON with keyset `next` links (the `issues` layer)."""
+    layer = layers[ISSUES_LAYER]
+    connection = session.connection()
+    cql = listing.as_cql(connection, filters, datetime.now(UTC))
+    query = ItemsQuery(
+        bbox,
+        None,
+        {},
+        list(layer.definition.properties),
+        [SortKey("reported_at", descending=True)],
+        limit,
+        cursor,
+        cql,
+    )
+    page = select_page(connection, layer, query)
+    return links.feature_collection(request, page, links.GEOJSON)
 
 
 @router.get("/{issue_id}", operation_id="getIssue", name="getIssue")
