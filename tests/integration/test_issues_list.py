@@ -34,7 +34,7 @@ def ids_where(connection: Connection, where: str, **params) -> set[str]:
         ({"status": "dispatched,rectifying"}, "status IN ('dispatched', 'rectifying')"),
         ({"type": "garbage"}, "type = 'garbage'"),
         ({"source": "citizen"}, "source = 'citizen'"),
-        ({"unit": "market_reg"}, "unit_code = 'market_reg'"),
+        ({"unit": "urban_mgmt"}, "unit_code = 'urban_mgmt'"),
         ({"overdue": "true"}, "status IN ('dispatched', 'rectifying') AND deadline < now()"),
         (
             {"overdue": "false"},
