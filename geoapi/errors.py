@@ -66,6 +66,22 @@ class PreconditionFailed(GeoApiError):
     code = "PreconditionFailed"
 
 
+class PayloadTooLarge(GeoApiError):
+    """An upload larger than the configured limit."""
+
+    status_code = 413
+    title = "Payload too large"
+    code = "PayloadTooLarge"
+
+
+class UnsupportedMediaType(GeoApiError):
+    """An upload whose content is not of an accepted type."""
+
+    status_code = 415
+    title = "Unsupported media type"
+    code = "UnsupportedMediaType"
+
+
 class DatabaseUnavailable(GeoApiError):
     """PostGIS cannot be reached; the service cannot answer from data."""
 

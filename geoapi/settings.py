@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     duplicate_radius_m: Annotated[float, Field(gt=0)] = 30.0  # same type this near: duplicate?
     duplicate_radius_by_type: dict[str, float] = {}  # per issue type, e.g. {"garbage": 50}
     camera_merge_confidence: Annotated[float, Field(ge=0, le=1)] = 0.8  # auto-merge above
+    photos_dir: Path = Path("data/photos")  # content-addressed store of uploaded photos
+    photo_max_bytes: Annotated[int, Field(ge=1)] = 10 * 1024 * 1024
     tile_max_age: Annotated[int, Field(ge=0)] = 60  # seconds proxies may cache a tile
     db_pool_size: Annotated[int, Field(ge=1)] = 10
     db_connect_timeout: Annotated[int, Field(ge=1)] = 5

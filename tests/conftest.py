@@ -14,6 +14,7 @@ from geoapi.db.engine import get_session, make_engine
 from geoapi.demo import load
 from geoapi.demo.generate import DemoCity, generate
 from geoapi.settings import Settings
+from tests.factories import make_point, make_unit
 
 LAYERS = Path(__file__).parents[1] / "layers"
 
@@ -69,3 +70,11 @@ def city(connection: Connection) -> DemoCity:
     city = generate(0.05, 9, DEMO_AS_OF)
     load.load(connection, load.plan(city))
     return city
+
+
+@pytest.fixture
+def market(connection: Connection) -> int:
+    """One market point at 117.05 E 36.66 N and the units problems there go to."""
+    make_unit(connection, "urban_mgmt")
+    make_unit(connection, "market_reg")
+    return make_point(connection, "MK-1", lon=117.0500, lat=36.6600, category="market")

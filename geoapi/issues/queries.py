@@ -1,5 +1,6 @@
 """The issues feature's only SQL (writes through Core with bound values)."""
 
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -220,6 +221,36 @@ def area_by_code(connection: Connection, code: str) -> RowMapping | None:
     """An area's id and level."""
     return (
         connection.execute(text("SELECT id, level FROM areas WHERE code = :c"), {"c": code})
+        .mappings()
+        .first()
+    )
+
+
+def add_photo(
+    connection: Connection, issue_id: uuid.UUID, version: int, photo: Mapping[str, Any]
+) -> bool:
+    """Append a photo entry if the row is still at `version`; bumps the version."""
+    updated = connection.execute(
+        text(
+            "UPDATE issues SET photos = photos || jsonb_build_array(CAST(:photo AS jsonb)), "
+            "version = version + 1 WHERE id = :id AND version = :version"
+        ),
+        {"photo": json.dumps(photo), "id": issue_id, "version": version},
+    )
+    return updated.rowcount == 1
+
+
+def photo_entry(connection: Connection, issue_id: uuid.UUID, digest: str) -> RowMapping | None:
+    """The photos entry of `issue_id` with this SHA-256, if it has one."""
+    return (
+        connection.execute(
+            text(
+                "SELECT p.value->>'content_type' AS content_type, p.value->>'tag' AS tag "
+                "FROM issues, jsonb_array_elements(photos) AS p WHERE id = :id "
+                "AND p.value->>'sha256' = :digest LIMIT 1"
+            ),
+            {"id": issue_id, "digest": digest},
+        )
         .mappings()
         .first()
     )

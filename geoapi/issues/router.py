@@ -2,9 +2,10 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Form, Header, Path, Request, Response, UploadFile
+from fastapi.responses import FileResponse
 
 from geoapi.catalog.registry import LayersDep
 from geoapi.db.engine import SessionDep
@@ -12,7 +13,7 @@ from geoapi.errors import InvalidParameter
 from geoapi.features import links
 from geoapi.features.params import BBoxDep, CursorDep, ItemsQuery, LimitDep, SortKey
 from geoapi.features.queries import select_page
-from geoapi.issues import listing, service
+from geoapi.issues import listing, photos, service
 from geoapi.issues.listing import IssueFiltersDep
 from geoapi.issues.schemas import IssueCreate, IssuePublic, Transition
 
@@ -109,3 +110,57 @@ def transition_issue(
     session.commit()
     response.headers["ETag"] = etag(issue)
     return issue
+
+
+DigestPath = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the photo")]
+
+
+@router.post(
+    "/{issue_id}/photos",
+    status_code=201,
+    operation_id="addIssuePhoto",
+    name="addIssuePhoto",
+    responses={413: {"description": "Too large"}, 415: {"description": "Not JPEG/PNG/WebP"}},
+)
+def add_photo(
+    request: Request,
+    issue_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    file: UploadFile,
+    tag: Annotated[Literal["before", "after"], Form()],
+    actor: Annotated[str, Form(min_length=1, max_length=200)],
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Attach a photo (before or after rectification); EXIF time and position are kept."""
+    settings = request.app.state.settings
+    data = photos.read_limited(file.file, settings.photo_max_bytes)
+    entry = service.add_photo(
+        session.connection(), issue_id, data, tag, actor, if_match_version(if_match), settings
+    )
+    session.commit()
+    response.headers["ETag"] = f'"{entry["version"]}"'
+    response.headers["Location"] = str(
+        request.url_for("getIssuePhoto", issue_id=issue_id, digest=entry["sha256"])
+    )
+    return entry
+
+
+@router.get(
+    "/{issue_id}/photos/{digest}",
+    operation_id="getIssuePhoto",
+    name="getIssuePhoto",
+    response_class=FileResponse,
+)
+def get_photo(
+    request: Request, issue_id: uuid.UUID, digest: DigestPath, session: SessionDep
+) -> FileResponse:
+    """A photo of the issue, with its real content type; cacheable forever (content-addressed)."""
+    path, content_type = service.photo_file(
+        session.connection(), issue_id, digest, request.app.state.settings
+    )
+    return FileResponse(
+        path,
+        media_type=content_type,
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )

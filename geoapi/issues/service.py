@@ -3,12 +3,13 @@
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
 from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
-from geoapi.issues import queries
+from geoapi.issues import photos, queries
 from geoapi.issues.lifecycle import IllegalMove, allowed_actions, next_status
 from geoapi.issues.schemas import Duplicate, Event, IssueCreate, IssuePublic, Transition
 from geoapi.settings import Settings
@@ -106,15 +107,7 @@ def transition(
     settings: Settings,
 ) -> IssuePublic:
     """Apply one move under a row lock; a stale If-Match is 412, a forbidden move 409."""
-    row = queries.select_issue(connection, issue_id, for_update=True)
-    if row is None:
-        raise NotFound(f"no issue {issue_id}")
-    if if_match is not None and row["version"] != if_match:
-        raise PreconditionFailed(
-            f"issue {issue_id} is at version {row['version']}, not {if_match}; "
-            "read it again and retry",
-            current_version=row["version"],
-        )
+    row = _locked(connection, issue_id, if_match)
     try:
         target = next_status(row["status"], move.action)
     except IllegalMove as exc:
@@ -125,6 +118,50 @@ def transition(
     note = move.note if move.action != "merge" else f"duplicate of {move.into}: {move.note or ''}"
     queries.insert_event(connection, issue_id, move.actor, move.action, row["status"], target, note)
     return read_issue(connection, issue_id)
+
+
+def add_photo(
+    connection: Connection,
+    issue_id: uuid.UUID,
+    data: bytes,
+    tag: str,
+    actor: str,
+    if_match: int | None,
+    settings: Settings,
+) -> dict[str, Any]:
+    """Store a before/after photo, list it on the issue and in its history."""
+    row = _locked(connection, issue_id, if_match)
+    stored = photos.store(settings.photos_dir, data)
+    entry = stored.as_json(tag)
+    if not queries.add_photo(connection, issue_id, row["version"], entry):
+        raise PreconditionFailed(f"issue {issue_id} changed while it was being updated")
+    note = f"{tag} photo {stored.sha256[:12]}"
+    queries.insert_event(connection, issue_id, actor, "photo", row["status"], row["status"], note)
+    return entry | {"version": row["version"] + 1}
+
+
+def photo_file(
+    connection: Connection, issue_id: uuid.UUID, digest: str, settings: Settings
+) -> tuple[Path, str]:
+    """Path and content type of one of the issue's photos, or NotFound."""
+    entry = queries.photo_entry(connection, issue_id, digest)
+    if entry is None:
+        raise NotFound(f"issue {issue_id} has no photo {digest}")
+    return photos.path_of(settings.photos_dir, digest, entry["content_type"]), entry["content_type"]
+
+
+def _locked(connection: Connection, issue_id: uuid.UUID, if_match: int | None) -> Any:
+    """The issue row, locked for this transaction; 404 if missing, 412 if If-Match is stale."""
+    row = queries.select_issue(connection, issue_id, for_update=True)
+    if row is None:
+        raise NotFound(f"no issue {issue_id}")
+    if if_match is not None and row["version"] != if_match:
+        raise PreconditionFailed(
+            f"issue {issue_id} is at version {row['version']}, not {if_match}; "
+            "read it again and retry",
+            current_version=row["version"],
+        )
+    return row
 
 
 def _effects(

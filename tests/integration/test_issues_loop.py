@@ -5,19 +5,12 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 
 from geoapi.app import create_app
 from geoapi.demo import load
 from geoapi.settings import Settings
-from tests.factories import make_point, make_unit
-
-
-@pytest.fixture
-def market(connection: Connection) -> int:
-    make_unit(connection, "urban_mgmt")
-    make_unit(connection, "market_reg")
-    return make_point(connection, "MK-1", lon=117.0500, lat=36.6600, category="market")
+from tests.factories import make_unit
 
 
 def report(client: TestClient, **overrides) -> dict:
