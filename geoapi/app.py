@@ -19,7 +19,9 @@ from geoapi.tiles.router import router as tiles_router
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service for `settings` (read from the environment when omitted)."""
     settings = settings or Settings()
-    registry = LayerRegistry(load_layers(settings.layers_dir))  # a bad layer file stops here
+    registry = LayerRegistry(
+        load_layers(settings.layers_dir), settings.public_layers
+    )  # a bad layer file stops here
     engine = make_engine(settings)
 
     @asynccontextmanager

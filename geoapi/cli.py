@@ -1,4 +1,4 @@
-"""Command line: `geoapi db|demo|import|export|serve`. Each command calls a feature's service."""
+"""Command line: `geoapi db|demo|import|export|users|serve`, each calling a service."""
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -29,6 +29,8 @@ import_app = typer.Typer(help="Import points or areas from files.", no_args_is_h
 export_app = typer.Typer(help="Export points to files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+users_app = typer.Typer(help="Users, roles, scopes and API keys.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 console = Console()
 err = Console(stderr=True)
@@ -245,3 +247,72 @@ def export_points_command(
 
 if __name__ == "__main__":
     app()
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name, e.g. zhang.san")],
+    role: Annotated[str, typer.Option(help="admin, planner, analyst, inspector, unit, public")],
+    area: Annotated[str | None, typer.Option(help="Area code: an inspector's scope")] = None,
+    unit: Annotated[str | None, typer.Option(help="Unit code: required for role unit")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+) -> None:
+    """Create a user and print their API key (shown only this once)."""
+    from geoapi.auth import lookup
+
+    try:
+        with _engine().begin() as connection:
+            key = lookup.add_user(connection, username, role, area, unit, name)
+    except lookup.UserError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(f"user [bold]{username}[/] ({role}) created; API key, shown once:")
+    typer.echo(key)  # plain stdout, so scripts can capture it
+
+
+@users_app.command("key")
+def users_key(username: Annotated[str, typer.Argument()]) -> None:
+    """Issue another API key for a user (e.g. a second device)."""
+    from geoapi.auth import lookup
+
+    try:
+        with _engine().begin() as connection:
+            key = lookup.issue_key(connection, username)
+    except lookup.UserError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    typer.echo(key)  # plain stdout, so scripts can capture it
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Users with role, scope and live keys (by their first characters)."""
+    from geoapi.auth import lookup
+
+    with _engine().connect() as connection:
+        rows = lookup.list_users(connection)
+    table = Table("user", "role", "area", "unit", "live keys", "disabled")
+    for row in rows:
+        disabled = f"{row.disabled_at:%Y-%m-%d %H:%M}" if row.disabled_at else ""
+        keys = f"{row.live_keys} {row.keys}".strip()
+        table.add_row(row.username, row.role, row.area or "", row.unit or "", keys, disabled)
+    console.print(table)
+
+
+@users_app.command("revoke")
+def users_revoke(
+    username: Annotated[str, typer.Argument()],
+    disable: Annotated[bool, typer.Option(help="Also disable the user")] = False,
+) -> None:
+    """Revoke every API key of a user; requests with them get 401 at once."""
+    from geoapi.auth import lookup
+
+    try:
+        with _engine().begin() as connection:
+            count = lookup.revoke(connection, username, disable)
+    except lookup.UserError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(
+        f"{count} key(s) of [bold]{username}[/] revoked" + (", user disabled" if disable else "")
+    )

@@ -42,6 +42,14 @@ class NotFound(GeoApiError):
     code = "NotFound"
 
 
+class Unauthorized(GeoApiError):
+    """No API key, or one that is unknown or revoked."""
+
+    status_code = 401
+    title = "Unauthorized"
+    code = "Unauthorized"
+
+
 class Forbidden(GeoApiError):
     """The caller may not do this."""
 
@@ -98,7 +106,10 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
 
 def _geoapi_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoApiError)
-    return problem(exc.status_code, exc.title, exc.detail, code=exc.code, **exc.extra)
+    response = problem(exc.status_code, exc.title, exc.detail, code=exc.code, **exc.extra)
+    if isinstance(exc, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'ApiKey header="X-API-Key"'
+    return response
 
 
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     camera_merge_confidence: Annotated[float, Field(ge=0, le=1)] = 0.8  # auto-merge above
     photos_dir: Path = Path("data/photos")  # content-addressed store of uploaded photos
     photo_max_bytes: Annotated[int, Field(ge=1)] = 10 * 1024 * 1024
+    public_layers: list[str] | None = None  # readable without a key; None: the catalog's flags
+    open311_enabled: bool = True  # Open311 GeoReport v2 under /open311/v2
+    open311_key_required: bool = False  # POST requests.json needs an api_key
     tile_max_age: Annotated[int, Field(ge=0)] = 60  # seconds proxies may cache a tile
     db_pool_size: Annotated[int, Field(ge=1)] = 10
     db_connect_timeout: Annotated[int, Field(ge=1)] = 5

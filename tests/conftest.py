@@ -4,11 +4,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from geoapi.app import create_app
+from geoapi.auth import lookup
 from geoapi.db import migrate
 from geoapi.db.engine import get_session, make_engine
 from geoapi.demo import load
@@ -54,11 +56,60 @@ def session(connection: Connection) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(settings: Settings, session: Session) -> Iterator[TestClient]:
+def admin_key(connection: Connection) -> str:
+    """The API key of an admin, created inside the test's transaction."""
+    return lookup.add_user(connection, "test-admin", "admin")
+
+
+@pytest.fixture
+def keys(connection: Connection, market: int, admin_key: str) -> dict[str, str]:
+    """One API key per role, city-wide; the unit user works for `market_reg`."""
+    add = lookup.add_user
+    return {
+        "admin": admin_key,
+        "planner": add(connection, "office", "planner"),
+        "analyst": add(connection, "analyst", "analyst"),
+        "inspector": add(connection, "inspector1", "inspector"),
+        "verifier": add(connection, "inspector2", "inspector"),
+        "unit": add(connection, "market-reg-1", "unit", unit_code="market_reg"),
+        "other_unit": add(connection, "urban-mgmt-1", "unit", unit_code="urban_mgmt"),
+        "public": add(connection, "wechat-app", "public"),
+    }
+
+
+def app_on(settings: Settings, session: Session) -> FastAPI:
+    """The app, its requests working in the test's session.
+
+    As in production, where closing a request's session rolls back what it did not commit,
+    a request that fails leaves nothing behind.
+    """
     app = create_app(settings)
-    app.dependency_overrides[get_session] = lambda: session
-    with TestClient(app) as client:
+
+    def request_session() -> Iterator[Session]:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+    app.dependency_overrides[get_session] = request_session
+    return app
+
+
+def _client(settings: Settings, session: Session, headers: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(app_on(settings, session), headers=headers) as client:
         yield client
+
+
+@pytest.fixture
+def anonymous(settings: Settings, session: Session) -> Iterator[TestClient]:
+    """A client without an API key: the public."""
+    yield from _client(settings, session, {})
+
+
+@pytest.fixture
+def client(settings: Settings, session: Session, admin_key: str) -> Iterator[TestClient]:
+    """A client sending an admin's API key; pass other keys per request to test roles."""
+    yield from _client(settings, session, {"X-API-Key": admin_key})
 
 
 DEMO_AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)

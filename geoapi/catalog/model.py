@@ -57,7 +57,7 @@ class LayerDef(Strict):
     min_zoom: Annotated[int, Field(ge=0, le=24)] = 0
     max_zoom: Annotated[int, Field(ge=0, le=24)] = 22
     map: Literal["markers", "heatmap", "polygons", "none"] = "markers"
-    public: bool = True
+    public: bool = False  # readable without an API key (settings may override)
 
     @model_validator(mode="after")
     def _consistent(self) -> "LayerDef":

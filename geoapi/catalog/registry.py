@@ -1,7 +1,7 @@
 """Bind layer definitions to reflected tables; resolve `collectionId` for requests."""
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 import geoalchemy2  # noqa: F401 - registers the geometry type for reflection
@@ -10,9 +10,11 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Column, ColumnElement, Engine, MetaData, Table, text
 from sqlalchemy.exc import NoSuchTableError
 
+from geoapi.auth.dependency import PrincipalDep
+from geoapi.auth.principal import Principal
 from geoapi.catalog.load import CatalogError
 from geoapi.catalog.model import LayerDef
-from geoapi.errors import NotFound
+from geoapi.errors import Forbidden, NotFound, Unauthorized
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class Layer:
 
     definition: LayerDef
     table: Table
+    public: bool = False  # readable without a key, every row
+    scope: tuple[ColumnElement[bool], ...] = ()  # the caller's row filter (area or unit)
 
     @property
     def id(self) -> str:
@@ -47,7 +51,8 @@ class Layer:
     def fixed_filter(self) -> list[ColumnElement[bool]]:
         """The layer's own filter (trusted SQL from the repository)."""
         sql = self.definition.source.filter
-        return [text(f"({sql})")] if sql else []  # type: ignore[list-item]
+        own = [text(f"({sql})")] if sql else []
+        return [*own, *self.scope]  # type: ignore[list-item]
 
     def column(self, name: str) -> Column[Any]:
         """A published property's column."""
@@ -57,8 +62,14 @@ class Layer:
 class LayerRegistry:
     """All layers, bound to the database once (on first use, so /health works without it)."""
 
-    def __init__(self, definitions: dict[str, LayerDef]) -> None:
+    def __init__(
+        self, definitions: dict[str, LayerDef], public_layers: list[str] | None = None
+    ) -> None:
+        unknown = set(public_layers or []) - set(definitions)
+        if unknown:
+            raise CatalogError(f"public_layers: no layer(s) {', '.join(sorted(unknown))}")
         self.definitions = definitions
+        self.public_layers = public_layers  # settings override the catalog's `public` flags
         self._layers: dict[str, Layer] | None = None
         self._lock = threading.Lock()
 
@@ -73,13 +84,18 @@ class LayerRegistry:
             if self._layers is None:
                 metadata = MetaData()
                 self._layers = {
-                    layer_id: _bind_one(definition, metadata, engine)
+                    layer_id: _bind_one(definition, metadata, engine, self._public(definition))
                     for layer_id, definition in self.definitions.items()
                 }
             return self._layers
 
+    def _public(self, definition: LayerDef) -> bool:
+        if self.public_layers is None:
+            return definition.public
+        return definition.id in self.public_layers
 
-def _bind_one(definition: LayerDef, metadata: MetaData, engine: Engine) -> Layer:
+
+def _bind_one(definition: LayerDef, metadata: MetaData, engine: Engine, public: bool) -> Layer:
     schema, _, name = definition.source.table.rpartition(".")
     try:
         table = Table(name, metadata, schema=schema or None, autoload_with=engine)
@@ -94,10 +110,39 @@ def _bind_one(definition: LayerDef, metadata: MetaData, engine: Engine) -> Layer
             f"layer {definition.id!r}: {definition.source.table} has no column(s) "
             f"{', '.join(missing)}"
         )
-    return Layer(definition, table)
+    return Layer(definition, table, public)
 
 
-async def get_layers(request: Request) -> dict[str, Layer]:
+def for_principal(layer: Layer, principal: Principal) -> Layer:
+    """The layer as `principal` may read it: public as is, else limited to their rows.
+
+    401 for the anonymous public on an unpublished layer; 403 for a role that may not read
+    it, or a scoped user (area, unit) on a layer whose rows carry no such column.
+    """
+    if layer.public:
+        return layer
+    principal.require("read")
+    row_filter = principal.row_filter(set(layer.table.c.keys()))
+    if row_filter is None:
+        raise Forbidden(
+            f"collection {layer.id!r} has no {' or '.join(sorted(principal.scope_columns()))} "
+            f"to limit it to the scope of role {principal.role!r}"
+        )
+    return replace(layer, scope=(row_filter,))
+
+
+def readable(layers: dict[str, Layer], principal: Principal) -> dict[str, Layer]:
+    """The layers `principal` may read, each limited to their rows."""
+    visible = {}
+    for layer_id, layer in layers.items():
+        try:
+            visible[layer_id] = for_principal(layer, principal)
+        except (Unauthorized, Forbidden):
+            continue
+    return visible
+
+
+async def get_all_layers(request: Request) -> dict[str, Layer]:
     """Every bound layer of this app; the first call reflects the tables in a worker thread."""
     registry: LayerRegistry = request.app.state.layers
     if registry.bound is not None:
@@ -105,14 +150,23 @@ async def get_layers(request: Request) -> dict[str, Layer]:
     return await run_in_threadpool(registry.bind, request.app.state.engine)
 
 
+AllLayersDep = Annotated[dict[str, Layer], Depends(get_all_layers)]
+
+
+async def get_layers(layers: AllLayersDep, principal: PrincipalDep) -> dict[str, Layer]:
+    """The layers the caller may read, scoped to the caller."""
+    return readable(layers, principal)
+
+
 async def get_layer(
-    layers: Annotated[dict[str, Layer], Depends(get_layers)],
+    layers: AllLayersDep,
+    principal: PrincipalDep,
     collection_id: Annotated[str, Path(alias="collectionId")],
 ) -> Layer:
-    """The layer addressed by `collectionId`, or 404 (`async`: no I/O, no thread hop)."""
+    """The layer addressed by `collectionId` as the caller may read it; 404/401/403."""
     if collection_id not in layers:
         raise NotFound(f"no collection {collection_id!r}; see /collections")
-    return layers[collection_id]
+    return for_principal(layers[collection_id], principal)
 
 
 LayerDep = Annotated[Layer, Depends(get_layer)]

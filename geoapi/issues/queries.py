@@ -122,17 +122,25 @@ def insert_issue(connection: Connection, values: Mapping[str, Any]) -> bool:
 
 
 def select_issue(
-    connection: Connection, issue_id: uuid.UUID, for_update: bool = False
+    connection: Connection,
+    issue_id: uuid.UUID,
+    for_update: bool = False,
+    scope: tuple[str, dict[str, Any]] = ("TRUE", {}),
 ) -> RowMapping | None:
-    """One issue; with `for_update` the row stays locked until the transaction ends."""
+    """One issue, with `in_scope`: whether `scope` (a predicate on `i.`) admits it.
+
+    With `for_update` the row stays locked until the transaction ends.
+    """
     lock = " FOR UPDATE OF i" if for_update else ""
+    predicate, params = scope
     return (
         connection.execute(
             text(
-                f"SELECT {ISSUE_COLUMNS} FROM issues i LEFT JOIN points p ON p.id = i.point_id "
+                f"SELECT {ISSUE_COLUMNS}, coalesce({predicate}, false) AS in_scope "
+                "FROM issues i LEFT JOIN points p ON p.id = i.point_id "
                 f"WHERE i.id = :id{lock}"
             ),
-            {"id": issue_id},
+            {"id": issue_id, **params},
         )
         .mappings()
         .first()

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Header, Path, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
+from geoapi.auth.dependency import PrincipalDep
 from geoapi.catalog.registry import LayersDep
 from geoapi.db.engine import SessionDep
 from geoapi.errors import InvalidParameter
@@ -44,10 +45,15 @@ def if_match_version(if_match: str | None) -> int | None:
     responses={200: {"description": "Retried create: the issue already exists"}},
 )
 def create_issue(
-    request: Request, response: Response, body: IssueCreate, session: SessionDep
+    request: Request,
+    response: Response,
+    body: IssueCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> IssuePublic:
     """Report a problem; the same client `id` twice returns the first (201, then 200)."""
-    result = service.create_issue(session.connection(), body, request.app.state.settings)
+    settings = request.app.state.settings
+    result = service.create_issue(session.connection(), body, settings, principal)
     session.commit()
     response.status_code = 201 if result.created else 200
     response.headers["ETag"] = etag(result.issue)
@@ -60,12 +66,17 @@ def list_issues(
     request: Request,
     session: SessionDep,
     layers: LayersDep,
+    principal: PrincipalDep,
     filters: IssueFiltersDep,
     bbox: BBoxDep,
     limit: LimitDep,
     cursor: CursorDep,
 ) -> Response:
-    """Problems, newest first, as GeoJSON with keyset `next` links (the `issues` layer)."""
+    """Problems, newest first, as GeoJSON with keyset `next` links (the `issues` layer).
+
+    Only the caller's rows: an inspector's area, a unit's own problems.
+    """
+    principal.require("read")
     layer = layers[ISSUES_LAYER]
     connection = session.connection()
     cql = listing.as_cql(connection, filters, datetime.now(UTC))
@@ -84,9 +95,11 @@ def list_issues(
 
 
 @router.get("/{issue_id}", operation_id="getIssue", name="getIssue")
-def get_issue(issue_id: uuid.UUID, response: Response, session: SessionDep) -> IssuePublic:
+def get_issue(
+    issue_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep
+) -> IssuePublic:
     """One problem with its whole event history."""
-    issue = service.read_issue(session.connection(), issue_id)
+    issue = service.read_issue(session.connection(), issue_id, principal)
     response.headers["ETag"] = etag(issue)
     return issue
 
@@ -98,15 +111,16 @@ def transition_issue(
     move: Transition,
     response: Response,
     session: SessionDep,
+    principal: PrincipalDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> IssuePublic:
     """Move a problem (dispatch, start, rectify, close, reopen, reject, merge).
 
     409 names the current state and the allowed actions; a stale If-Match is 412.
     """
-    issue = service.transition(
-        session.connection(), issue_id, move, if_match_version(if_match), request.app.state.settings
-    )
+    version = if_match_version(if_match)
+    settings = request.app.state.settings
+    issue = service.transition(session.connection(), issue_id, move, version, settings, principal)
     session.commit()
     response.headers["ETag"] = etag(issue)
     return issue
@@ -129,14 +143,15 @@ def add_photo(
     session: SessionDep,
     file: UploadFile,
     tag: Annotated[Literal["before", "after"], Form()],
-    actor: Annotated[str, Form(min_length=1, max_length=200)],
+    principal: PrincipalDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Attach a photo (before or after rectification); EXIF time and position are kept."""
     settings = request.app.state.settings
     data = photos.read_limited(file.file, settings.photo_max_bytes)
+    version = if_match_version(if_match)
     entry = service.add_photo(
-        session.connection(), issue_id, data, tag, actor, if_match_version(if_match), settings
+        session.connection(), issue_id, data, tag, version, settings, principal
     )
     session.commit()
     response.headers["ETag"] = f'"{entry["version"]}"'
@@ -153,14 +168,18 @@ def add_photo(
     response_class=FileResponse,
 )
 def get_photo(
-    request: Request, issue_id: uuid.UUID, digest: DigestPath, session: SessionDep
+    request: Request,
+    issue_id: uuid.UUID,
+    digest: DigestPath,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> FileResponse:
     """A photo of the issue, with its real content type; cacheable forever (content-addressed)."""
     path, content_type = service.photo_file(
-        session.connection(), issue_id, digest, request.app.state.settings
+        session.connection(), issue_id, digest, request.app.state.settings, principal
     )
     return FileResponse(
         path,
         media_type=content_type,
-        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        headers={"Cache-Control": "private, max-age=31536000, immutable"},
     )

@@ -12,7 +12,7 @@ Source = Literal[ISSUE_SOURCES]  # type: ignore[valid-type]
 
 
 class IssueCreate(BaseModel):
-    """A new problem: where (lon/lat or a point code), what, how bad, found by whom."""
+    """A new problem: where (lon/lat or a point code), what, how bad; reported by the key's user."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -25,7 +25,6 @@ class IssueCreate(BaseModel):
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     point_code: str | None = None
     confidence: Annotated[float, Field(ge=0, le=1)] | None = None
-    reporter: Annotated[str, Field(min_length=1, max_length=200)] = "anonymous"
 
     @model_validator(mode="after")
     def _located(self) -> "IssueCreate":
@@ -42,7 +41,6 @@ class Transition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["dispatch", "start", "rectify", "close", "reopen", "reject", "merge"]
-    actor: Annotated[str, Field(min_length=1, max_length=200)]
     note: Annotated[str, Field(max_length=2000)] | None = None
     unit: str | None = Field(None, description="dispatch/reopen: the responsible unit")
     deadline: datetime | None = Field(None, description="dispatch/reopen: default by type")

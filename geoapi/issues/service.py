@@ -8,11 +8,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from geoapi.auth.principal import Principal
 from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
 from geoapi.issues import photos, queries
 from geoapi.issues.lifecycle import IllegalMove, allowed_actions, next_status
 from geoapi.issues.schemas import Duplicate, Event, IssueCreate, IssuePublic, Transition
 from geoapi.settings import Settings
+
+# Moves the service makes itself (automatic camera merges) are recorded as this user.
+SYSTEM = Principal(username="system", role="admin")
 
 
 @dataclass(frozen=True)
@@ -23,11 +27,18 @@ class Created:
     created: bool
 
 
-def create_issue(connection: Connection, body: IssueCreate, settings: Settings) -> Created:
-    """Insert a reported problem with its first event; a known client id returns the original."""
+def create_issue(
+    connection: Connection, body: IssueCreate, settings: Settings, principal: Principal
+) -> Created:
+    """Insert a reported problem with its first event; a known client id returns the original.
+
+    A scoped reporter (an inspector of a street) may only report inside their area: checked on
+    the inserted row, so the database's own area join decides, and a refusal rolls back.
+    """
+    principal.require("report")
     issue_id = body.id or uuid.uuid4()
     if body.id is not None and queries.select_issue(connection, body.id) is not None:
-        return Created(read_issue(connection, body.id), created=False)
+        return Created(read_issue(connection, body.id, principal), created=False)
     if queries.issue_type_days(connection, body.type) is None:
         known = ", ".join(queries.issue_type_codes(connection))
         raise InvalidParameter(f"type: unknown issue type {body.type!r}; known: {known}")
@@ -47,8 +58,9 @@ def create_issue(connection: Connection, body: IssueCreate, settings: Settings) 
         },
     )
     if not inserted:  # a concurrent retry won the race: same id, same problem
-        return Created(read_issue(connection, issue_id), created=False)
-    queries.insert_event(connection, issue_id, body.reporter, "report", None, "reported", None)
+        return Created(read_issue(connection, issue_id, principal), created=False)
+    _in_scope(connection, issue_id, principal, "report")
+    queries.insert_event(connection, issue_id, principal.username, "report", None, "reported", None)
     radius = settings.duplicate_radius(body.type)
     duplicates = [
         Duplicate(**d)
@@ -58,9 +70,9 @@ def create_issue(connection: Connection, body: IssueCreate, settings: Settings) 
     confident = (body.confidence or 0) >= settings.camera_merge_confidence
     if body.source == "camera" and confident and human is not None:
         note = f"camera report within {human.distance_m} m of an open report: merged"
-        merge = Transition(action="merge", actor="system", into=human.id, note=note)
-        transition(connection, issue_id, merge, None, settings)
-    issue = read_issue(connection, issue_id, linked=point)
+        merge = Transition(action="merge", into=human.id, note=note)
+        transition(connection, issue_id, merge, None, settings, SYSTEM)
+    issue = read_issue(connection, issue_id, principal, linked=point)
     return Created(issue.model_copy(update={"possible_duplicates": duplicates}), created=True)
 
 
@@ -80,13 +92,25 @@ def _locate(
     return point, body.lon, body.lat
 
 
+def _in_scope(
+    connection: Connection, issue_id: uuid.UUID, principal: Principal, doing: str
+) -> None:
+    """403 unless the issue lies in the principal's area or unit (decided in SQL)."""
+    row = queries.select_issue(connection, issue_id, scope=principal.scope_sql("i."))
+    if row is not None and not row["in_scope"]:
+        raise Forbidden(f"{doing}: issue {issue_id} is outside the scope of {principal.username!r}")
+
+
 def read_issue(
-    connection: Connection, issue_id: uuid.UUID, linked: Any | None = None
+    connection: Connection, issue_id: uuid.UUID, principal: Principal, linked: Any | None = None
 ) -> IssuePublic:
-    """An issue with its history, or NotFound."""
-    row = queries.select_issue(connection, issue_id)
+    """An issue with its history; 404 if missing, 403 if outside the caller's scope."""
+    principal.require("read")
+    row = queries.select_issue(connection, issue_id, scope=principal.scope_sql("i."))
     if row is None:
         raise NotFound(f"no issue {issue_id}")
+    if not row["in_scope"]:
+        raise Forbidden(f"issue {issue_id} is outside the scope of {principal.username!r}")
     point = None
     if row["point_id"] is not None:
         point = {"id": row["point_id"], "code": row["point_code"], "name": row["point_name"]}
@@ -105,19 +129,25 @@ def transition(
     move: Transition,
     if_match: int | None,
     settings: Settings,
+    principal: Principal,
 ) -> IssuePublic:
-    """Apply one move under a row lock; a stale If-Match is 412, a forbidden move 409."""
-    row = _locked(connection, issue_id, if_match)
+    """Apply one move under a row lock; a stale If-Match is 412, a forbidden move 409.
+
+    The role must hold the action and the issue must lie in the caller's scope (403).
+    """
+    principal.require(move.action)
+    row = _locked(connection, issue_id, if_match, principal)
     try:
         target = next_status(row["status"], move.action)
     except IllegalMove as exc:
         raise Conflict(str(exc), current_status=exc.current, allowed_actions=exc.allowed) from exc
-    changes = {"status": target, **_effects(connection, row, move, settings)}
+    changes = {"status": target, **_effects(connection, row, move, settings, principal)}
     if not queries.update_issue(connection, issue_id, row["version"], changes):
         raise PreconditionFailed(f"issue {issue_id} changed while it was being updated")
     note = move.note if move.action != "merge" else f"duplicate of {move.into}: {move.note or ''}"
-    queries.insert_event(connection, issue_id, move.actor, move.action, row["status"], target, note)
-    return read_issue(connection, issue_id)
+    actor = principal.username
+    queries.insert_event(connection, issue_id, actor, move.action, row["status"], target, note)
+    return read_issue(connection, issue_id, SYSTEM)
 
 
 def add_photo(
@@ -125,36 +155,49 @@ def add_photo(
     issue_id: uuid.UUID,
     data: bytes,
     tag: str,
-    actor: str,
     if_match: int | None,
     settings: Settings,
+    principal: Principal,
 ) -> dict[str, Any]:
     """Store a before/after photo, list it on the issue and in its history."""
-    row = _locked(connection, issue_id, if_match)
+    principal.require("photo")
+    row = _locked(connection, issue_id, if_match, principal)
     stored = photos.store(settings.photos_dir, data)
     entry = stored.as_json(tag)
     if not queries.add_photo(connection, issue_id, row["version"], entry):
         raise PreconditionFailed(f"issue {issue_id} changed while it was being updated")
     note = f"{tag} photo {stored.sha256[:12]}"
-    queries.insert_event(connection, issue_id, actor, "photo", row["status"], row["status"], note)
+    status = row["status"]
+    queries.insert_event(connection, issue_id, principal.username, "photo", status, status, note)
     return entry | {"version": row["version"] + 1}
 
 
 def photo_file(
-    connection: Connection, issue_id: uuid.UUID, digest: str, settings: Settings
+    connection: Connection,
+    issue_id: uuid.UUID,
+    digest: str,
+    settings: Settings,
+    principal: Principal,
 ) -> tuple[Path, str]:
     """Path and content type of one of the issue's photos, or NotFound."""
+    principal.require("read")
+    _in_scope(connection, issue_id, principal, "read")
     entry = queries.photo_entry(connection, issue_id, digest)
     if entry is None:
         raise NotFound(f"issue {issue_id} has no photo {digest}")
     return photos.path_of(settings.photos_dir, digest, entry["content_type"]), entry["content_type"]
 
 
-def _locked(connection: Connection, issue_id: uuid.UUID, if_match: int | None) -> Any:
-    """The issue row, locked for this transaction; 404 if missing, 412 if If-Match is stale."""
-    row = queries.select_issue(connection, issue_id, for_update=True)
+def _locked(
+    connection: Connection, issue_id: uuid.UUID, if_match: int | None, principal: Principal
+) -> Any:
+    """The issue row, locked for this transaction; 404 missing, 403 out of scope, 412 stale."""
+    scope = principal.scope_sql("i.")
+    row = queries.select_issue(connection, issue_id, for_update=True, scope=scope)
     if row is None:
         raise NotFound(f"no issue {issue_id}")
+    if not row["in_scope"]:
+        raise Forbidden(f"issue {issue_id} is outside the scope of {principal.username!r}")
     if if_match is not None and row["version"] != if_match:
         raise PreconditionFailed(
             f"issue {issue_id} is at version {row['version']}, not {if_match}; "
@@ -165,7 +208,7 @@ def _locked(connection: Connection, issue_id: uuid.UUID, if_match: int | None) -
 
 
 def _effects(
-    connection: Connection, row: Any, move: Transition, settings: Settings
+    connection: Connection, row: Any, move: Transition, settings: Settings, principal: Principal
 ) -> dict[str, Any]:
     """Column changes an action brings, after checking what it needs."""
     now = datetime.now(UTC)
@@ -188,8 +231,8 @@ def _effects(
         return {"rectified_at": now}
     if move.action == "close":
         rectifier = queries.last_actor(connection, row["id"], "rectify")
-        if settings.verifier_must_differ and rectifier == move.actor:
-            raise Forbidden(f"{move.actor!r} rectified this problem and cannot also verify it")
+        if settings.verifier_must_differ and rectifier == principal.username:
+            raise Forbidden(f"{rectifier!r} rectified this problem and cannot also verify it")
         return {"closed_at": now}
     if move.action == "reject" and not move.note:
         raise InvalidParameter("reject: note (the reason) is required")

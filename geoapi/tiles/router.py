@@ -45,7 +45,12 @@ def get_tile(
             f"{definition.min_zoom}–{definition.max_zoom} only"
         )
     data = queries.select_tile(session.connection(), layer, z, x, y)
-    headers = {"Cache-Control": f"public, max-age={request.app.state.settings.tile_max_age}"}
+    # Tiles of unpublished layers differ by caller: browsers may keep them, proxies may not.
+    audience = "public" if layer.public else "private"
+    headers = {
+        "Cache-Control": f"{audience}, max-age={request.app.state.settings.tile_max_age}",
+        "Vary": "X-API-Key",
+    }
     if not data:
         return Response(status_code=204, headers=headers)
     headers["ETag"] = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'

@@ -4,10 +4,12 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from geoapi.auth import lookup
 from geoapi.cli import app
 from geoapi.db import migrate
 from geoapi.demo import load
 from geoapi.settings import Settings
+from tests.factories import make_area_tree
 
 runner = CliRunner()
 
@@ -69,3 +71,23 @@ def test_demo_load_export_and_idempotent_reload(cli_env, tmp_path):
 def test_unknown_export_format_is_refused(cli_env, tmp_path):
     result = run("export", "points", "--format", "kml", "--out", str(tmp_path / "x.kml"))
     assert result.exit_code == 2 and "unknown format 'kml'" in result.output
+
+
+def test_users_cli_adds_lists_and_revokes(cli_env):
+    with cli_env.begin() as connection:
+        make_area_tree(connection)
+    added = run("users", "add", "zhang", "--role", "inspector", "--area", "A")
+    assert added.exit_code == 0
+    key = added.output.strip().splitlines()[-1]
+    assert key.startswith("gk_")
+    with cli_env.connect() as connection:
+        stored = connection.scalar(text("SELECT key_hash FROM api_keys"))
+        assert key not in stored and lookup.principal_for_key(connection, key).area_code == "A"
+    listed = run("users", "list")
+    assert "zhang" in listed.output and "inspector" in listed.output and key[:9] in listed.output
+    assert run("users", "add", "li", "--role", "boss").exit_code == 2
+    assert run("users", "add", "unit-x", "--role", "unit").exit_code == 2
+    assert run("users", "revoke", "zhang").exit_code == 0
+    with cli_env.connect() as connection:
+        assert lookup.principal_for_key(connection, key) is None
+    assert run("users", "revoke", "nobody").exit_code == 2

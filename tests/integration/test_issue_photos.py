@@ -5,8 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from geoapi.app import create_app
-from geoapi.db.engine import get_session
+from tests.conftest import app_on
 from tests.integration.test_issues_loop import report
 
 
@@ -24,12 +23,11 @@ def image(kind: str, exif: bool = False) -> bytes:
 
 
 @pytest.fixture
-def photo_client(settings, session, tmp_path):
-    app = create_app(
-        settings.model_copy(update={"photos_dir": tmp_path, "photo_max_bytes": 50_000})
+def photo_client(settings, session, tmp_path, admin_key):
+    app = app_on(
+        settings.model_copy(update={"photos_dir": tmp_path, "photo_max_bytes": 50_000}), session
     )
-    app.dependency_overrides[get_session] = lambda: session
-    with TestClient(app) as client:
+    with TestClient(app, headers={"X-API-Key": admin_key}) as client:
         yield client
 
 
@@ -38,7 +36,7 @@ def upload(client, issue, data: bytes, name: str = "x.jpg", tag: str = "before",
         f"/issues/{issue['id']}/photos",
         headers=headers,
         files={"file": (name, data, "application/octet-stream")},
-        data={"tag": tag, "actor": "网格员007"},
+        data={"tag": tag},
     )
 
 

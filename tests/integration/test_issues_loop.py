@@ -8,32 +8,37 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from geoapi.app import create_app
+from geoapi.auth import lookup
 from geoapi.demo import load
 from geoapi.settings import Settings
 from tests.factories import make_unit
 
 
-def report(client: TestClient, **overrides) -> dict:
+def report(client: TestClient, headers: dict | None = None, **overrides) -> dict:
     body = {
         "type": "street_vending",
         "source": "inspection",
         "lon": 117.0501,
         "lat": 36.6601,
-        "reporter": "督导员01",
     } | overrides
-    response = client.post("/issues", json=body)
+    response = client.post("/issues", json=body, headers=headers)
     assert response.status_code in (200, 201), response.text
     return response.json() | {"_status": response.status_code, "_etag": response.headers["etag"]}
 
 
 def move(
-    client: TestClient, issue: dict, action: str, actor: str = "x", etag: str | None = None, **extra
+    client: TestClient,
+    issue: dict,
+    action: str,
+    key: str | None = None,
+    etag: str | None = None,
+    **extra,
 ):
+    """A transition as the user of `key` (default: the client's own, an admin)."""
     headers = {"If-Match": etag} if etag else {}
+    headers |= {"X-API-Key": key} if key else {}
     return client.post(
-        f"/issues/{issue['id']}/transitions",
-        headers=headers,
-        json={"action": action, "actor": actor} | extra,
+        f"/issues/{issue['id']}/transitions", headers=headers, json={"action": action} | extra
     )
 
 
@@ -58,24 +63,26 @@ def test_retried_create_with_the_same_id_returns_the_first(client, connection, m
     assert connection.scalar(text("SELECT count(*) FROM issue_events")) == 1
 
 
-def test_the_whole_loop_with_rework_is_in_the_history(client, market):
-    issue = report(client)
+def test_the_whole_loop_with_rework_is_in_the_history(client, keys):
+    issue = report(client, headers={"X-API-Key": keys["inspector"]})
     steps = [
-        ("dispatch", "办公室", {"unit": "market_reg"}),
-        ("start", "market_reg", {}),
-        ("rectify", "market_reg", {"note": "已清理"}),
-        ("reopen", "复查组", {"note": "反弹"}),
-        ("rectify", "market_reg", {}),
-        ("close", "复查组", {}),
+        ("dispatch", "planner", {"unit": "market_reg"}),
+        ("start", "unit", {}),
+        ("rectify", "unit", {"note": "已清理"}),
+        ("reopen", "verifier", {"note": "反弹"}),
+        ("rectify", "unit", {}),
+        ("close", "verifier", {}),
     ]
     etag = issue["_etag"]
-    for action, actor, extra in steps:
-        response = move(client, issue, action, actor, etag, **extra)
+    for action, role, extra in steps:
+        response = move(client, issue, action, keys[role], etag, **extra)
         assert response.status_code == 200, response.text
         etag = response.headers["etag"]
     body = response.json()
     assert body["status"] == "closed" and body["closed_at"] and body["version"] == 7
     assert [e["action"] for e in body["events"]] == ["report"] + [s[0] for s in steps]
+    actors = ["inspector1", "office", "market-reg-1", "market-reg-1", "inspector2"]
+    assert [e["actor"] for e in body["events"]] == [*actors, "market-reg-1", "inspector2"]
     assert body["events"][4]["from_status"] == "rectified"
     assert body["events"][4]["to_status"] == "dispatched"
     assert body["unit"] == "market_reg" and body["deadline"] > body["reported_at"]
@@ -103,15 +110,15 @@ def test_dispatch_deadline_defaults_by_type(client, market):
     ],
 )
 def test_forbidden_moves_are_409_with_state_and_allowed_actions(
-    client, connection, market, path, action
+    client, connection, keys, path, action
 ):
     issue = report(client)
     extras = {"dispatch": {"unit": "market_reg"}, "reject": {"note": "不是问题"}}
-    for i, step in enumerate(path):
-        actor = "verifier" if step == "close" else f"actor{i}"
-        assert move(client, issue, step, actor, **extras.get(step, {})).status_code == 200
+    for step in path:
+        key = keys["verifier"] if step == "close" else None
+        assert move(client, issue, step, key, **extras.get(step, {})).status_code == 200
     before = connection.scalar(text("SELECT count(*) FROM issue_events"))
-    response = move(client, issue, action, "someone", **extras.get(action, {}))
+    response = move(client, issue, action, **extras.get(action, {}))
     assert response.status_code == 409
     problem = response.json()
     assert problem["current_status"] in problem["detail"]
@@ -130,13 +137,13 @@ def test_stale_if_match_is_412_and_changes_nothing(client, connection, market):
     assert move(client, issue, "start", etag='"nonsense"').status_code == 400
 
 
-def test_the_rectifier_cannot_verify(client, market):
+def test_the_rectifier_cannot_verify(client, keys):
     issue = report(client)
     move(client, issue, "dispatch", unit="market_reg")
-    move(client, issue, "rectify", "张三")
-    response = move(client, issue, "close", "张三")
+    move(client, issue, "rectify")  # the admin fixes it (on a unit's behalf)
+    response = move(client, issue, "close")
     assert response.status_code == 403 and "cannot also verify" in response.json()["detail"]
-    assert move(client, issue, "close", "李四").status_code == 200
+    assert move(client, issue, "close", keys["verifier"]).status_code == 200
 
 
 def test_reject_needs_a_reason_and_merge_a_target(client, market):
@@ -175,29 +182,32 @@ def test_unknown_issue_is_404(client):
 
 
 @pytest.fixture
-def committed(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    """A client on the real pool (separate connections), rows removed afterwards."""
+def committed(settings: Settings, engine: Engine) -> Iterator[tuple[TestClient, list[str]]]:
+    """A client on the real pool (separate connections) and two verifiers' keys; cleaned after."""
     with engine.begin() as connection:
         load.clear(connection)
         make_unit(connection, "market_reg")
-    with TestClient(create_app(settings)) as client:
-        yield client
+        admin = lookup.add_user(connection, "admin", "admin")
+        verifiers = [lookup.add_user(connection, name, "inspector") for name in ("甲", "乙")]
+    with TestClient(create_app(settings), headers={"X-API-Key": admin}) as client:
+        yield client, verifiers
     with engine.begin() as connection:
         load.clear(connection)
 
 
 def test_two_concurrent_closes_from_one_version_one_wins(committed, engine):
-    issue = report(committed)
-    for action, actor in (("dispatch", "office"), ("rectify", "unit")):
-        response = move(committed, issue, action, actor, unit="market_reg")
+    client, verifiers = committed
+    issue = report(client)
+    for action in ("dispatch", "rectify"):
+        response = move(client, issue, action, unit="market_reg")
     etag = response.headers["etag"]
     barrier, results = threading.Barrier(2), []
 
-    def close(actor: str) -> None:
+    def close(key: str) -> None:
         barrier.wait()
-        results.append(move(committed, issue, "close", actor, etag).status_code)
+        results.append(move(client, issue, "close", key, etag).status_code)
 
-    threads = [threading.Thread(target=close, args=(a,)) for a in ("验收员甲", "验收员乙")]
+    threads = [threading.Thread(target=close, args=(key,)) for key in verifiers]
     for t in threads:
         t.start()
     for t in threads:

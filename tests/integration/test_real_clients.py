@@ -4,15 +4,19 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pyogrio
 import pytest
 from owslib.ogcapi.features import Features
 from sqlalchemy import Engine, text
 
+from geoapi.auth import lookup
 from geoapi.demo import load
 from geoapi.demo.generate import generate
 from geoapi.settings import Settings
@@ -42,8 +46,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    analyst_key: str
+    unit_key: str
+    unit: str
+
+
 @pytest.fixture(scope="module")
-def server(settings: Settings, engine: Engine) -> Iterator[str]:
+def server(settings: Settings, engine: Engine) -> Iterator[Server]:
     """`geoapi serve` in its own process over a committed demo city (removed afterwards).
 
     A separate process, as in production: GDAL holds the GIL while it fetches, so a server
@@ -52,6 +64,11 @@ def server(settings: Settings, engine: Engine) -> Iterator[str]:
     with engine.begin() as connection:
         load.clear(connection)  # the test database only; a crashed earlier run may have left rows
         load.load(connection, load.plan(generate(0.03, 4, DEMO_AS_OF)))
+        analyst_key = lookup.add_user(connection, "analyst", "analyst")
+        unit = connection.scalar(
+            text("SELECT unit_code FROM issues GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+        )
+        unit_key = lookup.add_user(connection, "unit-user", "unit", unit_code=unit)
     port = free_port()
     env = os.environ | {
         "GEOAPI_DATABASE_URL": str(settings.database_url),
@@ -66,7 +83,7 @@ def server(settings: Settings, engine: Engine) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_until_healthy(url, process)
-        yield url
+        yield Server(url, analyst_key, unit_key, unit)
     finally:
         process.terminate()
         process.wait(10)
@@ -88,14 +105,32 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise TimeoutError("server did not become healthy in 30 s")
 
 
-def test_gdal_lists_every_collection(server):
-    layers = sorted(name for name, _ in pyogrio.list_layers(f"OAPIF:{server}"))
+@contextmanager
+def gdal_key(key: str) -> Iterator[None]:
+    """GDAL sends this API key with every request (GDAL_HTTP_HEADER_FILE: the OAPIF driver
+    sets its own Accept header, which replaces GDAL_HTTP_HEADERS)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as headers:
+        headers.write(f"X-API-Key: {key}\n")
+        headers.flush()
+        pyogrio.set_gdal_config_options({"GDAL_HTTP_HEADER_FILE": headers.name})
+        try:
+            yield
+        finally:
+            pyogrio.set_gdal_config_options({"GDAL_HTTP_HEADER_FILE": None})
+
+
+def test_gdal_lists_every_collection_to_staff_and_the_published_ones_to_the_public(server):
+    with gdal_key(server.analyst_key):
+        layers = sorted(name for name, _ in pyogrio.list_layers(f"OAPIF:{server.url}"))
     assert layers == LAYERS
+    public = sorted(name for name, _ in pyogrio.list_layers(f"OAPIF:{server.url}"))
+    assert public == ["areas", "points"]
 
 
 @pytest.mark.parametrize("layer", list(TABLES))
 def test_gdal_pages_through_whole_collections(server, engine, layer):
-    frame = pyogrio.read_dataframe(f"OAPIF:{server}", layer=layer, PAGE_SIZE=97)
+    with gdal_key(server.analyst_key):
+        frame = pyogrio.read_dataframe(f"OAPIF:{server.url}", layer=layer, PAGE_SIZE=97)
     with engine.connect() as connection:
         expected = connection.scalar(text(f"SELECT count(*) FROM {TABLES[layer]}"))
     assert len(frame) == expected > 0
@@ -103,15 +138,26 @@ def test_gdal_pages_through_whole_collections(server, engine, layer):
     assert frame.geometry.notna().all()
 
 
+def test_a_unit_reads_only_its_own_problems_through_gdal(server, engine):
+    with gdal_key(server.unit_key):
+        frame = pyogrio.read_dataframe(f"OAPIF:{server.url}", layer="issues", PAGE_SIZE=50)
+    with engine.connect() as connection:
+        expected = connection.scalar(
+            text("SELECT count(*) FROM issues WHERE unit_code = :u"), {"u": server.unit}
+        )
+    assert len(frame) == expected > 0 and set(frame["unit_code"]) == {server.unit}
+
+
 def test_gdal_applies_attribute_filters_server_side(server, engine):
-    frame = pyogrio.read_dataframe(f"OAPIF:{server}", layer="points", where="category = 'market'")
+    url = f"OAPIF:{server.url}"
+    frame = pyogrio.read_dataframe(url, layer="points", where="category = 'market'")
     with engine.connect() as connection:
         expected = connection.scalar(text("SELECT count(*) FROM points WHERE category = 'market'"))
     assert len(frame) == expected and set(frame["category"]) == {"market"}
 
 
 def test_owslib_reads_collections_queryables_and_items(server):
-    api = Features(server)
+    api = Features(server.url, headers={"X-API-Key": server.analyst_key})
     assert sorted(c["id"] for c in api.collections()["collections"]) == LAYERS
     assert (
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
