@@ -88,6 +88,7 @@ def demo_load(
     """Generate the demo district and load it with COPY."""
     from geoapi.demo import load
     from geoapi.demo.generate import generate
+    from geoapi.demo.users import add_demo_users
 
     end_day = as_of.date() if as_of else date.today()
     end = datetime.combine(end_day, time(20, 0), CHINA_STANDARD_TIME).astimezone(UTC)
@@ -109,9 +110,11 @@ def demo_load(
         with progress() as bar:
             task = bar.add_task("loading", total=plan.total_rows)
             counts = load.load(connection, plan, lambda n: bar.advance(task, n))
+        users = add_demo_users(connection)
     with console.status("vacuuming"):
         load.vacuum(engine)
     _print_counts(counts)
+    console.print("demo users (API key = user name): " + ", ".join(users))
 
 
 def _print_counts(counts: dict[str, int]) -> None:

@@ -39,8 +39,12 @@ def add_user(
     area_code: str | None = None,
     unit_code: str | None = None,
     display_name: str | None = None,
+    key: str | None = None,
 ) -> str:
-    """Create a user and return their first API key (shown once, never stored)."""
+    """Create a user and return their first API key (shown once, never stored).
+
+    `key` fixes the key instead of drawing a random one: for the demo's published users only.
+    """
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if role == "unit" and unit_code is None:
@@ -67,7 +71,7 @@ def add_user(
             "unit_code": unit_code,
         },
     )
-    return issue_key(connection, username)
+    return issue_key(connection, username, key)
 
 
 def _area_id(connection: Connection, area_code: str | None) -> int | None:
@@ -79,14 +83,14 @@ def _area_id(connection: Connection, area_code: str | None) -> int | None:
     return area_id
 
 
-def issue_key(connection: Connection, username: str) -> str:
-    """A new API key for an active user."""
+def issue_key(connection: Connection, username: str, key: str | None = None) -> str:
+    """A new API key for an active user (random unless `key` is given)."""
     user_id = connection.scalar(
         text("SELECT id FROM users WHERE username = :u AND disabled_at IS NULL"), {"u": username}
     )
     if user_id is None:
         raise UserError(f"no active user {username!r}")
-    key = new_key()
+    key = key or new_key()
     connection.execute(
         text("INSERT INTO api_keys (user_id, prefix, key_hash) VALUES (:id, :prefix, :hash)"),
         {"id": user_id, "prefix": key_label(key), "hash": key_hash(key)},

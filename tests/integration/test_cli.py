@@ -56,7 +56,12 @@ def test_skip_invalid_writes_rejects_file(cli_env, tmp_path):
 def test_demo_load_export_and_idempotent_reload(cli_env, tmp_path):
     result = run("demo", "load", "--scale", "0.02", "--as-of", "2026-11-20")
     assert result.exit_code == 0, result.output
-    assert "points" in result.output
+    assert "points" in result.output and "demo-inspector" in result.output
+    with cli_env.connect() as connection:
+        inspector = lookup.principal_for_key(connection, "demo-inspector")
+        unit = lookup.principal_for_key(connection, "demo-unit")
+    assert inspector.role == "inspector" and inspector.area_level == "street"
+    assert unit.role == "unit" and unit.unit_code
     again = run("demo", "load", "--scale", "0.02")
     assert again.exit_code == 1 and "--replace" in again.output
     assert run("demo", "load", "--if-empty").exit_code == 0
