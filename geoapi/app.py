@@ -12,6 +12,7 @@ from geoapi.db.engine import make_engine
 from geoapi.errors import install_error_handlers
 from geoapi.features.router import router as features_router
 from geoapi.issues.router import router as issues_router
+from geoapi.points.router import router as points_router
 from geoapi.settings import Settings
 from geoapi.tiles.router import router as tiles_router
 
@@ -44,4 +45,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(features_router)
     app.include_router(tiles_router)
     app.include_router(issues_router)
+    app.include_router(points_router)
     return app

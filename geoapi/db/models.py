@@ -142,6 +142,7 @@ class Point(AreaIds, Base):
         CheckConstraint(sql_in("status", POINT_STATUSES), name="status"),
         CheckConstraint("code <> ''", name="code_not_empty"),
         CheckConstraint("footprint IS NULL OR ST_IsValid(footprint)", name="footprint_valid"),
+        CheckConstraint("version >= 1", name="version_positive"),
         _lonlat_in_range("geom"),
     )
 
@@ -158,6 +159,7 @@ class Point(AreaIds, Base):
     status: Mapped[str] = mapped_column(Text, server_default="unchecked", index=True)
     last_inspected_at: Mapped[datetime | None] = mapped_column(Timestamp)
     props: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")  # bumped by every edit
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.catalog.registry import LayersDep
 from geoapi.db.engine import SessionDep
-from geoapi.errors import InvalidParameter
+from geoapi.etags import etag, if_match_version
 from geoapi.features import links
 from geoapi.features.params import BBoxDep, CursorDep, ItemsQuery, LimitDep, SortKey
 from geoapi.features.queries import select_page
@@ -20,21 +20,6 @@ from geoapi.issues.schemas import IssueCreate, IssuePublic, Transition
 
 router = APIRouter(prefix="/issues", tags=["Issues (closed loop)"])
 ISSUES_LAYER = "issues"  # layers/issues.yaml: the list pages through the published layer
-
-
-def etag(issue: IssuePublic) -> str:
-    """The version as a strong ETag."""
-    return f'"{issue.version}"'
-
-
-def if_match_version(if_match: str | None) -> int | None:
-    """`If-Match: "3"` (or W/"3") → 3; absent or `*` → None."""
-    if if_match is None or if_match.strip() == "*":
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise InvalidParameter(f"If-Match must be an ETag from this API, got {if_match!r}")
-    return int(value)
 
 
 @router.post(
@@ -56,7 +41,7 @@ def create_issue(
     result = service.create_issue(session.connection(), body, settings, principal)
     session.commit()
     response.status_code = 201 if result.created else 200
-    response.headers["ETag"] = etag(result.issue)
+    response.headers["ETag"] = etag(result.issue.version)
     response.headers["Location"] = str(request.url_for("getIssue", issue_id=result.issue.id))
     return result.issue
 
@@ -100,7 +85,7 @@ def get_issue(
 ) -> IssuePublic:
     """One problem with its whole event history."""
     issue = service.read_issue(session.connection(), issue_id, principal)
-    response.headers["ETag"] = etag(issue)
+    response.headers["ETag"] = etag(issue.version)
     return issue
 
 
@@ -122,7 +107,7 @@ def transition_issue(
     settings = request.app.state.settings
     issue = service.transition(session.connection(), issue_id, move, version, settings, principal)
     session.commit()
-    response.headers["ETag"] = etag(issue)
+    response.headers["ETag"] = etag(issue.version)
     return issue
 
 
@@ -154,7 +139,7 @@ def add_photo(
         session.connection(), issue_id, data, tag, version, settings, principal
     )
     session.commit()
-    response.headers["ETag"] = f'"{entry["version"]}"'
+    response.headers["ETag"] = etag(entry["version"])
     response.headers["Location"] = str(
         request.url_for("getIssuePhoto", issue_id=issue_id, digest=entry["sha256"])
     )

@@ -66,7 +66,8 @@ SELECT s.code, s.name, s.category, nullif(s.address, ''), u.code, s.props, s.geo
 ON CONFLICT (code) DO UPDATE
    SET name = excluded.name, category = excluded.category, address = excluded.address,
        unit_code = excluded.unit_code, props = excluded.props, geom = excluded.geom,
-       footprint = coalesce(excluded.footprint, p.footprint), updated_at = now()
+       footprint = coalesce(excluded.footprint, p.footprint), updated_at = now(),
+       version = p.version + 1
 RETURNING (xmax = 0)
 """
 

@@ -1,0 +1,1 @@
+"""`/points`: create, read, replace and delete inspection points, validated like an import."""

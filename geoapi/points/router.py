@@ -1,0 +1,104 @@
+"""`/points/{code}`: inspection points one at a time (bulk loads go through `geoapi import`)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Path, Request, Response
+
+from geoapi.auth.dependency import PrincipalDep
+from geoapi.catalog.registry import AllLayersDep, for_principal
+from geoapi.db.engine import SessionDep
+from geoapi.errors import NotFound
+from geoapi.etags import etag, if_match_version
+from geoapi.features.links import GEOJSON
+from geoapi.points import queries, service
+
+router = APIRouter(prefix="/points", tags=["Inspection points"])
+POINTS_LAYER = "points"  # reading a point needs what reading the points layer needs
+CodePath = Annotated[str, Path(min_length=1, max_length=100, description="The point's code")]
+IfMatch = Annotated[str | None, Header(description="ETag of the version you edited")]
+
+EXAMPLE = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [117.05, 36.66]},
+    "properties": {
+        "code": "MK-0101",
+        "name": "和平路农贸市场",
+        "category": "market",
+        "address": "和平路18号",
+        "unit": "market_reg",
+        "stalls": 120,
+    },
+}
+FeatureBody = Annotated[
+    dict[str, Any],
+    Body(
+        description="A GeoJSON Feature: Point, or a line or polygon footprint (the point is "
+        "then placed on it); properties code, name, category, address, unit (code or name), "
+        "any others kept as props. Checked exactly as `geoapi import points` checks a row.",
+        examples=[EXAMPLE],
+    ),
+]
+
+
+def _read(request: Request, session: SessionDep, code: str) -> Response:
+    row = queries.select_point(session.connection(), code)
+    if row is None:
+        raise NotFound(f"no point {code!r}")
+    headers = {
+        "ETag": etag(row["version"]),
+        "Location": str(request.url_for("getPoint", code=code)),
+    }
+    return Response(row["feature"], media_type=GEOJSON, headers=headers)
+
+
+@router.get("/{code}", operation_id="getPoint", name="getPoint", response_class=Response)
+def get_point(
+    request: Request,
+    code: CodePath,
+    session: SessionDep,
+    layers: AllLayersDep,
+    principal: PrincipalDep,
+) -> Response:
+    """One point as a GeoJSON Feature, with its area codes and open problems; ETag for edits."""
+    for_principal(layers[POINTS_LAYER], principal)
+    return _read(request, session, code)
+
+
+@router.post("", status_code=201, operation_id="createPoint", response_class=Response)
+def create_point(
+    request: Request, feature: FeatureBody, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    """Add a point; 400 lists every problem, 409 if the code exists."""
+    principal.require("edit_points")
+    code = service.create(session.connection(), feature)
+    session.commit()
+    response = _read(request, session, code)
+    response.status_code = 201
+    return response
+
+
+@router.put("/{code}", operation_id="replacePoint", response_class=Response)
+def replace_point(
+    request: Request,
+    code: CodePath,
+    feature: FeatureBody,
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Replace a point's fields and geometry; a stale If-Match is 412 and changes nothing."""
+    principal.require("edit_points")
+    service.replace(session.connection(), code, feature, if_match_version(if_match))
+    session.commit()
+    return _read(request, session, code)
+
+
+@router.delete("/{code}", status_code=204, operation_id="deletePoint", response_class=Response)
+def delete_point(
+    code: CodePath, session: SessionDep, principal: PrincipalDep, if_match: IfMatch = None
+) -> Response:
+    """Delete a point without history (problems or inspections at it: 409, nothing lost)."""
+    principal.require("delete_points")
+    service.delete(session.connection(), code, if_match_version(if_match))
+    session.commit()
+    return Response(status_code=204)
