@@ -12,6 +12,8 @@ from geoapi.db.engine import make_engine
 from geoapi.errors import install_error_handlers
 from geoapi.features.router import router as features_router
 from geoapi.issues.router import router as issues_router
+from geoapi.open311.app import PREFIX as OPEN311_PREFIX
+from geoapi.open311.app import create_open311_app
 from geoapi.points.router import router as points_router
 from geoapi.settings import Settings
 from geoapi.tiles.router import router as tiles_router
@@ -46,4 +48,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles_router)
     app.include_router(issues_router)
     app.include_router(points_router)
+    app.mount(OPEN311_PREFIX, create_open311_app(app))
     return app

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     public_layers: list[str] | None = None  # readable without a key; None: the catalog's flags
     open311_enabled: bool = True  # Open311 GeoReport v2 under /open311/v2
     open311_key_required: bool = False  # POST requests.json needs an api_key
+    open311_sources: list[str] = ["citizen"]  # problems Open311 lists (citizens see their own)
     tile_max_age: Annotated[int, Field(ge=0)] = 60  # seconds proxies may cache a tile
     db_pool_size: Annotated[int, Field(ge=1)] = 10
     db_connect_timeout: Annotated[int, Field(ge=1)] = 5

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, text
 
-from geoapi.auth.roles import READS_ALL, allowed
+from geoapi.auth.roles import allowed
 from geoapi.errors import Forbidden, Unauthorized
 
 AREA_LEVELS = ("district", "street", "community", "grid")
@@ -38,18 +38,14 @@ class Principal:
     def scope_sql(self, prefix: str = "") -> tuple[str, dict[str, Any]]:
         """A SQL predicate on a row with area id / unit columns (`prefix` e.g. `i.`).
 
-        Admins, planners and analysts see every row; an inspector the rows of their area
-        (every row if they have none); a unit the rows dispatched to it.
+        An inspector with an area is limited to its rows, a unit to the rows dispatched to it;
+        other roles are not limited by rows (whether they may act at all is `require`'s).
         """
-        if self.role in READS_ALL:
-            return "TRUE", {}
         if self.role == "unit":
             return f"{prefix}unit_code = :scope_unit", {"scope_unit": self.unit_code}
         if self.role == "inspector" and self.area_id is not None:
             return f"{prefix}{self.area_level}_id = :scope_area", {"scope_area": self.area_id}
-        if self.role == "inspector":
-            return "TRUE", {}
-        return "FALSE", {}
+        return "TRUE", {}  # what the role may do at all is `require`'s question
 
     def scope_columns(self) -> set[str]:
         """Columns a table needs for `scope_sql` to apply to it."""

@@ -19,9 +19,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "delete_points": frozenset({"admin"}),
 }
 
-# Roles whose reads and writes are limited to rows of their area (inspector) or unit (unit).
-READS_ALL = frozenset({"admin", "planner", "analyst"})
-
 assert all(roles <= set(ROLES) for roles in PERMISSIONS.values())
 
 

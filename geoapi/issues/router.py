@@ -37,6 +37,7 @@ def create_issue(
     principal: PrincipalDep,
 ) -> IssuePublic:
     """Report a problem; the same client `id` twice returns the first (201, then 200)."""
+    principal.require("report")
     settings = request.app.state.settings
     result = service.create_issue(session.connection(), body, settings, principal)
     session.commit()

@@ -32,10 +32,11 @@ def create_issue(
 ) -> Created:
     """Insert a reported problem with its first event; a known client id returns the original.
 
+    Whether `principal` may report at all is the caller's check (staff: role; Open311: settings).
+
     A scoped reporter (an inspector of a street) may only report inside their area: checked on
     the inserted row, so the database's own area join decides, and a refusal rolls back.
     """
-    principal.require("report")
     issue_id = body.id or uuid.uuid4()
     if body.id is not None and queries.select_issue(connection, body.id) is not None:
         return Created(read_issue(connection, body.id, principal), created=False)
@@ -72,7 +73,7 @@ def create_issue(
         note = f"camera report within {human.distance_m} m of an open report: merged"
         merge = Transition(action="merge", into=human.id, note=note)
         transition(connection, issue_id, merge, None, settings, SYSTEM)
-    issue = read_issue(connection, issue_id, principal, linked=point)
+    issue = read_issue(connection, issue_id, SYSTEM, linked=point)  # the reporter made it
     return Created(issue.model_copy(update={"possible_duplicates": duplicates}), created=True)
 
 

@@ -1,0 +1,269 @@
+"""`/open311/v2`: a sub-application, so its errors take the spec's shape, not problem+json."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from geoapi.auth.dependency import PrincipalDep
+from geoapi.auth.lookup import principal_for_key
+from geoapi.auth.principal import ANONYMOUS, Principal
+from geoapi.db.engine import SessionDep
+from geoapi.errors import GeoApiError
+from geoapi.issues import service as issues
+from geoapi.issues.schemas import IssueCreate
+from geoapi.open311 import queries, spec
+from geoapi.open311.formats import render
+from geoapi.open311.queries import CLOSED_STATES, OPEN_STATES
+from geoapi.settings import Settings
+
+PREFIX = "/open311/v2"
+Format = Annotated[str, Path(pattern="^(json|xml)$", description="json or xml")]
+DEFAULT_DAYS = 90  # the spec's default window for GET requests
+MAX_REQUESTS = 1000  # the spec's suggested maximum per response
+
+
+class Open311Error(Exception):
+    """An error in the spec's format: `[{"code": …, "description": …}]`."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _format_of(request: Request) -> str:
+    return "xml" if request.url.path.endswith(".xml") else "json"
+
+
+def _error(request: Request, status: int, description: str) -> Response:
+    rows = [{"code": status, "description": description}]
+    return render(_format_of(request), "errors", "error", rows, status)
+
+
+def create_open311_app(parent: FastAPI) -> FastAPI:
+    """The GeoReport v2 endpoints, sharing the parent's settings, engine and layers."""
+    app = FastAPI(
+        title="geoapi Open311 GeoReport v2",
+        description="Citizens' reports (随手拍) and their status, per " + spec.SPEC_URL,
+    )
+    app.state.settings = parent.state.settings
+    app.state.engine = parent.state.engine
+    app.dependency_overrides = parent.dependency_overrides  # one set of overrides for both
+
+    @app.exception_handler(Open311Error)
+    def _open311_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Open311Error)
+        return _error(request, exc.status, exc.description)
+
+    @app.exception_handler(GeoApiError)
+    def _api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, GeoApiError)
+        return _error(request, exc.status_code, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        detail = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
+        return _error(request, 400, detail)
+
+    app.add_api_route("/discovery.{fmt}", discovery, methods=["GET"])
+    app.add_api_route("/services.{fmt}", services, methods=["GET"])
+    app.add_api_route("/services/{code}.{fmt}", service_definition, methods=["GET"])
+    app.add_api_route("/requests.{fmt}", list_requests, methods=["GET"])
+    app.add_api_route("/requests.{fmt}", create_request, methods=["POST"], status_code=201)
+    app.add_api_route("/requests/{request_id}.{fmt}", one_request, methods=["GET"])
+    return app
+
+
+def discovery(request: Request, fmt: Format) -> Response:
+    """Where the GeoReport v2 endpoint is and what it speaks."""
+    base = str(request.url).rsplit("/discovery.", 1)[0]
+    body = {
+        "changeset": "2026-11-24T00:00:00Z",
+        "contact": "创城办 (campaign office)",
+        "key_service": "API keys from the campaign office (geoapi users add … --role public)",
+        "endpoints": [
+            {
+                "specification": spec.SPEC_URL,
+                "url": base,
+                "changeset": "2026-11-24T00:00:00Z",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
+    return render(fmt, "discovery", "discovery", body)
+
+
+def services(session: SessionDep, fmt: Format) -> Response:
+    """Every problem type citizens can report."""
+    rows = [spec.service(row) for row in queries.services(session.connection())]
+    return render(fmt, "services", "service", rows)
+
+
+def service_definition(session: SessionDep, code: str, fmt: Format) -> Response:
+    """A service's extra attributes: none here, the description says it all."""
+    if queries.service(session.connection(), code) is None:
+        raise Open311Error(404, f"service_code {code!r} not found")
+    return render(
+        fmt, "service_definition", "service_definition", {"service_code": code, "attributes": []}
+    )
+
+
+def _dates(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Open311Error(400, f"{name}: not a W3C date-time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise Open311Error(400, f"{name}: include a time zone (Z or ±hh:mm)")
+    return parsed
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+def list_requests(
+    request: Request,
+    session: SessionDep,
+    fmt: Format,
+    service_request_id: Annotated[str | None, Query()] = None,
+    service_code: Annotated[str | None, Query()] = None,
+    start_date: Annotated[str | None, Query()] = None,
+    end_date: Annotated[str | None, Query()] = None,
+    status: Annotated[str | None, Query(description="open, closed, or both")] = None,
+    jurisdiction_id: Annotated[str | None, Query()] = None,  # noqa: ARG001 - one jurisdiction
+) -> Response:
+    """Service requests, newest first: the last 90 days unless dates are given, at most 1000."""
+    settings = request.app.state.settings
+    _enabled(settings)
+    ids = [_uuid(v) for v in _split(service_request_id)]
+    wanted = set(_split(status))
+    if wanted - {"open", "closed"}:
+        raise Open311Error(400, f"status: open or closed, not {status!r}")
+    states = [
+        *(OPEN_STATES if "open" in wanted else ()),
+        *(CLOSED_STATES if "closed" in wanted else ()),
+    ]
+    start, end = _dates(start_date, "start_date"), _dates(end_date, "end_date")
+    if start is None and end is None and not ids:
+        start = datetime.now(UTC) - timedelta(days=DEFAULT_DAYS)
+    rows = queries.requests(
+        session.connection(),
+        settings.open311_sources,
+        ids=ids,
+        codes=_split(service_code),
+        start=start,
+        end=end,
+        states=states,
+        limit=MAX_REQUESTS,
+    )
+    return render(fmt, "service_requests", "request", [spec.request(r) for r in rows])
+
+
+def one_request(request: Request, session: SessionDep, request_id: str, fmt: Format) -> Response:
+    """One service request (as a one-element list, as the spec has it)."""
+    _enabled(request.app.state.settings)
+    rows = queries.requests(
+        session.connection(), request.app.state.settings.open311_sources, ids=[_uuid(request_id)]
+    )
+    if not rows:
+        raise Open311Error(404, f"service_request_id {request_id!r} not found")
+    return render(fmt, "service_requests", "request", [spec.request(rows[0])])
+
+
+async def create_request(
+    request: Request, session: SessionDep, principal: PrincipalDep, fmt: Format
+) -> Response:
+    """A citizen's report: service_code, lat and long (or address_id: a point code), description.
+
+    Stored as a `citizen` problem; the response carries its id and the promised period.
+    """
+    settings = request.app.state.settings
+    _enabled(settings)
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    reporter = await _reporter(session, principal, fields.get("api_key"), settings)
+    service_row = queries.service(session.connection(), fields.get("service_code", ""))
+    if service_row is None:
+        raise Open311Error(404, f"service_code {fields.get('service_code')!r} not found")
+    body = _issue_body(fields)
+    created = await run_in_threadpool(
+        lambda: issues.create_issue(session.connection(), body, settings, reporter)
+    )
+    await run_in_threadpool(session.commit)
+    notice = spec.service_notice(service_row["name_zh"], service_row["days"])
+    rows = [
+        {
+            "service_request_id": str(created.issue.id),
+            "service_notice": notice,
+            "account_id": fields.get("account_id"),
+        }
+    ]
+    return render(fmt, "service_requests", "request", rows, status_code=201)
+
+
+def _issue_body(fields: dict[str, str]) -> IssueCreate:
+    located = ("lat" in fields and "long" in fields) or "address_id" in fields
+    if not located:
+        raise Open311Error(
+            400,
+            "lat and long (or address_id, a point code) are required; "
+            "addresses are not geocoded here",
+        )
+    description = fields.get("description")
+    if fields.get("media_url"):
+        description = f"{description or ''}\n[media] {fields['media_url']}".strip()
+    try:
+        return IssueCreate(
+            type=fields["service_code"],
+            source="citizen",
+            lat=fields.get("lat"),
+            lon=fields.get("long"),
+            point_code=fields.get("address_id") if "lat" not in fields else None,
+            description=description,
+        )
+    except ValidationError as exc:
+        detail = "; ".join(
+            f"{'long' if e['loc'] and e['loc'][0] == 'lon' else '.'.join(map(str, e['loc']))}: "
+            f"{e['msg']}"
+            for e in exc.errors()
+        )
+        raise Open311Error(400, detail) from exc
+
+
+async def _reporter(
+    session: SessionDep, principal: Principal, form_key: str | None, settings: Settings
+) -> Principal:
+    """Who reports: the key's user (header, query or form `api_key`), else the public."""
+    if form_key and principal is ANONYMOUS:
+        found = await run_in_threadpool(lambda: principal_for_key(session.connection(), form_key))
+        if found is None:
+            raise Open311Error(403, "invalid api_key received -- can't proceed with create_request")
+        principal = found
+    if principal is ANONYMOUS:
+        if settings.open311_key_required:
+            raise Open311Error(403, "api_key required -- can't proceed with create_request")
+        return Principal(username="open311", role="public")
+    return principal
+
+
+def _enabled(settings: Settings) -> None:
+    if not settings.open311_enabled:
+        raise Open311Error(404, "Open311 is not enabled on this server")
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise Open311Error(400, f"service_request_id: not a request id: {value!r}") from exc

@@ -1,0 +1,173 @@
+"""Open311 GeoReport v2, checked against the fields of the spec's published examples."""
+
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import app_on
+from tests.integration.test_issues_loop import move, report
+
+V2 = "/open311/v2"
+# Keys of the example responses in the GeoReport v2 specification (wiki.open311.org).
+SERVICE_KEYS = {
+    "service_code",
+    "service_name",
+    "description",
+    "metadata",
+    "type",
+    "keywords",
+    "group",
+}
+REQUEST_KEYS = {
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+}
+CREATED_KEYS = {"service_request_id", "service_notice", "account_id"}
+ERROR_KEYS = {"code", "description"}
+
+
+def post_request(client, **fields):
+    form = {"service_code": "garbage", "lat": "36.6601", "long": "117.0501"} | fields
+    return client.post(f"{V2}/requests.json", data=form)
+
+
+def test_discovery_and_services(anonymous, connection):
+    discovery = anonymous.get(f"{V2}/discovery.json").json()
+    endpoint = discovery["endpoints"][0]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"].endswith("/open311/v2") and "text/xml" in endpoint["formats"]
+    services = anonymous.get(f"{V2}/services.json").json()
+    assert all(set(s) == SERVICE_KEYS for s in services)
+    types = connection.scalar(text("SELECT count(*) FROM issue_types"))
+    assert len(services) == types
+    vending = next(s for s in services if s["service_code"] == "street_vending")
+    assert vending["service_name"] == "占道经营" and vending["type"] == "realtime"
+    definition = anonymous.get(f"{V2}/services/garbage.json").json()
+    assert definition == {"service_code": "garbage", "attributes": []}
+    missing = anonymous.get(f"{V2}/services/nope.json")
+    assert missing.status_code == 404 and set(missing.json()[0]) == ERROR_KEYS
+
+
+def test_a_citizen_reports_and_follows_the_status(anonymous, client, keys):
+    created = post_request(anonymous, description="路口垃圾堆积", email="a@example.org")
+    assert created.status_code == 201, created.text
+    [body] = created.json()
+    assert set(body) == CREATED_KEYS and "限时1天" in body["service_notice"]
+    request_id = body["service_request_id"]
+    issue = client.get(f"/issues/{request_id}").json()
+    assert issue["source"] == "citizen" and issue["events"][0]["actor"] == "open311"
+    assert issue["point"]["code"] == "MK-1"  # linked to the market 12 m away
+
+    [seen] = anonymous.get(f"{V2}/requests/{request_id}.json").json()
+    assert set(seen) == REQUEST_KEYS
+    assert (seen["status"], seen["service_code"], seen["address_id"]) == ("open", "garbage", "MK-1")
+    assert seen["lat"] == pytest.approx(36.6601) and seen["long"] == pytest.approx(117.0501)
+    move(client, issue, "dispatch", unit="market_reg")
+    [seen] = anonymous.get(f"{V2}/requests/{request_id}.json").json()
+    assert "market_reg" in seen["status_notes"] and seen["expected_datetime"]
+    move(client, issue, "rectify", keys["unit"])
+    move(client, issue, "close", keys["verifier"])
+    [seen] = anonymous.get(f"{V2}/requests/{request_id}.json").json()
+    assert seen["status"] == "closed" and "销号" in seen["status_notes"]
+    assert seen["updated_datetime"] >= seen["requested_datetime"]  # one test transaction
+
+
+def test_requests_filters(anonymous, client, market):
+    garbage = post_request(anonymous).json()[0]["service_request_id"]
+    clutter = post_request(anonymous, service_code="clutter").json()[0]["service_request_id"]
+    report(client)  # an inspector's report: not a citizen request, not listed
+    listed = anonymous.get(f"{V2}/requests.json").json()
+    assert {r["service_request_id"] for r in listed} == {garbage, clutter}
+    by_code = anonymous.get(f"{V2}/requests.json", params={"service_code": "clutter"}).json()
+    assert [r["service_request_id"] for r in by_code] == [clutter]
+    closed = anonymous.get(f"{V2}/requests.json", params={"status": "closed"}).json()
+    assert closed == []
+    ids = anonymous.get(f"{V2}/requests.json", params={"service_request_id": garbage}).json()
+    assert [r["service_request_id"] for r in ids] == [garbage]
+    old = {"start_date": "2020-01-01T00:00:00Z", "end_date": "2020-12-31T00:00:00Z"}
+    assert anonymous.get(f"{V2}/requests.json", params=old).json() == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "needle"),
+    [
+        ({"service_code": "nope"}, 404, "service_code"),
+        ({"lat": None, "long": None}, 400, "lat and long"),
+        ({"lat": "200"}, 400, "lat"),
+        ({"address_id": "NOPE", "lat": None, "long": None}, 400, "no point 'NOPE'"),
+    ],
+)
+def test_bad_requests_get_the_spec_error_format(anonymous, market, fields, status, needle):
+    form = {"service_code": "garbage", "lat": "36.66", "long": "117.05"} | fields
+    form = {k: v for k, v in form.items() if v is not None}
+    response = anonymous.post(f"{V2}/requests.json", data=form)
+    assert response.status_code == status
+    [error] = response.json()
+    assert set(error) == ERROR_KEYS and error["code"] == status and needle in error["description"]
+
+
+def test_bad_query_values_are_400(anonymous):
+    for params in ({"status": "pending"}, {"start_date": "yesterday"}, {"service_request_id": "7"}):
+        response = anonymous.get(f"{V2}/requests.json", params=params)
+        assert response.status_code == 400 and set(response.json()[0]) == ERROR_KEYS
+
+
+def test_xml_has_the_spec_element_names(anonymous, market):
+    request_id = post_request(anonymous).json()[0]["service_request_id"]
+    response = anonymous.get(f"{V2}/requests/{request_id}.xml")
+    assert response.headers["content-type"].startswith("text/xml")
+    assert response.text.startswith("<?xml version='1.0' encoding='utf-8'?>")
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == "service_requests" and root[0].tag == "request"
+    assert {child.tag for child in root[0]} == REQUEST_KEYS
+    assert root[0].findtext("service_request_id") == request_id
+    services = ElementTree.fromstring(anonymous.get(f"{V2}/services.xml").content)
+    assert services.tag == "services" and services[0].tag == "service"
+    error = ElementTree.fromstring(anonymous.get(f"{V2}/services/nope.xml").content)
+    assert error.tag == "errors" and error[0].findtext("code") == "404"
+
+
+def test_api_key_when_required(settings, session, keys):
+    from fastapi.testclient import TestClient
+
+    app = app_on(settings.model_copy(update={"open311_key_required": True}), session)
+    with TestClient(app) as anonymous:
+        refused = post_request(anonymous)
+        assert refused.status_code == 403 and "api_key" in refused.json()[0]["description"]
+        assert post_request(anonymous, api_key="gk_wrong").status_code == 403
+        accepted = post_request(anonymous, api_key=keys["public"])
+        assert accepted.status_code == 201
+        request_id = accepted.json()[0]["service_request_id"]
+    events = (
+        session.execute(
+            text("SELECT actor FROM issue_events WHERE issue_id = :i"), {"i": request_id}
+        )
+        .scalars()
+        .all()
+    )
+    assert events == ["wechat-app"]
+
+
+def test_open311_can_be_switched_off(settings, session):
+    from fastapi.testclient import TestClient
+
+    app = app_on(settings.model_copy(update={"open311_enabled": False}), session)
+    with TestClient(app) as anonymous:
+        assert anonymous.get(f"{V2}/requests.json").status_code == 404
+        assert post_request(anonymous).status_code == 404
