@@ -24,11 +24,14 @@ from pathlib import Path
 import httpx2 as httpx
 import psycopg2
 
+from geoapi.auth import lookup
+from geoapi.db.engine import make_engine
 from geoapi.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TIPG_VENV = ROOT / ".bench" / "tipg-venv"
 GEOAPI_PORT, TIPG_PORT = 8101, 8102
+BENCH_KEY = "bench-analyst"  # a benchmark database only
 POINT_PROPS = (
     "code",
     "name",
@@ -228,13 +231,13 @@ def run(task: Callable[[], None], requests: int, concurrency: int) -> tuple[floa
     return statistics.median(latencies) * 1000, p95 * 1000, len(latencies) / wall
 
 
-def http_task(base: str, path: str) -> Callable[[], None]:
+def http_task(base: str, path: str, headers: dict[str, str] | None = None) -> Callable[[], None]:
     """A request whose body is read in full; non-2xx fails the benchmark."""
     local = threading.local()
 
     def task() -> None:
         if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=base, timeout=120)
+            local.client = httpx.Client(base_url=base, timeout=120, headers=headers)
         response = local.client.get(path)
         if response.status_code >= 300:
             raise RuntimeError(f"{base}{path}: {response.status_code} {response.text[:200]}")
@@ -283,6 +286,16 @@ def ensure_tipg() -> Path:
     return TIPG_VENV / "bin" / "uvicorn"
 
 
+def bench_key(settings: Settings) -> str:
+    """The key of an analyst the benchmark reads as (created once in the bench database)."""
+    engine = make_engine(settings)
+    with engine.begin() as connection:
+        if lookup.principal_for_key(connection, BENCH_KEY) is None:
+            lookup.add_user(connection, "bench-analyst", "analyst", key=BENCH_KEY)
+    engine.dispose()
+    return BENCH_KEY
+
+
 def main() -> None:
     """Run every case against every contender and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -292,6 +305,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     dsn = str(settings.database_url)
+    key = {"X-API-Key": bench_key(settings)}  # staff read unpublished layers with a key
     servers = [
         start(
             [sys.executable, "-m", "geoapi.cli", "serve", "--port", str(GEOAPI_PORT)],
@@ -313,7 +327,7 @@ def main() -> None:
         )
     geoapi_base = f"http://127.0.0.1:{GEOAPI_PORT}"
     try:
-        with httpx.Client(base_url=geoapi_base, timeout=120) as client:
+        with httpx.Client(base_url=geoapi_base, timeout=120, headers=key) as client:
             plan = cases(dsn, client, geoapi_base)
         print(
             "| query | conc. | SQL floor p50/p95 ms | geoapi p50/p95 ms | geoapi req/s "
@@ -323,7 +337,7 @@ def main() -> None:
         for case in (c for c in plan if args.only in c.name):
             for concurrency in (1, 8):
                 floor = run(sql_task(dsn, case.floor_sql), args.requests, concurrency)
-                ours = run(http_task(geoapi_base, case.geoapi), args.requests, concurrency)
+                ours = run(http_task(geoapi_base, case.geoapi, key), args.requests, concurrency)
                 theirs = (
                     run(
                         http_task(f"http://127.0.0.1:{TIPG_PORT}", case.tipg),
