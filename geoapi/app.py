@@ -1,9 +1,11 @@
 """The FastAPI application factory: wires settings, database, routers and error handlers."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from geoapi import __version__, health
 from geoapi.catalog.load import load_layers
@@ -12,11 +14,15 @@ from geoapi.db.engine import make_engine
 from geoapi.errors import install_error_handlers
 from geoapi.features.router import router as features_router
 from geoapi.issues.router import router as issues_router
+from geoapi.map.assets import FOLIUM_TEMPLATES
+from geoapi.map.router import router as map_router
 from geoapi.open311.app import PREFIX as OPEN311_PREFIX
 from geoapi.open311.app import create_open311_app
 from geoapi.points.router import router as points_router
 from geoapi.settings import Settings
 from geoapi.tiles.router import router as tiles_router
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,5 +54,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles_router)
     app.include_router(issues_router)
     app.include_router(points_router)
+    app.include_router(map_router)
     app.mount(OPEN311_PREFIX, create_open311_app(app))
+    _mount_assets(app, settings)
     return app
+
+
+def _mount_assets(app: FastAPI, settings: Settings) -> None:
+    """The map page's scripts: npm packages installed at setup, and folium's own templates."""
+    if not settings.web_assets_dir.is_dir():
+        log.warning(
+            "%s is missing: /map will lack its scripts (run ./scripts/demo or npm ci --prefix web)",
+            settings.web_assets_dir,
+        )
+    app.mount("/static/npm", StaticFiles(directory=settings.web_assets_dir, check_dir=False))
+    app.mount("/static/folium", StaticFiles(directory=FOLIUM_TEMPLATES))

@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     open311_enabled: bool = True  # Open311 GeoReport v2 under /open311/v2
     open311_key_required: bool = False  # POST requests.json needs an api_key
     open311_sources: list[str] = ["citizen"]  # problems Open311 lists (citizens see their own)
+    map_basemap: str = "osm"  # osm, amap, blank, tianditu (with key), custom (with URL)
+    map_tianditu_key: str | None = None
+    map_tile_url: str | None = None  # an intranet XYZ server: https://tiles.local/{z}/{x}/{y}.png
+    map_tile_attribution: str = ""
+    map_public: bool = False  # /map without a key (a wall display on a closed network)
+    map_marker_limit: Annotated[int, Field(ge=1)] = 5_000  # more points: SQL clusters
+    map_heat_limit: Annotated[int, Field(ge=1)] = 20_000  # more problems: heat by ~100 m cells
+    web_assets_dir: Path = Path("web/node_modules")  # npm packages the map page serves
     tile_max_age: Annotated[int, Field(ge=0)] = 60  # seconds proxies may cache a tile
     db_pool_size: Annotated[int, Field(ge=1)] = 10
     db_connect_timeout: Annotated[int, Field(ge=1)] = 5

@@ -47,6 +47,20 @@ python_env() {
   fi
 }
 
+# The map page's front-end libraries from the npm registry (web/package-lock.json), served by
+# the app itself so the page works offline; reinstalled only when the lock file changes.
+web_assets() {
+  command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+  local stamp="$ROOT/web/node_modules/.geoapi-installed"
+  local want
+  want=$(sha256sum "$ROOT/web/package-lock.json" | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "installing the map page's scripts from npm"
+    npm ci --prefix "$ROOT/web" --no-audit --no-fund --loglevel=error
+    echo "$want" >"$stamp"
+  fi
+}
+
 # True when the URL answers and has (or can create) PostGIS.
 url_answers() {
   "$VENV/bin/python" - "$1" <<'PY' 2>/dev/null

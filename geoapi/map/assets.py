@@ -1,0 +1,61 @@
+"""Serve every script and stylesheet of the map page ourselves, so it works on an intranet.
+
+Folium's templates name CDN addresses; the same files come from the npm registry at setup
+(`web/package.json`) or from the installed folium package, and the page is rewritten to
+point at `/static/…`. An address missing here stays remote and the browser test fails.
+"""
+
+from pathlib import Path
+
+import folium
+
+FOLIUM_TEMPLATES = Path(folium.__file__).parent / "templates"
+NPM = "/static/npm"
+TIMEDIMENSION_CSS = "/static/map/leaflet.timedimension.control.css"  # see timedimension_css
+CDN_TO_LOCAL = {
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": f"{NPM}/leaflet/dist/leaflet.js",
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": f"{NPM}/leaflet/dist/leaflet.css",
+    "https://code.jquery.com/jquery-3.7.1.min.js": f"{NPM}/jquery/dist/jquery.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": f"{NPM}/bootstrap/dist/js/bootstrap.bundle.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": f"{NPM}/bootstrap/dist/css/bootstrap.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": f"{NPM}/leaflet.awesome-markers/dist/leaflet.awesome-markers.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": f"{NPM}/leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": f"{NPM}/@fortawesome/fontawesome-free/css/all.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": f"{NPM}/leaflet.markercluster/dist/leaflet.markercluster.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": f"{NPM}/leaflet.markercluster/dist/MarkerCluster.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": f"{NPM}/leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": f"{NPM}/leaflet.fullscreen/Control.FullScreen.js",
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": f"{NPM}/leaflet.fullscreen/Control.FullScreen.css",
+    "https://cdn.jsdelivr.net/npm/iso8601-js-period@0.2.1/iso8601.min.js": f"{NPM}/iso8601-js-period/iso8601.js",
+    "https://cdn.jsdelivr.net/npm/leaflet-timedimension@1.1.1/dist/leaflet.timedimension.min.js": f"{NPM}/leaflet-timedimension/dist/leaflet.timedimension.min.js",
+    "https://cdn.jsdelivr.net/npm/leaflet-timedimension@1.1.1/dist/leaflet.timedimension.control.css": TIMEDIMENSION_CSS,
+    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": f"{NPM}/d3/d3.min.js",
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js": "/static/folium/leaflet_heat.min.js",
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/pa7_hm.min.js": "/static/folium/pa7_hm.min.js",
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/pa7_leaflet_hm.min.js": "/static/folium/pa7_leaflet_hm.min.js",
+}
+# Stylesheets the page does not use (glyphicons of Bootstrap 3, rotated awesome icons).
+UNUSED = (
+    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css",
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css",
+)
+
+
+def localize(html: str, prefix: str = "") -> str:
+    """The page with every known CDN address replaced by ours (under `prefix`)."""
+    for remote, local in CDN_TO_LOCAL.items():
+        html = html.replace(remote, prefix + local)
+    for remote in UNUSED:
+        html = html.replace(f'<link rel="stylesheet" href="{remote}"/>', "")
+    return html
+
+
+def timedimension_css(assets_dir: Path) -> str:
+    """The time slider's stylesheet with its icon font from our npm copy of Bootstrap 3.
+
+    The published file loads the font from a CDN; only that address changes.
+    """
+    css = (assets_dir / "leaflet-timedimension/dist/leaflet.timedimension.control.css").read_text()
+    return css.replace(
+        "//netdna.bootstrapcdn.com/bootstrap/3.0.0/fonts/", f"{NPM}/bootstrap3/dist/fonts/"
+    )

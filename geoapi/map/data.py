@@ -1,0 +1,186 @@
+"""What the map draws, each piece one PostGIS statement returning compact JSON.
+
+Above the configured thresholds the statements aggregate (snapped cells) instead of sending
+every row, so the page stays small at a million points.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geoapi.map.filters import Where
+from geoapi.vocabulary import OPEN_ISSUE_STATUSES
+
+OPEN = "i.status IN ('" + "', '".join(OPEN_ISSUE_STATUSES) + "')"
+OVERDUE = "i.status IN ('dispatched', 'rectifying') AND i.deadline < now()"
+HEAT_CELL_DEG = 0.001  # ~100 m: heat-map cells above the heat threshold
+CLUSTER_CELL_DEG = 0.005  # ~500 m: point clusters above the marker threshold
+WEEK_CELL_DEG = 0.002  # ~200 m: cells of the weekly heat map
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows to draw, and whether they are single features or aggregated cells."""
+
+    rows: list[list[Any]]
+    total: int
+    aggregated: bool
+
+
+def _json(connection: Connection, sql: str, where: Where, **params: Any) -> Any:
+    value = connection.scalar(text(sql), where.params | params)
+    return json.loads(value) if value else None
+
+
+def open_issue_heat(connection: Connection, where: Where, weight: str, limit: int) -> Rows:
+    """[lat, lon, weight] per open problem, or per ~100 m cell (weights summed) above `limit`."""
+    result = _json(
+        connection,
+        f"""
+        WITH f AS (SELECT i.geom, ({weight})::float8 AS w FROM issues i
+                    WHERE {OPEN} AND {where.issues}),
+             n AS (SELECT count(*) AS n FROM f),
+             cells AS (SELECT ST_SnapToGrid(geom, :cell) AS geom, sum(w) AS w FROM f
+                        WHERE (SELECT n FROM n) > :limit GROUP BY 1),
+             rows AS (SELECT geom, w FROM f WHERE (SELECT n FROM n) <= :limit
+                      UNION ALL SELECT geom, w FROM cells)
+        SELECT json_build_object('total', (SELECT n FROM n), 'rows', coalesce(json_agg(
+                 json_build_array(round(ST_Y(geom)::numeric, 5), round(ST_X(geom)::numeric, 5),
+                                  round(w::numeric, 2))), '[]'))::text FROM rows
+        """,
+        where,
+        cell=HEAT_CELL_DEG,
+        limit=limit,
+    )
+    return Rows(result["rows"], result["total"], result["total"] > limit)
+
+
+def points_by_category(connection: Connection, where: Where, limit: int) -> dict[str, Rows]:
+    """Per category: [lat, lon, code, name, status, open problems, last inspected] per point,
+    or above `limit` points in all, [lat, lon, count, non-compliant, open problems] per cell."""
+    result = _json(
+        connection,
+        f"""
+        WITH f AS (SELECT p.* FROM point_layer p WHERE {where.points}),
+             n AS (SELECT count(*) AS n FROM f),
+             singles AS (
+               SELECT category, json_agg(json_build_array(
+                        round(ST_Y(geom)::numeric, 5), round(ST_X(geom)::numeric, 5), code,
+                        name, status, open_issue_count,
+                        to_char(last_inspected_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'))
+                        ORDER BY code) AS rows, count(*) AS total
+                 FROM f WHERE (SELECT n FROM n) <= :limit GROUP BY category),
+             cells AS (
+               SELECT category, ST_SnapToGrid(geom, :cell) AS cell, count(*) AS points,
+                      count(*) FILTER (WHERE status = 'non_compliant') AS bad,
+                      sum(open_issue_count) AS open
+                 FROM f WHERE (SELECT n FROM n) > :limit GROUP BY 1, 2),
+             clusters AS (
+               SELECT category, json_agg(json_build_array(
+                        round(ST_Y(cell)::numeric, 5), round(ST_X(cell)::numeric, 5), points,
+                        bad, open)) AS rows, sum(points) AS total
+                 FROM cells GROUP BY category)
+        SELECT json_build_object('aggregated', (SELECT n FROM n) > :limit,
+                 'categories', coalesce(json_object_agg(category,
+                    json_build_object('rows', rows, 'total', total)), '{{}}'))::text
+          FROM (SELECT * FROM singles UNION ALL SELECT * FROM clusters) c
+        """,
+        where,
+        cell=CLUSTER_CELL_DEG,
+        limit=limit,
+    )
+    return {
+        category: Rows(value["rows"], int(value["total"]), result["aggregated"])
+        for category, value in sorted(result["categories"].items())
+    }
+
+
+def overdue_issues(connection: Connection, where: Where, limit: int) -> Rows:
+    """[lat, lon, id, type, unit, deadline, days late] of the most overdue problems."""
+    result = _json(
+        connection,
+        f"""
+        WITH f AS (SELECT i.* FROM issues i WHERE {OVERDUE} AND {where.issues})
+        SELECT json_build_object('total', (SELECT count(*) FROM f), 'rows', coalesce(
+                 (SELECT json_agg(json_build_array(
+                    round(ST_Y(geom)::numeric, 5), round(ST_X(geom)::numeric, 5), id, type,
+                    unit_code, to_char(deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'),
+                    extract(day FROM now() - deadline)::int) ORDER BY deadline)
+                    FROM (SELECT * FROM f ORDER BY deadline LIMIT :limit) o), '[]'))::text
+        """,
+        where,
+        limit=limit,
+    )
+    return Rows(result["rows"], result["total"], aggregated=False)
+
+
+def area_choropleth(connection: Connection, where: Where, level: str) -> dict[str, Any]:
+    """Areas of `level` (inside the area filter) with open problems, points and rate per 100."""
+    return _json(
+        connection,
+        f"""
+        WITH a AS (SELECT a.* FROM areas a WHERE a.level = :level AND (
+                     CAST(:area_id AS bigint) IS NULL OR a.id = :area_id
+                     OR ST_Within(ST_PointOnSurface(a.geom),
+                                  (SELECT geom FROM areas WHERE id = :area_id)))),
+             o AS (SELECT i.{level}_id AS id, count(*) AS open FROM issues i
+                    WHERE {OPEN} AND {where.issues} GROUP BY 1),
+             p AS (SELECT p.{level}_id AS id, count(*) AS points FROM points p
+                    WHERE {where.points} GROUP BY 1)
+        SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
+                 json_build_object('type', 'Feature', 'id', a.code,
+                   'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(a.geom, 0.0001), 5)::json,
+                   'properties', json_build_object('code', a.code, 'name', a.name,
+                     'open', coalesce(o.open, 0), 'points', coalesce(p.points, 0),
+                     'per_100_points', round(100.0 * coalesce(o.open, 0)
+                                             / nullif(p.points, 0), 1)))), '[]'))::text
+          FROM a LEFT JOIN o ON o.id = a.id LEFT JOIN p ON p.id = a.id
+        """,
+        where,
+        level=level,
+        area_id=where.params.get("area_id"),
+    )
+
+
+def weekly_heat(connection: Connection, where: Where, weeks: int) -> tuple[list[str], list[Any]]:
+    """Reported problems per ISO week (the last `weeks` with data), counted per ~200 m cell."""
+    result = _json(
+        connection,
+        f"""
+        WITH f AS (SELECT to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'IYYY-"W"IW') AS week,
+                          ST_SnapToGrid(i.geom, :cell) AS cell
+                     FROM issues i WHERE {where.issues}),
+             w AS (SELECT DISTINCT week FROM f ORDER BY week DESC LIMIT :weeks),
+             c AS (SELECT week, cell, count(*) AS n FROM f WHERE week IN (SELECT week FROM w)
+                    GROUP BY 1, 2),
+             per_week AS (SELECT week, json_agg(json_build_array(
+                            round(ST_Y(cell)::numeric, 5), round(ST_X(cell)::numeric, 5), n))
+                            AS rows FROM c GROUP BY week)
+        SELECT coalesce(json_agg(json_build_array(week, rows) ORDER BY week), '[]')::text
+          FROM per_week
+        """,
+        where,
+        cell=WEEK_CELL_DEG,
+        weeks=weeks,
+    )
+    return [week for week, _ in result], [rows for _, rows in result]
+
+
+def data_timestamp(connection: Connection) -> Any:
+    """When the data last changed (the newest event), for the page title."""
+    return connection.scalar(text("SELECT max(at) FROM issue_events"))
+
+
+def center(connection: Connection, where: Where) -> tuple[float, float]:
+    """Where to open the map: the middle of the filtered points (or of all areas)."""
+    row = connection.execute(
+        text(
+            f"SELECT ST_Y(c), ST_X(c) FROM (SELECT coalesce("
+            f"(SELECT ST_Centroid(ST_Extent(p.geom)::geometry) FROM points p WHERE {where.points}),"
+            " (SELECT ST_Centroid(ST_Extent(geom)::geometry) FROM areas)) AS c) s"
+        ),
+        where.params,
+    ).first()
+    return (row[0], row[1]) if row and row[0] is not None else (36.66, 117.05)

@@ -1,0 +1,34 @@
+"""Overlay coordinates in the basemap's datum: GCJ-02 for Amap, WGS 84 otherwise."""
+
+from typing import Any
+
+import numpy as np
+import shapely
+
+from geoapi.chinacoords import wgs84_to_gcj02
+
+
+def shift_rows(rows: list[list[Any]], datum: str) -> list[list[Any]]:
+    """Rows starting with [lat, lon, …] in the display datum."""
+    if datum == "wgs84" or not rows:
+        return rows
+    lat = np.array([r[0] for r in rows], dtype=float)
+    lon = np.array([r[1] for r in rows], dtype=float)
+    lon, lat = wgs84_to_gcj02(lon, lat)
+    return [[round(y, 6), round(x, 6), *r[2:]] for y, x, r in zip(lat, lon, rows, strict=True)]
+
+
+def shift_features(collection: dict[str, Any], datum: str) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection in the display datum."""
+    if datum == "wgs84":
+        return collection
+
+    def to_gcj02(coords: np.ndarray) -> np.ndarray:
+        lon, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    features = []
+    for feature in collection["features"]:
+        geometry = shapely.transform(shapely.geometry.shape(feature["geometry"]), to_gcj02)
+        features.append(feature | {"geometry": shapely.geometry.mapping(geometry)})
+    return collection | {"features": features}

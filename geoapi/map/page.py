@@ -1,0 +1,243 @@
+"""Build the Folium map: heat, point clusters, overdue, choropleths, weekly heat, controls."""
+
+import html
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import branca.colormap
+import folium
+from folium import plugins
+from sqlalchemy import Connection, text
+
+from geoapi.auth.principal import Principal
+from geoapi.catalog.registry import Layer
+from geoapi.map import data, display
+from geoapi.map.basemaps import Basemap, add_to
+from geoapi.map.filters import MapFilters, where
+from geoapi.settings import Settings
+
+OPEN_LAYER, POINTS_LAYER, OVERDUE_LAYER = "open_issues", "points", "overdue_issues"
+WEEKS = 12
+
+
+@dataclass(frozen=True)
+class MapPage:
+    """The rendered page and what it shows (for headers, tests and the benchmark)."""
+
+    html: str
+    layers: list[str]
+    aggregated: bool
+
+
+def build(
+    connection: Connection,
+    layers: dict[str, Layer],
+    filters: MapFilters,
+    principal: Principal,
+    basemap: Basemap,
+    settings: Settings,
+) -> MapPage:
+    """The whole page for these filters, as the principal may see it."""
+    scope = where(connection, filters, principal)
+    lat, lon = display.shift_rows([[*data.center(connection, scope)]], basemap.datum)[0]
+    fmap = folium.Map(
+        location=[lat, lon],
+        zoom_start=13,
+        maxZoom=19,  # a map option: clusters need it even when no basemap (blank) sets one
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    add_to(fmap, basemap)
+    names: list[str] = []
+    heat_def = layers[OPEN_LAYER].definition.heatmap
+    weight = heat_def.weight if heat_def else "1"
+    heat = data.open_issue_heat(connection, scope, weight, settings.map_heat_limit)
+    name = f"热力图 open problems ({heat.total:,})"
+    plugins.HeatMap(
+        display.shift_rows(heat.rows, basemap.datum),
+        name=name,
+        radius=heat_def.radius if heat_def else 18,
+        min_opacity=0.3,
+    ).add_to(fmap)
+    names.append(name)
+    names += _points(fmap, connection, scope, layers[POINTS_LAYER], basemap, settings)
+    names.append(_overdue(fmap, connection, scope, layers[OVERDUE_LAYER], basemap, settings))
+    for level, title in (("street", "街道 streets"), ("grid", "网格 grids")):
+        names.append(_choropleth(fmap, connection, scope, level, title, basemap, level == "street"))
+    weeks, frames = data.weekly_heat(connection, scope, WEEKS)
+    if weeks:
+        name = "每周新发 reported per week"
+        plugins.HeatMapWithTime(
+            [display.shift_rows(rows, basemap.datum) for rows in frames],
+            index=weeks,
+            name=name,
+            radius=15,
+            auto_play=False,
+            show=False,
+            overlay=True,
+        ).add_to(fmap)
+        names.append(name)
+    plugins.Fullscreen().add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    _title(fmap, connection, filters, scope.area_name, basemap)
+    aggregated = heat.aggregated
+    return MapPage(fmap.get_root().render(), names, aggregated)
+
+
+POINT_MARKER = """function (row) {
+  var colors = %(palette)s;
+  var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+      radius: 6, weight: 1, color: '#333', fillOpacity: 0.9,
+      fillColor: colors[row[4]] || '%(default)s'});
+  var href = '%(api)s' + encodeURIComponent(row[2]);
+  marker.bindPopup('<b>' + row[3] + '</b><br>%(category)s · ' + row[4] +
+      '<br>未结问题 open problems: ' + row[5] + '<br>最近检查 last inspected: ' +
+      (row[6] || '—') + '<br><a href="' + href + '" target="_blank">' + row[2] + '</a>');
+  return marker;
+}"""
+
+CLUSTER_MARKER = """function (row) {
+  var r = 6 + Math.min(24, Math.sqrt(row[2]));
+  var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+      radius: r, weight: 1, color: '#333', fillOpacity: 0.7,
+      fillColor: row[3] > 0 ? '%(bad)s' : '%(good)s'});
+  marker.bindTooltip('%(category)s: ' + row[2] + ' 点位 points, ' + row[3] +
+      ' 不达标 non-compliant, ' + row[4] + ' 未结问题 open problems');
+  return marker;
+}"""
+
+
+def _points(
+    fmap: folium.Map,
+    connection: Connection,
+    scope: Any,
+    layer: Layer,
+    basemap: Basemap,
+    settings: Settings,
+) -> list[str]:
+    """One layer per category: clustered markers, or SQL clusters above the marker limit."""
+    palette = layer.definition.style.palette
+    names = {c: n for c, n in connection.execute(text("SELECT code, name_zh FROM categories"))}
+    added = []
+    for category, rows in data.points_by_category(
+        connection, scope, settings.map_marker_limit
+    ).items():
+        label = names.get(category, category)
+        name = f"{label} ({rows.total:,}{' · 聚合 aggregated' if rows.aggregated else ''})"
+        group = folium.FeatureGroup(name=name, show=category in ("market", "back_alley"))
+        values = {
+            "palette": json.dumps(palette),
+            "default": layer.definition.style.default_color,
+            "category": html.escape(label),
+            "api": "/points/",
+            "bad": palette.get("non_compliant", "#c62828"),
+            "good": palette.get("compliant", "#2e7d32"),
+        }
+        template = CLUSTER_MARKER if rows.aggregated else POINT_MARKER
+        shifted = display.shift_rows(rows.rows, basemap.datum)
+        if rows.aggregated:
+            plugins.FastMarkerCluster(
+                shifted, callback=template % values, disableClusteringAtZoom=1
+            ).add_to(group)
+        else:
+            plugins.FastMarkerCluster(shifted, callback=template % values).add_to(group)
+        group.add_to(fmap)
+        added.append(name)
+    return added
+
+
+OVERDUE_MARKER = """function (row) {
+  var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+      radius: 7, weight: 2, color: '%(color)s', fillColor: '%(color)s', fillOpacity: 0.6});
+  marker.bindPopup('<b>' + row[3] + '</b><br>责任单位 unit: ' + (row[4] || '—') +
+      '<br>限期 deadline: ' + row[5] + ' (' + row[6] + ' 天超期 days late)' +
+      '<br><a href="/issues/' + row[2] + '" target="_blank">' + row[2].slice(0, 8) + '</a>');
+  return marker;
+}"""
+
+
+def _overdue(
+    fmap: folium.Map,
+    connection: Connection,
+    scope: Any,
+    layer: Layer,
+    basemap: Basemap,
+    settings: Settings,
+) -> str:
+    rows = data.overdue_issues(connection, scope, settings.map_marker_limit)
+    shown = (
+        f"{len(rows.rows):,} of {rows.total:,}"
+        if rows.total > len(rows.rows)
+        else f"{rows.total:,}"
+    )
+    name = f"超期问题 overdue ({shown})"
+    group = folium.FeatureGroup(name=name)
+    callback = OVERDUE_MARKER % {"color": layer.definition.style.default_color}
+    plugins.FastMarkerCluster(
+        display.shift_rows(rows.rows, basemap.datum), callback=callback
+    ).add_to(group)
+    group.add_to(fmap)
+    return name
+
+
+def _choropleth(
+    fmap: folium.Map,
+    connection: Connection,
+    scope: Any,
+    level: str,
+    title: str,
+    basemap: Basemap,
+    show: bool,
+) -> str:
+    """Open problems per area, coloured by open problems per 100 points, with a legend."""
+    collection = display.shift_features(
+        data.area_choropleth(connection, scope, level), basemap.datum
+    )
+    rates = [f["properties"]["per_100_points"] or 0 for f in collection["features"]] or [0]
+    colormap = branca.colormap.LinearColormap(
+        ["#fff5eb", "#fd8d3c", "#7f2704"],
+        vmin=0,
+        vmax=max(max(rates), 1),
+        caption=f"{title}: 每百点位未结问题 open problems per 100 points",
+    )
+    name = f"{title} 分级 choropleth"
+    folium.GeoJson(
+        collection,
+        name=name,
+        show=show,
+        style_function=lambda f: {
+            "fillColor": colormap(f["properties"]["per_100_points"] or 0),
+            "color": "#555",
+            "weight": 1,
+            "fillOpacity": 0.45,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            ["name", "open", "points", "per_100_points"],
+            aliases=["名称", "未结问题 open", "点位 points", "每百点位 per 100"],
+        )
+        if collection["features"]
+        else None,
+    ).add_to(fmap)
+    colormap.add_to(fmap)
+    return name
+
+
+def _title(
+    fmap: folium.Map, connection: Connection, filters: MapFilters, area: str, basemap: Basemap
+) -> None:
+    stamp = data.data_timestamp(connection) or datetime.now(UTC)
+    text_ = (
+        f"<b>创城问题地图 · {html.escape(area)}</b><br>"
+        f"筛选 filter: {html.escape(filters.describe())} · "
+        f"数据截至 data as of {stamp:%Y-%m-%d %H:%M} UTC · 底图 {html.escape(basemap.name)}"
+    )
+    fmap.get_root().html.add_child(
+        folium.Element(
+            '<div id="map-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
+            "background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;"
+            f'font:13px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">{text_}</div>'
+        )
+    )

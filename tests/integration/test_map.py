@@ -1,0 +1,151 @@
+"""/map and /aggregates at the HTML and data level (the browser test is test_map_browser.py)."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from geoapi.chinacoords import wgs84_to_gcj02
+from geoapi.map import assets
+from tests.conftest import app_on
+from tests.integration.test_roles import as_
+
+
+@pytest.fixture
+def map_client(settings, session, admin_key):
+    from fastapi.testclient import TestClient
+
+    app = app_on(settings.model_copy(update={"map_basemap": "blank"}), session)
+    with TestClient(app, headers=as_(admin_key)) as client:
+        yield client
+
+
+def shown(label: str, html: str) -> bool:
+    """The label appears as text, or as the layer control's JSON-escaped name."""
+    return label in html or json.dumps(label) in html
+
+
+def remote_assets(html: str) -> set[str]:
+    return set(re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', html))
+
+
+def test_the_map_has_every_layer_and_only_local_assets(map_client, city, connection):
+    response = map_client.get("/map")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    html = response.text
+    open_count = connection.scalar(
+        text(
+            "SELECT count(*) FROM issues WHERE status IN "
+            "('reported', 'dispatched', 'rectifying', 'rectified')"
+        )
+    )
+    assert shown(f"热力图 open problems ({open_count:,})", html)
+    assert shown("街道 streets 分级 choropleth", html) and shown("网格 grids 分级 choropleth", html)
+    assert shown("每周新发 reported per week", html)
+    assert re.search(r'"\\u8d85\\u671f\\u95ee\\u9898 overdue \(\d+\)"', html)  # 超期问题
+    markets = connection.scalar(text("SELECT count(*) FROM points WHERE category = 'market'"))
+    assert shown(f"集贸市场/农贸市场 ({markets:,})", html)  # a layer per category
+    assert "筛选 filter: all" in html and "数据截至 data as of" in html
+    assert remote_assets(html) == set()
+    for local in assets.CDN_TO_LOCAL.values():
+        if local in html:
+            assert map_client.get(local).status_code == 200, local
+
+
+def test_filters_narrow_the_map_and_show_in_the_title(map_client, city, connection):
+    street = connection.execute(
+        text("SELECT code, name FROM areas WHERE level = 'street' ORDER BY code LIMIT 1")
+    ).one()
+    html = map_client.get(
+        "/map",
+        params={
+            "area": street.code,
+            "category": "market",
+            "type": "street_vending",
+            "status": "dispatched",
+        },
+    ).text
+    assert street.name in html and "category=market" in html and "type=street_vending" in html
+    wanted = connection.scalar(
+        text(
+            "SELECT count(*) FROM issues i JOIN areas a ON a.id = i.street_id "
+            "WHERE a.code = :s AND i.type = 'street_vending' AND i.status = 'dispatched'"
+        ),
+        {"s": street.code},
+    )
+    assert shown(f"热力图 open problems ({wanted:,})", html)
+    assert not shown("背街小巷", html.split("map-title")[0])  # only the market layer
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"area": "NOPE"}, "no area 'NOPE'"),
+        ({"category": "zoo"}, "category: unknown ['zoo']"),
+        ({"status": "done"}, "status: unknown ['done']"),
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2026-11-10", "until": "2026-11-01"}, "is after until"),
+        ({"basemap": "google"}, "basemap: 'google' not offered"),
+    ],
+)
+def test_bad_filters_are_400_not_a_broken_page(map_client, city, params, needle):
+    response = map_client.get("/map", params=params)
+    assert response.status_code == 400 and needle in response.json()["detail"]
+
+
+def test_amap_shifts_overlays_to_gcj02(map_client, settings, session, city):
+    plain = map_client.get("/map").text
+    shifted = map_client.get("/map", params={"basemap": "amap"}).text
+    assert "autonavi.com" in shifted and "高德地图" in shifted.split("map-title")[1]
+    lat_lon = re.compile(r"heatLayer\(\s*\[\[([\d.]+), ([\d.]+)")
+    first_plain = [float(v) for v in lat_lon.search(plain).groups()]
+    first_shifted = [float(v) for v in lat_lon.search(shifted).groups()]
+    lon, lat = wgs84_to_gcj02(np.array([first_plain[1]]), np.array([first_plain[0]]))
+    assert first_shifted == pytest.approx([lat[0], lon[0]], abs=2e-5)
+    assert abs(first_shifted[1] - first_plain[1]) > 0.001  # moved by hundreds of metres
+
+
+def test_the_map_needs_a_key_unless_published(anonymous, settings, session, city):
+    from fastapi.testclient import TestClient
+
+    assert anonymous.get("/map").status_code == 401
+    app = app_on(settings.model_copy(update={"map_public": True, "map_basemap": "blank"}), session)
+    with TestClient(app) as wall:
+        assert wall.get("/map").status_code == 200
+
+
+def test_above_the_thresholds_the_map_aggregates(settings, session, admin_key, city):
+    from fastapi.testclient import TestClient
+
+    small = {"map_basemap": "blank", "map_marker_limit": 10, "map_heat_limit": 10}
+    with TestClient(
+        app_on(settings.model_copy(update=small), session), headers=as_(admin_key)
+    ) as client:
+        html = client.get("/map").text
+    assert "\\u805a\\u5408 aggregated" in html  # 聚合
+
+
+def test_aggregate_cells_count_every_open_problem_once(map_client, city, connection):
+    response = map_client.get("/aggregates/open-issues", params={"cell": "hex", "size": 400})
+    assert response.status_code == 200
+    cells = response.json()["features"]
+    open_count = connection.scalar(
+        text(
+            "SELECT count(*) FROM issues WHERE status IN "
+            "('reported', 'dispatched', 'rectifying', 'rectified')"
+        )
+    )
+    assert sum(c["properties"]["count"] for c in cells) == open_count
+    assert all(
+        c["geometry"]["type"] == "Polygon" and len(c["geometry"]["coordinates"][0]) == 7
+        for c in cells
+    )
+    by_status = map_client.get(
+        "/aggregates/open-issues", params={"cell": "square", "size": 1000, "by": "status"}
+    ).json()
+    statuses = {c["properties"]["status"] for c in by_status["features"]}
+    assert statuses <= {"reported", "dispatched", "rectifying", "rectified"}
+    assert sum(c["properties"]["count"] for c in by_status["features"]) == open_count
+    assert map_client.get("/aggregates/open-issues", params={"size": 1}).status_code == 400

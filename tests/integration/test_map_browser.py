@@ -1,0 +1,106 @@
+"""The map in a real browser: Debian's chromium, headless, with every non-loopback request
+blocked — the page must load, draw its layers and log no error, as on an offline intranet."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+from sqlalchemy import Engine
+
+from geoapi.auth import lookup
+from geoapi.demo import load
+from geoapi.demo.generate import generate
+from geoapi.settings import Settings
+from tests.conftest import DEMO_AS_OF
+from tests.integration.test_real_clients import _wait_until_healthy, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("GEOAPI_TEST_ARTIFACTS", "build/test-artifacts"))
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (./scripts/test installs it)",
+)
+
+
+@pytest.fixture(scope="module")
+def map_server(settings: Settings, engine: Engine) -> Iterator[tuple[str, str]]:
+    """`geoapi serve` over a committed demo city, with the blank basemap (no tiles to fetch)."""
+    with engine.begin() as connection:
+        load.clear(connection)
+        load.load(connection, load.plan(generate(0.05, 9, DEMO_AS_OF)))
+        key = lookup.add_user(connection, "wall", "planner")
+    port = free_port()
+    env = os.environ | {
+        "GEOAPI_DATABASE_URL": str(settings.database_url),
+        "GEOAPI_LAYERS_DIR": str(settings.layers_dir),
+        "GEOAPI_MAP_BASEMAP": "blank",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geoapi.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_healthy(url, process)
+        yield url, key
+    finally:
+        process.terminate()
+        process.wait(10)
+        with engine.begin() as connection:
+            load.clear(connection)
+
+
+def test_the_map_works_offline_in_chromium(map_server):
+    url, key = map_server
+    blocked, failed, errors = [], [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+
+        def offline(route):
+            if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
+                route.continue_()
+            else:
+                blocked.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", offline)
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
+        page.wait_for_selector(".leaflet-container")
+        labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+        heat_canvas = page.locator("canvas.leaflet-heatmap-layer").count()
+        legend = page.locator(".legend").count()
+        title = page.locator("#map-title").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map.png"))
+        problems = (list(blocked), list(failed), list(errors))
+        bad = page.goto(f"{url}map?api_key={key}&category=zoo")
+        browser.close()
+    assert problems == ([], [], [])  # nothing blocked, no failed request, no console error
+    joined = " | ".join(labels)
+    for layer in (
+        "热力图 open problems",
+        "超期问题 overdue",
+        "街道 streets 分级 choropleth",
+        "网格 grids 分级 choropleth",
+        "每周新发 reported per week",
+        "集贸市场/农贸市场",
+    ):
+        assert layer in joined, layer
+    assert heat_canvas >= 1 and legend >= 1
+    assert "筛选 filter: all" in title
+    assert (ARTIFACTS / "map.png").stat().st_size > 10_000
+    assert bad.status == 400
