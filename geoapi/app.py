@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from geoapi import __version__, health
+from geoapi.auth.cache import KeyCache
 from geoapi.catalog.load import load_layers
 from geoapi.catalog.registry import LayerRegistry
 from geoapi.db.engine import make_engine
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.layers = registry
+    app.state.key_cache = KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(features_router)

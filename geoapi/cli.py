@@ -1,4 +1,4 @@
-"""Command line: `geoapi db|demo|import|export|users|serve`, each calling a service."""
+"""Command line: `geoapi db|demo|import|export|users|map|serve`, each calling a service."""
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -319,3 +319,40 @@ def users_revoke(
     console.print(
         f"{count} key(s) of [bold]{username}[/] revoked" + (", user disabled" if disable else "")
     )
+
+
+@app.command("map")
+def map_command(
+    out: Annotated[Path, typer.Option(help="HTML file to write (standalone, scripts inside)")],
+    area: Annotated[str | None, typer.Option(help="Area code at any level")] = None,
+    category: Annotated[str | None, typer.Option(help="Point categories, comma-separated")] = None,
+    issue_type: Annotated[
+        str | None, typer.Option("--type", help="Issue types, comma-sep.")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Issue sources, comma-separated")] = None,
+    status: Annotated[str | None, typer.Option(help="Issue states, comma-separated")] = None,
+    since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    basemap: Annotated[str | None, typer.Option(help="osm, amap, blank, …")] = None,
+) -> None:
+    """Write the planners' map (the same page as /map) to a standalone HTML file."""
+    from geoapi.catalog.load import load_layers
+    from geoapi.catalog.registry import LayerRegistry
+    from geoapi.errors import GeoApiError
+    from geoapi.issues.service import SYSTEM
+    from geoapi.map import assets, basemaps, page
+    from geoapi.map.filters import map_filters
+
+    settings = Settings()
+    engine = _engine()
+    layers = LayerRegistry(load_layers(settings.layers_dir)).bind(engine)
+    try:
+        filters = map_filters(area, category, issue_type, source, status, since, until)
+        chosen = basemaps.choose(settings, basemap)
+        with engine.connect() as connection, console.status("building the map"):
+            built = page.build(connection, layers, filters, SYSTEM, chosen, settings)
+    except GeoApiError as exc:
+        err.print(f"[red]{exc.detail}[/]")
+        raise typer.Exit(2) from exc
+    out.write_text(assets.inline(assets.localize(built.html), settings.web_assets_dir), "utf-8")
+    console.print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {', '.join(built.layers)}")

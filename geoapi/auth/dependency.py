@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Security
+from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, APIKeyQuery
 
+from geoapi.auth.cache import KeyCache
 from geoapi.auth.lookup import principal_for_key
 from geoapi.auth.principal import ANONYMOUS, Principal
 from geoapi.db.engine import SessionDep
@@ -22,17 +23,26 @@ key_query = APIKeyQuery(
 
 
 async def get_principal(
+    request: Request,
     session: SessionDep,
     header_key: Annotated[str | None, Security(key_header)] = None,
     query_key: Annotated[str | None, Security(key_query)] = None,
 ) -> Principal:
-    """Anonymous without a key (no database work); 401 for an unknown or revoked key."""
+    """Anonymous without a key (no database work); 401 for an unknown or revoked key.
+
+    Resolved keys are remembered for `key_cache_seconds`: most requests make no lookup.
+    """
     key = header_key or query_key
     if not key:
         return ANONYMOUS
+    cache: KeyCache = request.app.state.key_cache
+    principal = cache.get(key)
+    if principal is not None:
+        return principal
     principal = await run_in_threadpool(lambda: principal_for_key(session.connection(), key))
     if principal is None:
         raise Unauthorized("the API key is unknown or revoked")
+    cache.put(key, principal)
     return principal
 
 

@@ -5,6 +5,7 @@ Folium's templates name CDN addresses; the same files come from the npm registry
 point at `/static/…`. An address missing here stays remote and the browser test fails.
 """
 
+import re
 from pathlib import Path
 
 import folium
@@ -59,3 +60,30 @@ def timedimension_css(assets_dir: Path) -> str:
     return css.replace(
         "//netdna.bootstrapcdn.com/bootstrap/3.0.0/fonts/", f"{NPM}/bootstrap3/dist/fonts/"
     )
+
+
+def local_file(url: str, assets_dir: Path) -> Path | None:
+    """The file behind one of our /static addresses."""
+    if url.startswith(NPM + "/"):
+        return assets_dir / url.removeprefix(NPM + "/")
+    if url.startswith("/static/folium/"):
+        return FOLIUM_TEMPLATES / url.removeprefix("/static/folium/")
+    return None
+
+
+def inline(html: str, assets_dir: Path) -> str:
+    """A standalone page: every local script and stylesheet copied into it (icon fonts aside)."""
+
+    def script(match: re.Match[str]) -> str:
+        path = local_file(match.group(1), assets_dir)
+        return f"<script>{path.read_text()}</script>" if path else match.group(0)
+
+    def style(match: re.Match[str]) -> str:
+        url = match.group(1)
+        if url == TIMEDIMENSION_CSS:
+            return f"<style>{timedimension_css(assets_dir)}</style>"
+        path = local_file(url, assets_dir)
+        return f"<style>{path.read_text()}</style>" if path else match.group(0)
+
+    html = re.sub(r'<script src="(/static/[^"]+)"></script>', script, html)
+    return re.sub(r'<link rel="stylesheet" href="(/static/[^"]+)"/>', style, html)

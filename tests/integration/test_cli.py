@@ -96,3 +96,15 @@ def test_users_cli_adds_lists_and_revokes(cli_env):
     with cli_env.connect() as connection:
         assert lookup.principal_for_key(connection, key) is None
     assert run("users", "revoke", "nobody").exit_code == 2
+
+
+def test_map_command_writes_a_standalone_page(cli_env, tmp_path):
+    assert run("demo", "load", "--scale", "0.02", "--as-of", "2026-11-20").exit_code == 0
+    out = tmp_path / "city.html"
+    result = run("map", "--out", str(out), "--category", "market", "--basemap", "blank")
+    assert result.exit_code == 0, result.output
+    html = out.read_text("utf-8")
+    assert '<script src="/static' not in html and "L.heatLayer" in html
+    assert "category=market" in html and len(html) > 300_000  # Leaflet and plugins inside
+    bad = run("map", "--out", str(out), "--area", "NOPE")
+    assert bad.exit_code == 2 and "no area 'NOPE'" in bad.output

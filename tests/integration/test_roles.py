@@ -50,6 +50,8 @@ def test_no_key_is_401_and_a_bad_or_revoked_key_too(anonymous, connection, stree
     assert anonymous.get("/issues", headers=as_("gk_nonsense")).status_code == 401
     assert anonymous.get("/issues", headers=as_(streets["analyst"])).status_code == 200
     lookup.revoke(connection, "analyst")
+    assert anonymous.get("/issues", headers=as_(streets["analyst"])).status_code == 200  # cached
+    anonymous.app.state.key_cache.ttl = 0  # as after GEOAPI_KEY_CACHE_SECONDS
     assert anonymous.get("/issues", headers=as_(streets["analyst"])).status_code == 401
 
 
