@@ -59,41 +59,49 @@ def open_issue_heat(connection: Connection, where: Where, weight: str, limit: in
 
 def points_by_category(connection: Connection, where: Where, limit: int) -> dict[str, Rows]:
     """Per category: [lat, lon, code, name, status, open problems, last inspected] per point,
-    or above `limit` points in all, [lat, lon, count, non-compliant, open problems] per cell."""
-    result = _json(
-        connection,
-        f"""
-        WITH f AS (SELECT p.* FROM point_layer p WHERE {where.points}),
-             n AS (SELECT count(*) AS n FROM f),
-             singles AS (
-               SELECT category, json_agg(json_build_array(
-                        round(ST_Y(geom)::numeric, 5), round(ST_X(geom)::numeric, 5), code,
-                        name, status, open_issue_count,
-                        to_char(last_inspected_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'))
-                        ORDER BY code) AS rows, count(*) AS total
-                 FROM f WHERE (SELECT n FROM n) <= :limit GROUP BY category),
-             cells AS (
-               SELECT category, ST_SnapToGrid(geom, :cell) AS cell, count(*) AS points,
-                      count(*) FILTER (WHERE status = 'non_compliant') AS bad,
-                      sum(open_issue_count) AS open
-                 FROM f WHERE (SELECT n FROM n) > :limit GROUP BY 1, 2),
-             clusters AS (
-               SELECT category, json_agg(json_build_array(
-                        round(ST_Y(cell)::numeric, 5), round(ST_X(cell)::numeric, 5), points,
-                        bad, open)) AS rows, sum(points) AS total
-                 FROM cells GROUP BY category)
-        SELECT json_build_object('aggregated', (SELECT n FROM n) > :limit,
-                 'categories', coalesce(json_object_agg(category,
-                    json_build_object('rows', rows, 'total', total)), '{{}}'))::text
-          FROM (SELECT * FROM singles UNION ALL SELECT * FROM clusters) c
-        """,
-        where,
-        cell=CLUSTER_CELL_DEG,
-        limit=limit,
+    or above `limit` points in all, [lat, lon, count, non-compliant, open problems] per cell.
+
+    Clusters read the tables, not the per-point view, so a million points cost one scan.
+    """
+    total = connection.scalar(
+        text(f"SELECT count(*) FROM points p WHERE {where.points}"), where.params
     )
+    if total <= limit:
+        sql = f"""
+        SELECT coalesce(json_object_agg(category, json_build_object(
+                 'rows', rows, 'total', total)), '{{}}')::text
+          FROM (SELECT category, count(*) AS total, json_agg(json_build_array(
+                  round(ST_Y(geom)::numeric, 5), round(ST_X(geom)::numeric, 5), code, name,
+                  status, open_issue_count,
+                  to_char(last_inspected_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'))
+                  ORDER BY code) AS rows
+                  FROM point_layer p WHERE {where.points} GROUP BY category) c
+        """
+    else:
+        sql = f"""
+        WITH cells AS (
+               SELECT p.category, floor(ST_X(p.geom) / :cell)::int AS ix,
+                      floor(ST_Y(p.geom) / :cell)::int AS iy, count(*) AS points,
+                      count(*) FILTER (WHERE p.status = 'non_compliant') AS bad
+                 FROM points p WHERE {where.points} GROUP BY 1, 2, 3),
+             open AS (
+               SELECT p.category, floor(ST_X(p.geom) / :cell)::int AS ix,
+                      floor(ST_Y(p.geom) / :cell)::int AS iy, count(*) AS open
+                 FROM issues i JOIN points p ON p.id = i.point_id
+                WHERE {OPEN} AND {where.points} GROUP BY 1, 2, 3)
+        SELECT coalesce(json_object_agg(category, json_build_object(
+                 'rows', rows, 'total', total)), '{{}}')::text
+          FROM (SELECT c.category, sum(c.points) AS total, json_agg(json_build_array(
+                  round(((c.iy + 0.5) * :cell)::numeric, 5),
+                  round(((c.ix + 0.5) * :cell)::numeric, 5), c.points, c.bad,
+                  coalesce(o.open, 0))) AS rows
+                  FROM cells c LEFT JOIN open o USING (category, ix, iy)
+                 GROUP BY c.category) g
+        """
+    categories = json.loads(connection.scalar(text(sql), where.params | {"cell": CLUSTER_CELL_DEG}))
     return {
-        category: Rows(value["rows"], int(value["total"]), result["aggregated"])
-        for category, value in sorted(result["categories"].items())
+        category: Rows(value["rows"], int(value["total"]), total > limit)
+        for category, value in sorted(categories.items())
     }
 
 
@@ -149,15 +157,17 @@ def weekly_heat(connection: Connection, where: Where, weeks: int) -> tuple[list[
     result = _json(
         connection,
         f"""
-        WITH f AS (SELECT to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'IYYY-"W"IW') AS week,
-                          ST_SnapToGrid(i.geom, :cell) AS cell
+        WITH f AS (SELECT date_trunc('week', i.reported_at AT TIME ZONE 'Asia/Shanghai') AS monday,
+                          floor(ST_X(i.geom) / :cell)::int AS ix,
+                          floor(ST_Y(i.geom) / :cell)::int AS iy
                      FROM issues i WHERE {where.issues}),
-             w AS (SELECT DISTINCT week FROM f ORDER BY week DESC LIMIT :weeks),
-             c AS (SELECT week, cell, count(*) AS n FROM f WHERE week IN (SELECT week FROM w)
-                    GROUP BY 1, 2),
-             per_week AS (SELECT week, json_agg(json_build_array(
-                            round(ST_Y(cell)::numeric, 5), round(ST_X(cell)::numeric, 5), n))
-                            AS rows FROM c GROUP BY week)
+             w AS (SELECT DISTINCT monday FROM f ORDER BY monday DESC LIMIT :weeks),
+             c AS (SELECT monday, ix, iy, count(*) AS n FROM f
+                    WHERE monday IN (SELECT monday FROM w) GROUP BY 1, 2, 3),
+             per_week AS (SELECT to_char(monday, 'IYYY-"W"IW') AS week, json_agg(json_build_array(
+                            round(((iy + 0.5) * :cell)::numeric, 5),
+                            round(((ix + 0.5) * :cell)::numeric, 5), n)) AS rows
+                            FROM c GROUP BY monday)
         SELECT coalesce(json_agg(json_build_array(week, rows) ORDER BY week), '[]')::text
           FROM per_week
         """,
@@ -174,13 +184,12 @@ def data_timestamp(connection: Connection) -> Any:
 
 
 def center(connection: Connection, where: Where) -> tuple[float, float]:
-    """Where to open the map: the middle of the filtered points (or of all areas)."""
+    """Where to open the map: the middle of the filtered area, or of all areas."""
     row = connection.execute(
         text(
-            f"SELECT ST_Y(c), ST_X(c) FROM (SELECT coalesce("
-            f"(SELECT ST_Centroid(ST_Extent(p.geom)::geometry) FROM points p WHERE {where.points}),"
-            " (SELECT ST_Centroid(ST_Extent(geom)::geometry) FROM areas)) AS c) s"
+            "SELECT ST_Y(c), ST_X(c) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) AS c "
+            "FROM areas WHERE CAST(:area_id AS bigint) IS NULL OR id = :area_id) s"
         ),
-        where.params,
+        {"area_id": where.params.get("area_id")},
     ).first()
     return (row[0], row[1]) if row and row[0] is not None else (36.66, 117.05)
