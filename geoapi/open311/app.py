@@ -19,8 +19,9 @@ from geoapi.issues import service as issues
 from geoapi.issues.schemas import IssueCreate
 from geoapi.open311 import queries, spec
 from geoapi.open311.formats import render
-from geoapi.open311.queries import CLOSED_STATES, OPEN_STATES
+from geoapi.open311.queries import CLOSED_STATES
 from geoapi.settings import Settings
+from geoapi.vocabulary import OPEN_ISSUE_STATUSES as OPEN_STATES
 
 PREFIX = "/open311/v2"
 Format = Annotated[str, Path(pattern="^(json|xml)$", description="json or xml")]

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
 
-OPEN_STATES = ("reported", "dispatched", "rectifying", "rectified")
 CLOSED_STATES = ("closed", "rejected", "merged")
 
 REQUESTS = """

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
-from geoapi.open311.queries import OPEN_STATES
+from geoapi.vocabulary import OPEN_ISSUE_STATUSES as OPEN_STATES
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 
