@@ -1,5 +1,7 @@
 """Command line: `geoapi db|demo|import|export|users|map|serve`, each calling a service."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -8,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from geoapi.db import migrate
 from geoapi.db.engine import make_engine
@@ -252,6 +254,19 @@ if __name__ == "__main__":
     app()
 
 
+@contextmanager
+def _user_change() -> Iterator[Connection]:
+    """A transaction for a users command; a refused change exits 2 with the reason."""
+    from geoapi.auth.lookup import UserError
+
+    try:
+        with _engine().begin() as connection:
+            yield connection
+    except UserError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+
+
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument(help="Login name, e.g. zhang.san")],
@@ -263,12 +278,8 @@ def users_add(
     """Create a user and print their API key (shown only this once)."""
     from geoapi.auth import lookup
 
-    try:
-        with _engine().begin() as connection:
-            key = lookup.add_user(connection, username, role, area, unit, name)
-    except lookup.UserError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+    with _user_change() as connection:
+        key = lookup.add_user(connection, username, role, area, unit, name)
     console.print(f"user [bold]{username}[/] ({role}) created; API key, shown once:")
     typer.echo(key)  # plain stdout, so scripts can capture it
 
@@ -278,12 +289,8 @@ def users_key(username: Annotated[str, typer.Argument()]) -> None:
     """Issue another API key for a user (e.g. a second device)."""
     from geoapi.auth import lookup
 
-    try:
-        with _engine().begin() as connection:
-            key = lookup.issue_key(connection, username)
-    except lookup.UserError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+    with _user_change() as connection:
+        key = lookup.issue_key(connection, username)
     typer.echo(key)  # plain stdout, so scripts can capture it
 
 
@@ -310,12 +317,8 @@ def users_revoke(
     """Revoke every API key of a user; requests with them get 401 at once."""
     from geoapi.auth import lookup
 
-    try:
-        with _engine().begin() as connection:
-            count = lookup.revoke(connection, username, disable)
-    except lookup.UserError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+    with _user_change() as connection:
+        count = lookup.revoke(connection, username, disable)
     console.print(
         f"{count} key(s) of [bold]{username}[/] revoked" + (", user disabled" if disable else "")
     )

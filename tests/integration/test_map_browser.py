@@ -2,8 +2,6 @@
 blocked — the page must load, draw its layers and log no error, as on an offline intranet."""
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,7 +15,7 @@ from geoapi.demo import load
 from geoapi.demo.generate import generate
 from geoapi.settings import Settings
 from tests.conftest import DEMO_AS_OF
-from tests.integration.test_real_clients import _wait_until_healthy, free_port
+from tests.integration.serving import running_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("GEOAPI_TEST_ARTIFACTS", "build/test-artifacts"))
@@ -34,25 +32,10 @@ def map_server(settings: Settings, engine: Engine) -> Iterator[tuple[str, str]]:
         load.clear(connection)
         load.load(connection, load.plan(generate(0.05, 9, DEMO_AS_OF)))
         key = lookup.add_user(connection, "wall", "planner")
-    port = free_port()
-    env = os.environ | {
-        "GEOAPI_DATABASE_URL": str(settings.database_url),
-        "GEOAPI_LAYERS_DIR": str(settings.layers_dir),
-        "GEOAPI_MAP_BASEMAP": "blank",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "geoapi.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_until_healthy(url, process)
-        yield url, key
+        with running_server(settings, GEOAPI_MAP_BASEMAP="blank") as url:
+            yield url, key
     finally:
-        process.terminate()
-        process.wait(10)
         with engine.begin() as connection:
             load.clear(connection)
 

@@ -1,12 +1,6 @@
 """Clients nobody here wrote read the running service: GDAL's OGC API driver and OWSLib."""
 
-import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +15,7 @@ from geoapi.demo import load
 from geoapi.demo.generate import generate
 from geoapi.settings import Settings
 from tests.conftest import DEMO_AS_OF
+from tests.integration.serving import running_server
 
 LAYERS = [
     "areas",
@@ -40,12 +35,6 @@ TABLES = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass(frozen=True)
 class Server:
     url: str
@@ -56,11 +45,7 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, engine: Engine) -> Iterator[Server]:
-    """`geoapi serve` in its own process over a committed demo city (removed afterwards).
-
-    A separate process, as in production: GDAL holds the GIL while it fetches, so a server
-    thread in the test process could never answer it.
-    """
+    """`geoapi serve` in its own process over a committed demo city (removed afterwards)."""
     with engine.begin() as connection:
         load.clear(connection)  # the test database only; a crashed earlier run may have left rows
         load.load(connection, load.plan(generate(0.03, 4, DEMO_AS_OF)))
@@ -69,40 +54,12 @@ def server(settings: Settings, engine: Engine) -> Iterator[Server]:
             text("SELECT unit_code FROM issues GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
         )
         unit_key = lookup.add_user(connection, "unit-user", "unit", unit_code=unit)
-    port = free_port()
-    env = os.environ | {
-        "GEOAPI_DATABASE_URL": str(settings.database_url),
-        "GEOAPI_LAYERS_DIR": str(settings.layers_dir),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "geoapi.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_until_healthy(url, process)
-        yield Server(url, analyst_key, unit_key, unit)
+        with running_server(settings) as url:
+            yield Server(url, analyst_key, unit_key, unit)
     finally:
-        process.terminate()
-        process.wait(10)
         with engine.begin() as connection:
             load.clear(connection)
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url + "health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("server did not become healthy in 30 s")
 
 
 @contextmanager

@@ -1,0 +1,63 @@
+"""`geoapi serve` in its own process, for clients that need a real server (GDAL, Chromium)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from geoapi.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(settings: Settings, **env: str) -> Iterator[str]:
+    """The server's base URL while it runs; extra GEOAPI_* settings as keyword arguments.
+
+    A separate process, as in production: GDAL holds the GIL while it fetches, so a server
+    thread in the test process could never answer it.
+    """
+    port = free_port()
+    environment = (
+        os.environ
+        | env
+        | {
+            "GEOAPI_DATABASE_URL": str(settings.database_url),
+            "GEOAPI_LAYERS_DIR": str(settings.layers_dir),
+        }
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geoapi.cli", "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url + "health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError("server did not become healthy in 30 s")
