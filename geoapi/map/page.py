@@ -24,11 +24,10 @@ WEEKS = 12
 
 @dataclass(frozen=True)
 class MapPage:
-    """The rendered page and what it shows (for headers, tests and the benchmark)."""
+    """The rendered page and the names of its layers (the CLI reports them)."""
 
     html: str
     layers: list[str]
-    aggregated: bool
 
 
 def build(
@@ -83,8 +82,7 @@ def build(
     plugins.Fullscreen().add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     _title(fmap, connection, filters, scope.area_name, basemap)
-    aggregated = heat.aggregated
-    return MapPage(fmap.get_root().render(), names, aggregated)
+    return MapPage(fmap.get_root().render(), names)
 
 
 POINT_MARKER = """function (row) {

@@ -26,31 +26,17 @@ SELECT i.id, i.status, i.type, t.name_zh AS type_name, t.default_deadline_days A
 """
 
 
+SERVICES = "SELECT code, name_zh, name_en, default_deadline_days AS days FROM issue_types"
+
+
 def services(connection: Connection) -> list[RowMapping]:
     """Every issue type as a service."""
-    return list(
-        connection.execute(
-            text(
-                "SELECT code, name_zh, name_en, default_deadline_days AS days "
-                "FROM issue_types ORDER BY code"
-            )
-        ).mappings()
-    )
+    return list(connection.execute(text(f"{SERVICES} ORDER BY code")).mappings())
 
 
 def service(connection: Connection, code: str) -> RowMapping | None:
     """One issue type, or None."""
-    return (
-        connection.execute(
-            text(
-                "SELECT code, name_zh, name_en, default_deadline_days AS days "
-                "FROM issue_types WHERE code = :c"
-            ),
-            {"c": code},
-        )
-        .mappings()
-        .first()
-    )
+    return connection.execute(text(f"{SERVICES} WHERE code = :c"), {"c": code}).mappings().first()
 
 
 def requests(
