@@ -14,6 +14,8 @@ from geoapi.catalog.registry import LayerRegistry
 from geoapi.db.engine import make_engine
 from geoapi.errors import install_error_handlers
 from geoapi.features.router import router as features_router
+from geoapi.inspections.checklists import load_checklists
+from geoapi.inspections.router import router as inspections_router
 from geoapi.issues.router import router as issues_router
 from geoapi.map.assets import FOLIUM_TEMPLATES
 from geoapi.map.router import router as map_router
@@ -32,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = LayerRegistry(
         load_layers(settings.layers_dir), settings.public_layers
     )  # a bad layer file stops here
+    checklists = load_checklists(settings.checklists_dir)  # so does a bad checklist
     engine = make_engine(settings)
 
     @asynccontextmanager
@@ -49,12 +52,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.layers = registry
+    app.state.checklists = checklists
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(features_router)
     app.include_router(tiles_router)
     app.include_router(issues_router)
+    app.include_router(inspections_router)  # before /points/{code}: it serves /points/due
     app.include_router(points_router)
     app.include_router(map_router)
     app.mount(OPEN311_PREFIX, create_open311_app(app))

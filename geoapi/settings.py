@@ -1,9 +1,11 @@
 """Service configuration: the only module that reads environment variables."""
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, PostgresDsn, model_validator
+from pydantic import Field, PostgresDsn, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "postgresql://geoapi:geoapi@127.0.0.1:5432/geoapi"
@@ -41,8 +43,24 @@ class Settings(BaseSettings):
     map_heat_limit: Annotated[int, Field(ge=1)] = 20_000  # more problems: heat by ~100 m cells
     web_assets_dir: Path = Path("web/node_modules")  # npm packages the map page serves
     tile_max_age: Annotated[int, Field(ge=0)] = 60  # seconds proxies may cache a tile
+    checklists_dir: Path = Path("checklists")  # 测评内容标准 per category, with visit cycles
+    inspection_far_m: Annotated[float, Field(gt=0)] = 200.0  # device farther: visit flagged
+    timezone: str = "Asia/Shanghai"  # local days and ISO weeks of due lists, figures, bulletins
+    notice_office: str = "创建全国文明城市工作指挥部办公室"  # issuing office on notices
+    notice_number_format: str = "创城整改〔{year}〕{seq:04d}号"
+    escalation_interval_hours: Annotated[float, Field(gt=0)] = 24.0  # an overdue problem: once
+    supervision_after_days: Annotated[float, Field(ge=0)] = 3.0  # this late: 督办卡, not 提醒卡
     db_pool_size: Annotated[int, Field(ge=1)] = 10
     db_connect_timeout: Annotated[int, Field(ge=1)] = 5
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from exc
+        return value
 
     @model_validator(mode="after")
     def _default_within_max(self) -> "Settings":
@@ -52,6 +70,15 @@ class Settings(BaseSettings):
                 f"default_limit ({self.default_limit}) exceeds max_limit ({self.max_limit})"
             )
         return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The local time zone of days and weeks."""
+        return ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """Today, locally."""
+        return datetime.now(self.zone).date()
 
     def duplicate_radius(self, issue_type: str) -> float:
         """How near an open problem of the same type must be to count as a duplicate."""

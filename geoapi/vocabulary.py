@@ -17,6 +17,7 @@ ISSUE_STATUSES = (
 )
 OPEN_ISSUE_STATUSES = ("reported", "dispatched", "rectifying", "rectified")
 ISSUE_SOURCES = ("inspection", "grid_worker", "citizen", "camera", "undercover", "hotline")
+ESCALATION_LEVELS = ("reminder", "supervision")  # 提醒卡, 督办卡
 ROLES = ("admin", "planner", "inspector", "unit", "analyst", "public")
 
 

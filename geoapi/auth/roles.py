@@ -15,6 +15,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reject": frozenset({"admin", "planner"}),
     "merge": frozenset({"admin", "planner", "inspector"}),
     "photo": frozenset({"admin", "planner", "inspector", "unit"}),
+    "defer": frozenset({"admin", "planner"}),  # approve a unit's request for more time (延期)
+    "inspect": frozenset({"admin", "planner", "inspector"}),  # record a scored visit
+    "notice": frozenset({"admin", "planner"}),  # issue rectification notices, run escalations
+    "acknowledge": frozenset({"admin", "unit"}),  # confirm receipt of a notice
+    "stats": frozenset({"admin", "planner", "analyst"}),  # figures, rankings, bulletins
     "edit_points": frozenset({"admin", "planner"}),
     "delete_points": frozenset({"admin"}),
 }

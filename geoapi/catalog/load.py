@@ -2,10 +2,8 @@
 
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
 from geoapi.catalog.model import LayerDef
+from geoapi.yamlfiles import DataFileError, load_model
 
 
 class CatalogError(Exception):
@@ -30,13 +28,6 @@ def load_layers(directory: Path) -> dict[str, LayerDef]:
 
 def _load_one(path: Path) -> LayerDef:
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return LayerDef.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise CatalogError(f"{path}: {problems}") from exc
+        return load_model(path, LayerDef)
+    except DataFileError as exc:
+        raise CatalogError(str(exc)) from exc

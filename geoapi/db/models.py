@@ -18,6 +18,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -26,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from geoapi.vocabulary import (
     AREA_LEVELS,
+    ESCALATION_LEVELS,
     ISSUE_SOURCES,
     ISSUE_STATUSES,
     POINT_STATUSES,
@@ -143,6 +145,8 @@ class Point(AreaIds, Base):
         CheckConstraint("code <> ''", name="code_not_empty"),
         CheckConstraint("footprint IS NULL OR ST_IsValid(footprint)", name="footprint_valid"),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("score IS NULL OR score BETWEEN 0 AND 1", name="score"),
+        CheckConstraint("cycle_days IS NULL OR cycle_days > 0", name="cycle_days_positive"),
         _lonlat_in_range("geom"),
     )
 
@@ -160,6 +164,8 @@ class Point(AreaIds, Base):
     last_inspected_at: Mapped[datetime | None] = mapped_column(Timestamp)
     props: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     version: Mapped[int] = mapped_column(Integer, server_default="1")  # bumped by every edit
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))  # score rate of the last visit
+    cycle_days: Mapped[int | None] = mapped_column(SmallInteger)  # overrides the category's cycle
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
@@ -234,6 +240,9 @@ class Issue(AreaIds, Base):
     merged_into: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("issues.id", ondelete="RESTRICT")
     )
+    inspection_id: Mapped[int | None] = mapped_column(  # the visit that found it
+        ForeignKey("inspections.id", ondelete="SET NULL"), index=True
+    )
 
 
 class IssueEvent(Base):
@@ -285,6 +294,10 @@ class Inspection(Base):
     results: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     score_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     notes: Mapped[str | None] = mapped_column(Text)
+    passed: Mapped[bool | None] = mapped_column()  # score rate reached the pass mark, no veto
+    distance_m: Mapped[float | None] = mapped_column(REAL)  # device to point (or footprint)
+    far_from_point: Mapped[bool] = mapped_column(server_default=text("false"))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), unique=True)
 
 
 class User(Base):
@@ -318,3 +331,82 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(Text, unique=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Notice(Base):
+    """A rectification notice (整改通知单): one unit's dispatched problems, numbered per year."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("year", "seq"),
+        CheckConstraint("seq > 0", name="seq_positive"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(
+            "(acknowledged_at IS NULL) = (acknowledged_by IS NULL)", name="acknowledged_by_whom"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    number: Mapped[str] = mapped_column(Text, unique=True)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    seq: Mapped[int] = mapped_column(Integer)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    office: Mapped[str] = mapped_column(Text)
+    issued_by: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    deadline: Mapped[datetime] = mapped_column(Timestamp)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="RESTRICT"))
+    period_from: Mapped[datetime | None] = mapped_column(Timestamp)
+    period_to: Mapped[datetime | None] = mapped_column(Timestamp)
+    note: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    acknowledged_by: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+class NoticeIssue(Base):
+    """A problem listed on a notice."""
+
+    __tablename__ = "notice_issues"
+
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="RESTRICT"), primary_key=True
+    )
+    issue_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("issues.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
+class NoticeEvent(Base):
+    """What happened to a notice (issued, acknowledged); never updated or deleted."""
+
+    __tablename__ = "notice_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="RESTRICT"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Escalation(Base):
+    """A reminder (提醒卡) or supervision card (督办卡) for an overdue problem; append-only."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        CheckConstraint(sql_in("level", ESCALATION_LEVELS), name="level"),
+        Index("ix_escalations_issue_id_at", "issue_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    issue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issues.id", ondelete="RESTRICT"))
+    notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notices.id", ondelete="RESTRICT"), index=True
+    )
+    level: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+    days_overdue: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    actor: Mapped[str] = mapped_column(Text)

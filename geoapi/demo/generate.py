@@ -11,6 +11,8 @@ from geoapi.demo.inspections import build_inspections
 from geoapi.demo.issues import build_issues
 from geoapi.demo.names import STREETS, UNITS
 from geoapi.demo.points import build_points
+from geoapi.inspections.checklists import Checklists, load_checklists
+from geoapi.settings import Settings
 from geoapi.vocabulary import OPEN_ISSUE_STATUSES
 
 
@@ -52,7 +54,8 @@ def _point_state(
     open_points = set(issues.loc[issues["status"].isin(OPEN_ISSUE_STATUSES), "point_id"].dropna())
     points = points.copy()
     points["last_inspected_at"] = points["id"].map(last["visited_at"])
-    failed = points["id"].map(last["score_rate"] < 0.8).fillna(False).astype(bool)
+    points["score"] = points["id"].map(last["score_rate"])
+    failed = points["id"].map(~last["passed"]).fillna(False).astype(bool)
     visited = points["last_inspected_at"].notna()
     points["status"] = np.where(
         points["id"].isin(open_points) | failed,
@@ -62,12 +65,18 @@ def _point_state(
     return points
 
 
-def generate(scale: float, seed: int, as_of: datetime) -> DemoCity:
-    """Build the demo city; `scale` multiplies points and issues (1 ≈ 10,000 points)."""
+def generate(
+    scale: float, seed: int, as_of: datetime, checklists: Checklists | None = None
+) -> DemoCity:
+    """Build the demo city; `scale` multiplies points and issues (1 ≈ 10,000 points).
+
+    Visits are scored against `checklists` (default: the repository's `checklists/`).
+    """
     rng = np.random.default_rng(seed)
     areas = build_areas(rng)
     points = build_points(rng, areas, scale)
     built = build_issues(rng, areas, points, scale, as_of)
-    inspections = build_inspections(rng, points, as_of)
+    checklists = checklists or load_checklists(Settings().checklists_dir)
+    inspections = build_inspections(rng, points, as_of, checklists)
     points = _point_state(points, built.issues, inspections)
     return DemoCity(areas, _units(), _teams(areas), points, built.issues, built.events, inspections)

@@ -8,32 +8,34 @@ import pandas as pd
 from numpy.random import Generator
 
 from geoapi.demo.issues import DAY
+from geoapi.inspections.checklists import Checklist, Checklists
+from geoapi.inspections.scoring import Answer, Score, score
 
-CRITERIA = 10
-# Visits in the demo's last weeks, per category; parking spaces are checked by road, not here.
+FAIL_CHANCE = 0.12  # per criterion and visit
+# Visits in the demo's last weeks, per category with a checklist; parking spaces are checked by
+# road, not here (so the demo's due list has never-inspected spaces).
 VISITS = {
     "market": 6,
     "public_toilet": 6,
     "back_alley": 2,
     "old_compound": 2,
-    "school_surroundings": 3,
-    "station": 2,
     "practice_station": 2,
-    "construction_site": 3,
     "street_shop": 1,
 }
 
 
-def build_inspections(rng: Generator, points: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
-    """Visit rows (point_id, team_id, inspector, visited_at, device_geom, results, score)."""
+def build_inspections(
+    rng: Generator, points: pd.DataFrame, as_of: datetime, checklists: Checklists
+) -> pd.DataFrame:
+    """Visit rows scored against the checklists in force (point_id, …, score_rate, passed)."""
     visits = points["category"].map(VISITS).fillna(0).astype(int).to_numpy()
     point_rows = np.repeat(np.arange(len(points)), visits)
     n = len(point_rows)
     end = as_of.timestamp()
     visited = end - rng.uniform(0.1, 42, n) * DAY
-    failed = rng.binomial(CRITERIA, 0.12, n)
     street = points["street"].to_numpy()[point_rows]
-    geoms = points["geom"].to_numpy()[point_rows]
+    categories = points["category"].to_numpy()[point_rows]
+    scored = [_visit(rng, checklists.current(c, as_of.date())) for c in categories]
     return pd.DataFrame(
         {
             "point_id": points["id"].to_numpy()[point_rows],
@@ -43,17 +45,29 @@ def build_inspections(rng: Generator, points: pd.DataFrame, as_of: datetime) -> 
                 for s, k in zip(street, rng.integers(0, 4, n), strict=True)
             ],
             "visited_at": pd.to_datetime(np.round(visited), unit="s", utc=True),
-            "device_geom": geoms,
-            "checklist_version": points["category"].to_numpy()[point_rows] + "@2026.1",
-            "results": [
-                json.dumps(
-                    {
-                        "criteria": CRITERIA,
-                        "failed": sorted(rng.choice(CRITERIA, k, replace=False).tolist()),
-                    }
-                )
-                for k in failed
-            ],
-            "score_rate": np.round((CRITERIA - failed) / CRITERIA, 4),
+            "device_geom": points["geom"].to_numpy()[point_rows],
+            "checklist_version": [key for key, _, _ in scored],
+            "results": [results for _, results, _ in scored],
+            "score_rate": [score.rate for _, _, score in scored],
+            "passed": [score.passed for _, _, score in scored],
         }
     )
+
+
+def _visit(rng: Generator, checklist: Checklist | None) -> tuple[str, str, Score]:
+    """A believable set of answers: each criterion fails now and then."""
+    assert checklist is not None, "VISITS names a category without a checklist"
+    fails = rng.random(len(checklist.criteria)) < FAIL_CHANCE
+    answers = [
+        Answer(c.id, "fail" if failed else "pass")
+        for c, failed in zip(checklist.criteria, fails, strict=True)
+    ]
+    result = score(checklist, answers)
+    stored = {
+        "answers": [{"criterion": a.criterion, "result": a.result} for a in answers],
+        "earned": result.earned,
+        "possible": result.possible,
+        "failed": [c.id for c in result.failed],
+        "vetoed_by": list(result.vetoed_by),
+    }
+    return checklist.key, json.dumps(stored, ensure_ascii=False), result

@@ -11,6 +11,10 @@ from geoapi.demo.generate import DemoCity
 
 # Children first for TRUNCATE, parents first for COPY.
 TABLES = (
+    "escalations",
+    "notice_events",
+    "notice_issues",
+    "notices",
     "issue_events",
     "inspections",
     "issues",

@@ -13,6 +13,7 @@ from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound, Preco
 from geoapi.issues import photos, queries
 from geoapi.issues.lifecycle import IllegalMove, allowed_actions, next_status
 from geoapi.issues.schemas import Duplicate, Event, IssueCreate, IssuePublic, Transition
+from geoapi.points import state as point_state
 from geoapi.settings import Settings
 
 # Moves the service makes itself (automatic camera merges) are recorded as this user.
@@ -73,6 +74,7 @@ def create_issue(
         note = f"camera report within {human.distance_m} m of an open report: merged"
         merge = Transition(action="merge", into=human.id, note=note)
         transition(connection, issue_id, merge, None, settings, SYSTEM)
+    point_state.refresh(connection, [point["id"] if point else None])
     issue = read_issue(connection, issue_id, SYSTEM, linked=point)  # the reporter made it
     return Created(issue.model_copy(update={"possible_duplicates": duplicates}), created=True)
 
@@ -148,6 +150,7 @@ def transition(
     note = move.note if move.action != "merge" else f"duplicate of {move.into}: {move.note or ''}"
     actor = principal.username
     queries.insert_event(connection, issue_id, actor, move.action, row["status"], target, note)
+    point_state.refresh(connection, [row["point_id"]])
     return read_issue(connection, issue_id, SYSTEM)
 
 

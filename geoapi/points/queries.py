@@ -12,6 +12,7 @@ SELECT json_build_object(
          'properties', json_build_object(
             'code', p.code, 'name', p.name, 'category', p.category, 'address', p.address,
             'unit', p.unit_code, 'status', p.status, 'last_inspected_at', p.last_inspected_at,
+            'score', p.score, 'cycle_days', p.cycle_days,
             'lon', ST_X(p.geom), 'lat', ST_Y(p.geom),
             'street', s.code, 'community', c.code, 'grid', g.code,
             'open_issues', (SELECT count(*) FROM issues i WHERE i.point_id = p.id
