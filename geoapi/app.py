@@ -19,6 +19,7 @@ from geoapi.inspections.router import router as inspections_router
 from geoapi.issues.router import router as issues_router
 from geoapi.map.assets import FOLIUM_TEMPLATES
 from geoapi.map.router import router as map_router
+from geoapi.notices.router import router as notices_router
 from geoapi.open311.app import PREFIX as OPEN311_PREFIX
 from geoapi.open311.app import create_open311_app
 from geoapi.points.router import router as points_router
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(issues_router)
     app.include_router(inspections_router)  # before /points/{code}: it serves /points/due
     app.include_router(points_router)
+    app.include_router(notices_router)
     app.include_router(map_router)
     app.mount(OPEN311_PREFIX, create_open311_app(app))
     _mount_assets(app, settings)

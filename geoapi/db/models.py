@@ -375,6 +375,10 @@ class NoticeIssue(Base):
     issue_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("issues.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
+    # The dispatch (or reopen) it was noticed for: a reopened problem can go on a new notice.
+    dispatch_event_id: Mapped[int] = mapped_column(
+        ForeignKey("issue_events.id", ondelete="RESTRICT"), index=True
+    )
 
 
 class NoticeEvent(Base):

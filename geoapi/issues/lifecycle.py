@@ -11,7 +11,7 @@ class Move:
 
     action: str
     sources: tuple[str, ...]
-    target: str
+    target: str | None  # None: the state stays (a new deadline, not a new step)
 
 
 MOVES = {
@@ -19,6 +19,7 @@ MOVES = {
     for move in (
         Move("dispatch", ("reported",), "dispatched"),  # 整改通知: unit and deadline set
         Move("start", ("dispatched",), "rectifying"),
+        Move("defer", ("dispatched", "rectifying"), None),  # approved extension: 延期
         Move("rectify", ("dispatched", "rectifying"), "rectified"),  # unit reports the fix
         Move("close", ("rectified",), "closed"),  # verified: 销号
         Move("reopen", ("rectified",), "dispatched"),  # failed verification: rework 返工
@@ -49,4 +50,4 @@ def next_status(status: str, action: str) -> str:
     move = MOVES.get(action)
     if move is None or status not in move.sources:
         raise IllegalMove(status, action)
-    return move.target
+    return move.target or status

@@ -40,10 +40,12 @@ class Transition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["dispatch", "start", "rectify", "close", "reopen", "reject", "merge"]
+    action: Literal["dispatch", "start", "defer", "rectify", "close", "reopen", "reject", "merge"]
     note: Annotated[str, Field(max_length=2000)] | None = None
     unit: str | None = Field(None, description="dispatch/reopen: the responsible unit")
-    deadline: datetime | None = Field(None, description="dispatch/reopen: default by type")
+    deadline: datetime | None = Field(
+        None, description="dispatch/reopen: default by type; defer: the new, later deadline"
+    )
     into: uuid.UUID | None = Field(None, description="merge: the issue this one duplicates")
 
 

@@ -231,6 +231,12 @@ def _effects(
             "deadline": deadline,
             "dispatched_at": row["dispatched_at"] or now,
         }
+    if move.action == "defer":
+        if not move.note:
+            raise InvalidParameter("defer: note (the reason for more time) is required")
+        if move.deadline is None or move.deadline <= max(now, row["deadline"]):
+            raise InvalidParameter("defer: deadline must be later than the current one and now")
+        return {"deadline": move.deadline}
     if move.action == "rectify":
         return {"rectified_at": now}
     if move.action == "close":

@@ -114,6 +114,13 @@ def upgrade() -> None:
         "notice_issues",
         sa.Column("notice_id", sa.BigInteger(), nullable=False),
         sa.Column("issue_id", sa.UUID(), nullable=False),
+        sa.Column("dispatch_event_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dispatch_event_id"],
+            ["issue_events.id"],
+            name=op.f("fk_notice_issues_dispatch_event_id_issue_events"),
+            ondelete="RESTRICT",
+        ),
         sa.ForeignKeyConstraint(
             ["issue_id"],
             ["issues.id"],
@@ -129,6 +136,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("notice_id", "issue_id", name=op.f("pk_notice_issues")),
     )
     op.create_index(op.f("ix_notice_issues_issue_id"), "notice_issues", ["issue_id"], unique=False)
+    op.create_index(
+        op.f("ix_notice_issues_dispatch_event_id"),
+        "notice_issues",
+        ["dispatch_event_id"],
+        unique=False,
+    )
     op.add_column("inspections", sa.Column("passed", sa.Boolean(), nullable=True))
     op.add_column("inspections", sa.Column("distance_m", sa.REAL(), nullable=True))
     op.add_column(
@@ -186,6 +199,7 @@ def downgrade() -> None:
     op.drop_column("inspections", "far_from_point")
     op.drop_column("inspections", "distance_m")
     op.drop_column("inspections", "passed")
+    op.drop_index(op.f("ix_notice_issues_dispatch_event_id"), table_name="notice_issues")
     op.drop_index(op.f("ix_notice_issues_issue_id"), table_name="notice_issues")
     op.drop_table("notice_issues")
     op.drop_index(op.f("ix_escalations_notice_id"), table_name="escalations")

@@ -1,0 +1,1 @@
+"""Rectification notices (整改通知单), their acknowledgement, and escalations of late problems."""

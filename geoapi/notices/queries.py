@@ -1,0 +1,235 @@
+"""The notices feature's SQL: choosing problems, numbering, reading back, escalating."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, text
+
+from geoapi.vocabulary import sql_in
+
+NOTIFIABLE = ("dispatched", "rectifying")  # with the unit and not yet reported fixed
+
+# The problem's latest hand-over to its unit; a notice lists a problem once per hand-over.
+LAST_DISPATCH = """
+(SELECT max(e.id) FROM issue_events e
+  WHERE e.issue_id = i.id AND e.action IN ('dispatch', 'reopen'))
+"""
+CURRENT_NOTICE = f"""
+(SELECT n.number FROM notice_issues ni JOIN notices n ON n.id = ni.notice_id
+  WHERE ni.issue_id = i.id AND ni.dispatch_event_id = {LAST_DISPATCH})
+"""
+
+
+def candidates(
+    connection: Connection, unit: str, where: str, params: dict[str, Any]
+) -> list[RowMapping]:
+    """Problems matching `where`, with what would keep each off a new notice of `unit`."""
+    return list(
+        connection.execute(
+            text(
+                f"""
+SELECT i.id, i.status, i.unit_code, i.deadline, {CURRENT_NOTICE} AS on_notice,
+       {LAST_DISPATCH} AS dispatch_event_id
+  FROM issues i
+ WHERE {where}
+ ORDER BY i.deadline, i.id
+ FOR UPDATE OF i
+"""
+            ),
+            params | {"unit": unit},
+        ).mappings()
+    )
+
+
+def next_number(connection: Connection, year: int) -> int:
+    """The next sequence number of `year`; serialised so two offices never share one."""
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('geoapi.notices'), :y)"), {"y": year}
+    )
+    return connection.scalar(
+        text("SELECT coalesce(max(seq), 0) + 1 FROM notices WHERE year = :y"), {"y": year}
+    )
+
+
+def insert_notice(
+    connection: Connection, values: dict[str, Any], issues: list[tuple[uuid.UUID, int]]
+) -> int:
+    """Store the notice, its problems and its first event; returns its id."""
+    notice_id = connection.scalar(
+        text(
+            "INSERT INTO notices (number, year, seq, unit_code, office, issued_by, issued_at, "
+            "deadline, area_id, period_from, period_to, note) VALUES (:number, :year, :seq, "
+            ":unit, :office, :issued_by, :issued_at, :deadline, :area_id, :period_from, "
+            ":period_to, :note) RETURNING id"
+        ),
+        values,
+    )
+    connection.execute(
+        text(
+            "INSERT INTO notice_issues (notice_id, issue_id, dispatch_event_id) "
+            "SELECT :n, unnest(CAST(:ids AS uuid[])), unnest(CAST(:events AS bigint[]))"
+        ),
+        {"n": notice_id, "ids": [i for i, _ in issues], "events": [e for _, e in issues]},
+    )
+    add_event(connection, notice_id, values["issued_by"], "issue", values["issued_at"], None)
+    return notice_id
+
+
+def add_event(
+    connection: Connection, notice_id: int, actor: str, action: str, at: datetime, note: str | None
+) -> None:
+    """Append to the notice's history."""
+    connection.execute(
+        text(
+            "INSERT INTO notice_events (notice_id, at, actor, action, note) "
+            "VALUES (:n, :at, :actor, :action, :note)"
+        ),
+        {"n": notice_id, "at": at, "actor": actor, "action": action, "note": note},
+    )
+
+
+def select_notice(
+    connection: Connection, notice_id: int, for_update: bool = False
+) -> RowMapping | None:
+    """The notice with its unit's and area's names."""
+    lock = " FOR UPDATE OF n" if for_update else ""
+    return (
+        connection.execute(
+            text(
+                "SELECT n.*, u.name AS unit_name, a.code AS area_code, a.name AS area_name "
+                "FROM notices n JOIN units u ON u.code = n.unit_code "
+                f"LEFT JOIN areas a ON a.id = n.area_id WHERE n.id = :id{lock}"
+            ),
+            {"id": notice_id},
+        )
+        .mappings()
+        .first()
+    )
+
+
+def notice_issues(connection: Connection, notice_id: int, now: datetime) -> list[RowMapping]:
+    """The notice's problems as they stand now, with their escalations."""
+    return list(
+        connection.execute(
+            text(
+                """
+SELECT i.id, i.type, t.name_zh AS type_name, i.severity, i.status, i.description,
+       i.deadline, i.closed_at, i.photos, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
+       p.code AS point_code, p.name AS point_name, p.address,
+       s.name AS street, c.name AS community,
+       i.status IN ('dispatched', 'rectifying') AND i.deadline < :now AS overdue,
+       coalesce((SELECT json_agg(json_build_object('level', e.level, 'at', e.at,
+                                 'days_overdue', e.days_overdue) ORDER BY e.at)
+                   FROM escalations e WHERE e.issue_id = i.id), '[]') AS escalations
+  FROM notice_issues ni
+  JOIN issues i ON i.id = ni.issue_id
+  JOIN issue_types t ON t.code = i.type
+  LEFT JOIN points p ON p.id = i.point_id
+  LEFT JOIN areas s ON s.id = i.street_id
+  LEFT JOIN areas c ON c.id = i.community_id
+ WHERE ni.notice_id = :id
+ ORDER BY i.deadline, i.id
+"""
+            ),
+            {"id": notice_id, "now": now},
+        ).mappings()
+    )
+
+
+def notice_events(connection: Connection, notice_id: int) -> list[RowMapping]:
+    """The notice's history, oldest first."""
+    return list(
+        connection.execute(
+            text(
+                "SELECT at, actor, action, note FROM notice_events WHERE notice_id = :id "
+                "ORDER BY at, id"
+            ),
+            {"id": notice_id},
+        ).mappings()
+    )
+
+
+def list_notices(connection: Connection, where: str, params: dict[str, Any]) -> list[RowMapping]:
+    """Notices, newest first, with counts of their problems."""
+    return list(
+        connection.execute(
+            text(
+                f"""
+SELECT n.id, n.number, n.unit_code AS unit, n.issued_at, n.deadline, n.acknowledged_at,
+       count(i.id) AS problems,
+       count(i.id) FILTER (WHERE i.status IN ('dispatched', 'rectifying')) AS open
+  FROM notices n
+  LEFT JOIN notice_issues ni ON ni.notice_id = n.id
+  LEFT JOIN issues i ON i.id = ni.issue_id
+ WHERE {where}
+ GROUP BY n.id
+ ORDER BY n.issued_at DESC, n.id DESC
+ LIMIT 500
+"""
+            ),
+            params,
+        ).mappings()
+    )
+
+
+def acknowledge(connection: Connection, notice_id: int, actor: str, at: datetime) -> None:
+    """Record receipt; the caller checked it was not recorded before."""
+    connection.execute(
+        text(
+            "UPDATE notices SET acknowledged_at = :at, acknowledged_by = :actor, "
+            "version = version + 1 WHERE id = :id"
+        ),
+        {"id": notice_id, "at": at, "actor": actor},
+    )
+
+
+ESCALATE = f"""
+WITH late AS (
+  SELECT i.id, i.status, i.unit_code,
+         extract(epoch FROM CAST(:now AS timestamptz) - i.deadline) / 86400 AS days,
+         (SELECT ni.notice_id FROM notice_issues ni JOIN notices n ON n.id = ni.notice_id
+           WHERE ni.issue_id = i.id ORDER BY n.issued_at DESC LIMIT 1) AS notice_id
+    FROM issues i
+   WHERE {sql_in("i.status", NOTIFIABLE)} AND i.deadline < :now
+     AND NOT EXISTS (SELECT FROM escalations e
+                      WHERE e.issue_id = i.id
+                        AND e.at > CAST(:now AS timestamptz) - CAST(:every AS interval))
+), cards AS (
+  INSERT INTO escalations (issue_id, notice_id, level, at, days_overdue, actor)
+  SELECT id, notice_id,
+         CASE WHEN days >= :supervise_after THEN 'supervision' ELSE 'reminder' END,
+         :now, round(CAST(days AS numeric), 2), :actor
+    FROM late
+  RETURNING issue_id, notice_id, level, at, days_overdue
+), history AS (
+  INSERT INTO issue_events (issue_id, at, actor, action, from_status, to_status, note)
+  SELECT c.issue_id, c.at, :actor, c.level, l.status, l.status,
+         CASE c.level WHEN 'supervision' THEN '督办卡' ELSE '提醒卡' END
+         || ': ' || c.days_overdue || ' days past the deadline'
+    FROM cards c JOIN late l ON l.id = c.issue_id
+)
+SELECT c.issue_id, n.number AS notice, l.unit_code AS unit, c.level, c.at,
+       CAST(c.days_overdue AS float8) AS days_overdue
+  FROM cards c JOIN late l ON l.id = c.issue_id
+  LEFT JOIN notices n ON n.id = c.notice_id
+ ORDER BY c.days_overdue DESC, c.issue_id
+"""
+
+
+def escalate(
+    connection: Connection, now: datetime, every_hours: float, supervise_after: float, actor: str
+) -> list[RowMapping]:
+    """Cards for late problems not escalated within the interval; one run at a time."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('geoapi.escalations'))"))
+    return list(
+        connection.execute(
+            text(ESCALATE),
+            {
+                "now": now,
+                "every": f"{every_hours} hours",
+                "supervise_after": supervise_after,
+                "actor": actor,
+            },
+        ).mappings()
+    )

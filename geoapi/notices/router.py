@@ -1,0 +1,128 @@
+"""`/notices` and `/escalations`: send problems to units on paper, confirm receipt, chase."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from geoapi import documents
+from geoapi.auth.dependency import PrincipalDep
+from geoapi.db.engine import SessionDep
+from geoapi.issues import photos
+from geoapi.notices import service
+from geoapi.notices.schemas import Acknowledgement, EscalationPublic, NoticeCreate, NoticePublic
+
+router = APIRouter(tags=["Rectification notices (整改通知单)"])
+
+STATUS_NAMES = {
+    "dispatched": "已交办",
+    "rectifying": "整改中",
+    "rectified": "已整改待核查",
+    "closed": "已销号",
+    "merged": "已合并",
+    "rejected": "已驳回",
+    "reported": "待交办",
+}
+
+
+@router.post("/notices", status_code=201, operation_id="createNotice")
+def create_notice(
+    request: Request,
+    response: Response,
+    body: NoticeCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> NoticePublic:
+    """Group one unit's dispatched problems (a list, or by area and dispatch period) on a
+    numbered notice; problems already on a notice since their last dispatch are left out."""
+    settings = request.app.state.settings
+    now = datetime.now(UTC)
+    connection = session.connection()
+    notice_id = service.issue_notice(connection, body, settings, principal, now)
+    notice = service.read_notice(connection, notice_id, principal, now)
+    session.commit()
+    response.headers["Location"] = str(request.url_for("getNotice", notice_id=notice_id))
+    return notice
+
+
+@router.get("/notices", operation_id="listNotices")
+def list_notices(
+    session: SessionDep,
+    principal: PrincipalDep,
+    unit: str | None = None,
+    acknowledged: bool | None = None,
+) -> list[dict[str, Any]]:
+    """Notices, newest first (a unit sees its own), with how many of their problems are open."""
+    return service.list_notices(session.connection(), principal, unit, acknowledged)
+
+
+@router.get(
+    "/notices/{notice_id}",
+    operation_id="getNotice",
+    name="getNotice",
+    responses={200: {"content": {"text/html": {}}}},
+)
+def get_notice(
+    request: Request,
+    notice_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    f: Annotated[Literal["json", "html"] | None, Query(description="html: printable")] = None,
+) -> Any:
+    """The notice with its problems as they stand now; `f=html` (or Accept: text/html) prints."""
+    now = datetime.now(UTC)
+    notice = service.read_notice(session.connection(), notice_id, principal, now)
+    wants_html = f == "html" or (f is None and "text/html" in request.headers.get("accept", ""))
+    if not wants_html:
+        return notice
+    settings = request.app.state.settings
+    thumbnails = {
+        str(issue["id"]): [
+            uri
+            for photo in issue["photos"]
+            if (
+                uri := documents.thumbnail(
+                    photos.path_of(settings.photos_dir, photo["sha256"], photo["content_type"])
+                )
+            )
+        ]
+        for issue in notice.issues
+    }
+    html = documents.render(
+        "notice.html",
+        notice=notice,
+        zone=settings.zone,
+        thumbnails=thumbnails,
+        statuses=STATUS_NAMES,
+    )
+    return HTMLResponse(html)
+
+
+@router.post("/notices/{notice_id}/acknowledge", operation_id="acknowledgeNotice")
+def acknowledge_notice(
+    notice_id: int, body: Acknowledgement, session: SessionDep, principal: PrincipalDep
+) -> NoticePublic:
+    """The addressed unit signs for the notice (签收), once; kept in the notice's history."""
+    now = datetime.now(UTC)
+    connection = session.connection()
+    service.acknowledge(connection, notice_id, body.note, principal, now)
+    notice = service.read_notice(connection, notice_id, principal, now)
+    session.commit()
+    return notice
+
+
+@router.post("/escalations", operation_id="runEscalations")
+def run_escalations(
+    request: Request, session: SessionDep, principal: PrincipalDep
+) -> list[EscalationPublic]:
+    """Issue reminder (提醒卡) or supervision (督办卡) cards for problems past their deadline.
+
+    Each late problem gets at most one card per `GEOAPI_ESCALATION_INTERVAL_HOURS`; from
+    `GEOAPI_SUPERVISION_AFTER_DAYS` late it is a supervision card. Run it from cron (or
+    `geoapi escalate`); running it more often changes nothing.
+    """
+    settings = request.app.state.settings
+    cards = service.escalate(session.connection(), settings, principal, datetime.now(UTC))
+    session.commit()
+    return cards
