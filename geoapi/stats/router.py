@@ -1,0 +1,148 @@
+"""`/stats/...`: figures, weekly series and rankings as JSON or a CSV download."""
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import Connection, text
+
+from geoapi import areas
+from geoapi.auth.dependency import PrincipalDep
+from geoapi.db.engine import SessionDep
+from geoapi.errors import InvalidParameter
+from geoapi.stats import figures, periods, service
+from geoapi.stats.figures import Filters
+
+router = APIRouter(prefix="/stats", tags=["Figures and rankings (周通报, 赛马)"])
+Format = Annotated[Literal["json", "csv"], Query(description="csv: a download for spreadsheets")]
+
+
+def _period(
+    request: Request,
+    week: Annotated[
+        str | None, Query(description="ISO week, e.g. 2026-W47 (default: this week)")
+    ] = None,
+    first: Annotated[date | None, Query(alias="from", description="First day (with to)")] = None,
+    last: Annotated[date | None, Query(alias="to", description="Last day, included")] = None,
+) -> periods.Period:
+    settings = request.app.state.settings
+    return periods.choose(week, first, last, settings.today(), settings.zone)
+
+
+PeriodDep = Annotated[periods.Period, Depends(_period)]
+
+
+def filters_of(
+    connection: Connection,
+    area: str | None,
+    unit: str | None,
+    category: str | None,
+    issue_type: str | None,
+) -> Filters:
+    """Filters from request values, each checked against the database (400 when unknown)."""
+    for name, value, table in (
+        ("unit", unit, "units"),
+        ("category", category, "categories"),
+        ("type", issue_type, "issue_types"),
+    ):
+        if value is not None and not _exists(connection, table, value):
+            raise InvalidParameter(f"{name}: unknown {name} {value!r}")
+    place = areas.resolve(connection, area) if area else None
+    return Filters(area=place, unit=unit, category=category, type=issue_type)
+
+
+def _exists(connection: Connection, table: str, code: str) -> bool:
+    return bool(
+        connection.scalar(text(f"SELECT EXISTS (SELECT FROM {table} WHERE code = :c)"), {"c": code})
+    )
+
+
+def _filters(
+    session: SessionDep,
+    area: Annotated[str | None, Query(description="Area code, any level")] = None,
+    unit: str | None = None,
+    category: str | None = None,
+    issue_type: Annotated[str | None, Query(alias="type")] = None,
+) -> Filters:
+    return filters_of(session.connection(), area, unit, category, issue_type)
+
+
+FiltersDep = Annotated[Filters, Depends(_filters)]
+
+
+def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
+    """Rows as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese names)."""
+    flat = [{k: (v["label"] if k == "period" else v) for k, v in row.items()} for row in rows]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(flat[0]) if flat else ["empty"])
+    writer.writeheader()
+    writer.writerows(flat)
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/figures", operation_id="getFigures")
+def get_figures(
+    session: SessionDep,
+    principal: PrincipalDep,
+    period: PeriodDep,
+    filters: FiltersDep,
+    f: Format = "json",
+) -> Any:
+    """Open, overdue, closed, closure and on-time rates, rework, time to close, score rate."""
+    principal.require("stats")
+    result = service.headline(session.connection(), period, filters)
+    return _csv([result], f"figures-{period.label}.csv") if f == "csv" else result
+
+
+@router.get("/weekly", operation_id="getWeeklySeries")
+def get_weekly(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    filters: FiltersDep,
+    until: Annotated[str | None, Query(description="Last ISO week (default: this week)")] = None,
+    weeks: Annotated[int, Query(ge=1, le=104)] = 12,
+    f: Format = "json",
+) -> Any:
+    """The figures week by week, oldest first."""
+    principal.require("stats")
+    settings = request.app.state.settings
+    last = (
+        periods.iso_week(until, settings.zone, "until")
+        if until
+        else periods.week_of(settings.today(), settings.zone)
+    )
+    series = service.weekly(
+        session.connection(), periods.weeks_until(last, weeks, settings.zone), filters
+    )
+    return _csv(series, f"weekly-{last.label}.csv") if f == "csv" else series
+
+
+@router.get("/rankings", operation_id="getRankings")
+def get_rankings(
+    session: SessionDep,
+    principal: PrincipalDep,
+    period: PeriodDep,
+    filters: FiltersDep,
+    by: Annotated[Literal["street", "unit"], Query()] = "street",
+    metric: Annotated[str, Query(description=", ".join(figures.METRICS))] = "closure_rate",
+    f: Format = "json",
+) -> Any:
+    """Streets or units ranked (赛马), best first, with the change against the period before."""
+    principal.require("stats")
+    rows = service.ranking(session.connection(), period, filters, by, metric)
+    if f == "csv":
+        return _csv(rows, f"ranking-{by}-{period.label}.csv")
+    return {
+        "period": period.label,
+        "previous": period.previous().label,
+        "by": by,
+        "metric": metric,
+        "rows": rows,
+    }

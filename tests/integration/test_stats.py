@@ -1,0 +1,188 @@
+"""Figures and rankings against a fixture counted by hand (week 2026-W47, Beijing time)."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Connection, text
+
+from tests.factories import make_area_tree, make_issue, make_point, make_unit
+from tests.integration.test_roles import as_
+
+A = {"lon": 100.3, "lat": 30.3}  # street A
+B = {"lon": 101.3, "lat": 30.3}  # street B
+W47 = {"week": "2026-W47"}  # 2026-11-16 00:00 +08 = 11-15 16:00 UTC … 11-22 16:00 UTC
+
+
+def at(day: int, hour: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, tzinfo=UTC)
+
+
+def event(conn: Connection, issue, when: datetime, action: str, old: str | None, new: str):
+    conn.execute(
+        text(
+            "INSERT INTO issue_events (issue_id, at, actor, action, from_status, to_status) "
+            "VALUES (:i, :at, 'x', :a, :f, :t)"
+        ),
+        {"i": issue, "at": when, "a": action, "f": old, "t": new},
+    )
+
+
+def problem(conn, where, unit, reported, deadline=None, status="dispatched", closed=None, **kw):
+    issue = make_issue(
+        conn,
+        status=status,
+        reported_at=reported,
+        dispatched_at=reported if unit else None,
+        deadline=deadline,
+        closed_at=closed,
+        unit_code=unit,
+        **where,
+        **kw,
+    )
+    event(conn, issue, reported, "report", None, "reported")
+    if unit:
+        event(conn, issue, reported, "dispatch", "reported", "dispatched")
+    if closed:
+        event(conn, issue, closed, "close", "rectified", "closed")
+    return issue
+
+
+@pytest.fixture
+def week(connection: Connection) -> dict:
+    """Eight problems, two visits; the expected figures are worked out in the comments."""
+    areas = make_area_tree(connection)
+    make_unit(connection, "u1")
+    make_unit(connection, "u2")
+    c = connection
+    ids = {}
+    # I1 A/u1: closed 11-17, deadline 11-18: due in W47 and on time; 168 h to close
+    ids["I1"] = problem(c, A, "u1", at(10), at(18), "closed", closed=at(17))
+    # I2 A/u1: closed 11-20 after its 11-19 deadline: due, late; 192 h
+    ids["I2"] = problem(c, A, "u1", at(12), at(19), "closed", closed=at(20))
+    # I3 A/u1: deadline deferred to 11-21, still rectifying: due but deferred; overdue at the end
+    ids["I3"] = problem(c, A, "u1", at(14), at(21), "rectifying")
+    event(c, ids["I3"], at(17), "defer", "dispatched", "dispatched")
+    # I4 B/u2: reported in W47, deadline 11-25: open, not due, not overdue
+    ids["I4"] = problem(c, B, "u2", at(17), at(25))
+    # I5 B/u2: rectified, reopened 11-17 (rework), closed 11-19 by its new 11-20 deadline; 432 h
+    ids["I5"] = problem(c, B, "u2", at(1), at(20), "closed", closed=at(19))
+    event(c, ids["I5"], at(17), "reopen", "rectified", "dispatched")
+    # I6 B: reported 11-18 and rejected: reported, but never open at the end
+    ids["I6"] = problem(c, B, None, at(18), status="rejected")
+    event(c, ids["I6"], at(18, 2), "reject", "reported", "rejected")
+    # I7 A/u1: deadline 11-10, still dispatched: open and overdue
+    ids["I7"] = problem(c, A, "u1", at(5), at(10))
+    # I8 A/u1: closed 11-12, in W46
+    ids["I8"] = problem(c, A, "u1", at(8), at(11), "closed", closed=at(12))
+    pa = make_point(c, "PA", category="market", **A)
+    pb = make_point(c, "PB", category="market", **B)
+    for point, when, rate in ((pa, at(17), 0.8), (pb, at(18), 0.6), (pa, at(2), 0.1)):
+        c.execute(
+            text(
+                "INSERT INTO inspections (point_id, inspector, visited_at, checklist_version, "
+                "score_rate, passed) VALUES (:p, 'x', :at, 'market@2026.1', :r, :r >= 0.8)"
+            ),
+            {"p": point, "at": when, "r": rate},
+        )
+    return {"areas": areas, "ids": ids}
+
+
+EXPECTED_W47 = {
+    "open": 3,  # I3, I4, I7
+    "overdue": 2,  # I3 (11-21), I7
+    "reported": 2,  # I4, I6
+    "closed": 3,  # I1, I2, I5
+    "closure_rate": 0.5,  # 3 / (3 + 3)
+    "due": 4,  # I1, I2, I3, I5
+    "deferred": 1,  # I3
+    "closed_on_time": 2,  # I1, I5
+    "on_time_rate": 0.6667,  # 2 / (4 − 1)
+    "reworked": 1,  # I5's reopen
+    "rework_rate": 0.25,  # 1 of 4 verifications (3 closes + 1 reopen)
+    "median_hours_to_close": 192.0,  # of 168, 192, 432
+    "p90_hours_to_close": 384.0,  # 192 + 0.8 × (432 − 192)
+    "visits": 2,
+    "mean_score_rate": 0.7,  # (0.8 + 0.6) / 2
+}
+
+
+def test_figures_of_the_week_equal_the_hand_count(client, week):
+    response = client.get("/stats/figures", params=W47)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["period"]["label"] == "2026-W47"
+    assert body["period"]["start"] == "2026-11-16T00:00:00+08:00"
+    assert {k: body[k] for k in EXPECTED_W47} == EXPECTED_W47
+
+
+def test_closed_equals_the_close_events_of_the_history(client, connection, week):
+    closes = connection.scalar(
+        text(
+            "SELECT count(*) FROM issue_events WHERE action = 'close' "
+            "AND at >= '2026-11-15 16:00Z' AND at < '2026-11-22 16:00Z'"
+        )
+    )
+    assert client.get("/stats/figures", params=W47).json()["closed"] == closes == 3
+
+
+def test_filters_by_area_unit_and_type(client, week):
+    street_b = client.get("/stats/figures", params=W47 | {"area": "B"}).json()
+    assert (street_b["open"], street_b["closed"], street_b["reported"]) == (1, 1, 2)
+    assert street_b["mean_score_rate"] == 0.6
+    u1 = client.get("/stats/figures", params=W47 | {"unit": "u1"}).json()
+    assert (u1["open"], u1["closed"], u1["due"], u1["closed_on_time"]) == (2, 2, 3, 1)
+    clutter = client.get("/stats/figures", params=W47 | {"type": "garbage"}).json()
+    assert clutter["open"] == 0 and clutter["closure_rate"] is None
+
+
+def test_weekly_series(client, week):
+    series = client.get("/stats/weekly", params={"until": "2026-W47", "weeks": 2}).json()
+    assert [s["period"]["label"] for s in series] == ["2026-W46", "2026-W47"]
+    w46, w47 = series
+    # W46 ends 11-15 16:00 UTC: open I1, I2, I3, I5, I7 (5); closed I8 (1)
+    assert (w46["open"], w46["closed"], w46["closure_rate"]) == (5, 1, round(1 / 6, 4))
+    assert {k: w47[k] for k in EXPECTED_W47} == EXPECTED_W47
+
+
+def test_street_ranking_with_the_change_from_last_week(client, week):
+    body = client.get("/stats/rankings", params=W47 | {"by": "street"}).json()
+    assert body["previous"] == "2026-W46"
+    rows = [(r["code"], r["rank"], r["previous_rank"], r["change"]) for r in body["rows"]]
+    # W47: both 0.5, B has no overdue problem so ranks first; W46: A 1/5 = 0.2 beats B 0/1.
+    assert rows == [("B", 1, 2, 1), ("A", 2, 1, -1)]
+
+
+def test_unit_ranking_and_csv(client, week):
+    body = client.get("/stats/rankings", params=W47 | {"by": "unit", "metric": "on_time_rate"})
+    rows = {r["code"]: r for r in body.json()["rows"]}
+    assert rows["u2"]["on_time_rate"] == 1.0 and rows["u1"]["on_time_rate"] == 0.5
+    assert rows["u2"]["rank"] == 1
+    csv = client.get("/stats/rankings", params=W47 | {"by": "unit", "f": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv.headers["content-disposition"]
+    lines = csv.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("rank,previous_rank,change,code,name,open,overdue")
+    assert len(lines) == 3  # u1 and u2
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"week": "2026-47"}, "not an ISO week"),
+        ({"week": "2026-W54"}, "2026-W54"),
+        ({"week": "2026-W47", "from": "2026-11-01"}, "not both"),
+        ({"from": "2026-11-01"}, "go together"),
+        ({"from": "2026-11-10", "to": "2026-11-01"}, "before"),
+        ({"area": "NOWHERE"}, "no area"),
+        ({"unit": "nobody"}, "unknown unit"),
+        ({"type": "volcano"}, "unknown type"),
+    ],
+)
+def test_bad_parameters_are_400(client, week, params, message):
+    response = client.get("/stats/figures", params=params)
+    assert response.status_code == 400 and message in response.text
+
+
+def test_who_may_read_figures(client, keys, week):
+    for role, status in (("analyst", 200), ("planner", 200), ("unit", 403), ("inspector", 403)):
+        assert client.get("/stats/figures", headers=as_(keys[role])).status_code == status
