@@ -24,6 +24,7 @@ from geoapi.open311.app import PREFIX as OPEN311_PREFIX
 from geoapi.open311.app import create_open311_app
 from geoapi.points.router import router as points_router
 from geoapi.settings import Settings
+from geoapi.stats.router import bulletins as bulletins_router
 from geoapi.stats.router import router as stats_router
 from geoapi.tiles.router import router as tiles_router
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(points_router)
     app.include_router(notices_router)
     app.include_router(stats_router)
+    app.include_router(bulletins_router)
     app.include_router(map_router)
     app.mount(OPEN311_PREFIX, create_open311_app(app))
     _mount_assets(app, settings)

@@ -359,3 +359,37 @@ def map_command(
         raise typer.Exit(2) from exc
     out.write_text(assets.inline(assets.localize(built.html), settings.web_assets_dir), "utf-8")
     console.print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {', '.join(built.layers)}")
+
+
+@app.command("bulletin")
+def bulletin_command(
+    week: Annotated[str, typer.Option(help="ISO week, e.g. 2026-W47")],
+    out: Annotated[Path, typer.Option(help="HTML file to write (charts and map inside)")],
+) -> None:
+    """Write the weekly bulletin (周通报) of `week` to a self-contained HTML file."""
+    from geoapi.errors import GeoApiError
+    from geoapi.stats import bulletin
+
+    settings = Settings()
+    try:
+        with _engine().connect() as connection, console.status(f"building the {week} bulletin"):
+            html = bulletin.build(connection, week, settings)
+    except GeoApiError as exc:
+        err.print(f"[red]{exc.detail}[/]")
+        raise typer.Exit(2) from exc
+    out.write_text(html, "utf-8")
+    console.print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command("escalate")
+def escalate_command() -> None:
+    """Issue reminder/supervision cards for late problems (once per interval; run from cron)."""
+    from geoapi.issues.service import SYSTEM
+    from geoapi.notices import service
+
+    with _engine().begin() as connection:
+        cards = service.escalate(connection, Settings(), SYSTEM, datetime.now(UTC))
+    levels = [c.level for c in cards]
+    console.print(
+        f"{levels.count('reminder')} reminder and {levels.count('supervision')} supervision cards"
+    )

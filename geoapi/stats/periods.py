@@ -23,6 +23,11 @@ class Period:
         """How long the period is."""
         return self.end - self.start
 
+    @property
+    def last_day(self) -> date:
+        """The last local day the period includes."""
+        return (self.end - timedelta(days=1)).date()
+
     def previous(self) -> "Period":
         """The period of the same length just before (last week for a week)."""
         start = self.start - self.length

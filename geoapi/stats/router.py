@@ -5,14 +5,15 @@ import io
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection, text
 
 from geoapi import areas
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.db.engine import SessionDep
 from geoapi.errors import InvalidParameter
-from geoapi.stats import figures, periods, service
+from geoapi.stats import bulletin, figures, periods, service
 from geoapi.stats.figures import Filters
 
 router = APIRouter(prefix="/stats", tags=["Figures and rankings (周通报, 赛马)"])
@@ -146,3 +147,23 @@ def get_rankings(
         "metric": metric,
         "rows": rows,
     }
+
+
+bulletins = APIRouter(prefix="/bulletins", tags=["Figures and rankings (周通报, 赛马)"])
+
+
+@bulletins.get(
+    "/{week}",
+    operation_id="getBulletin",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}},
+)
+def get_bulletin(
+    request: Request,
+    week: Annotated[str, Path(description="ISO week, e.g. 2026-W47")],
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> HTMLResponse:
+    """The weekly bulletin (周通报): figures, rankings, overdue and reworked lists, charts, map."""
+    principal.require("stats")
+    return HTMLResponse(bulletin.build(session.connection(), week, request.app.state.settings))

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from geoapi.auth import lookup
 from geoapi.demo import load
 from geoapi.demo.generate import generate
+from geoapi.demo.names import STREETS
 from geoapi.settings import Settings
 from tests.conftest import DEMO_AS_OF
 from tests.integration.serving import running_server
@@ -40,6 +41,50 @@ def map_server(settings: Settings, engine: Engine) -> Iterator[tuple[str, str]]:
             load.clear(connection)
 
 
+def watch_offline(page, blocked: list, failed: list, errors: list) -> None:
+    """Abort every non-loopback request; collect blocked and failed requests and JS errors."""
+
+    def offline(route):
+        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", offline)
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+
+def test_the_weekly_bulletin_renders_in_chromium(map_server):
+    url, key = map_server
+    blocked, failed, errors = [], [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        watch_offline(page, blocked, failed, errors)
+        page.goto(f"{url}bulletins/2026-W47?api_key={key}", wait_until="networkidle")
+        sections = page.locator("section h2").all_inner_texts()
+        images = page.evaluate(
+            "Array.from(document.images).map(i => [i.alt, i.complete && i.naturalWidth > 0])"
+        )
+        street_rows = page.locator("#streets tbody tr").count()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "bulletin.png"), full_page=True)
+        page.emulate_media(media="print")
+        printed_width = page.evaluate("document.body.getBoundingClientRect().width")
+        browser.close()
+    assert (blocked, failed, errors) == ([], [], [])
+    assert len(sections) == 7 and sections[0].startswith("一、总体情况")
+    assert len(images) == 3 and all(loaded for _, loaded in images)
+    assert street_rows == len(STREETS)  # every street of the demo district is ranked
+    assert printed_width > 0
+
+
 def test_the_map_works_offline_in_chromium(map_server):
     url, key = map_server
     blocked, failed, errors = [], [], []
@@ -48,19 +93,7 @@ def test_the_map_works_offline_in_chromium(map_server):
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
         )
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-
-        def offline(route):
-            if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        page.route("**/*", offline)
-        page.on("requestfailed", lambda r: failed.append(r.url))
-        page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        watch_offline(page, blocked, failed, errors)
         page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
         page.wait_for_selector(".leaflet-container")
         labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()

@@ -186,3 +186,37 @@ def test_bad_parameters_are_400(client, week, params, message):
 def test_who_may_read_figures(client, keys, week):
     for role, status in (("analyst", 200), ("planner", 200), ("unit", 403), ("inspector", 403)):
         assert client.get("/stats/figures", headers=as_(keys[role])).status_code == status
+
+
+# --- the weekly bulletin on demo data ---------------------------------------------------------
+
+
+def test_the_bulletin_has_every_section_and_the_figures_of_the_api(client, city):
+    page = client.get("/bulletins/2026-W47")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    for section in (
+        "总体情况",
+        "街道排名",
+        "责任单位排名",
+        "超期未整改",
+        "反复返工",
+        "得分率",
+        "分布",
+    ):
+        assert section in html
+    assert html.count('src="data:image/png;base64,') == 3  # weekly chart, ranking, map
+    figures = client.get("/stats/figures", params=W47).json()
+    assert f"新发现问题<b>{figures['reported']}</b>" in html
+    assert f'超期未改<b class="late">{figures["overdue"]}</b>' in html
+    streets = client.get("/stats/rankings", params=W47 | {"by": "street"}).json()["rows"]
+    assert html.index(streets[0]["name"]) < html.index(streets[-1]["name"])
+    assert "@media print" in html
+    assert client.get("/bulletins/2026-47").status_code == 400
+
+
+def test_geoapi_bulletin_writes_the_file(city, connection, tmp_path, settings):
+    from geoapi.stats import bulletin
+
+    html = bulletin.build(connection, "2026-W47", settings)
+    assert "2026-W47" in html and "创建全国文明城市工作周通报" in html

@@ -25,7 +25,7 @@ def test_the_loop_with_rework_ends_closed():
 def test_every_forbidden_move_is_refused_with_the_allowed_ones(status, action):
     move = MOVES.get(action)
     if move and status in move.sources:
-        assert next_status(status, action) == move.target
+        assert next_status(status, action) == (move.target or status)  # defer: stays
         return
     with pytest.raises(IllegalMove) as caught:
         next_status(status, action)
@@ -39,4 +39,11 @@ def test_finished_problems_allow_nothing(status):
 
 
 def test_targets_are_known_states():
-    assert {m.target for m in MOVES.values()} <= set(ISSUE_STATUSES)
+    assert {m.target for m in MOVES.values()} - {None} <= set(ISSUE_STATUSES)
+
+
+def test_defer_keeps_the_state():
+    assert next_status("dispatched", "defer") == "dispatched"
+    assert next_status("rectifying", "defer") == "rectifying"
+    with pytest.raises(IllegalMove):
+        next_status("rectified", "defer")
