@@ -68,7 +68,7 @@ def build(connection: Connection, week: str, settings: Settings) -> str:
     zone = settings.zone
     period = periods.iso_week(week, zone)
     everything = Filters()
-    series = service.weekly(connection, periods.weeks_until(period, 12, zone), everything)
+    series = service.weekly(connection, periods.weeks_until(period, 12), everything)
     this_week, last_week = series[-1], series[-2]
     streets = service.ranking(connection, period, everything, "street", "closure_rate")
     units = service.ranking(connection, period, everything, "unit", "on_time_rate")

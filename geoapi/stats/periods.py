@@ -86,7 +86,7 @@ def choose(
     return week_of(today, zone)
 
 
-def weeks_until(last: Period, count: int, zone: ZoneInfo) -> list[Period]:
+def weeks_until(last: Period, count: int) -> list[Period]:
     """`count` ISO weeks ending with `last`, oldest first."""
     weeks = [last]
     while len(weeks) < count:

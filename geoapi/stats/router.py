@@ -119,9 +119,7 @@ def get_weekly(
         if until
         else periods.week_of(settings.today(), settings.zone)
     )
-    series = service.weekly(
-        session.connection(), periods.weeks_until(last, weeks, settings.zone), filters
-    )
+    series = service.weekly(session.connection(), periods.weeks_until(last, weeks), filters)
     return _csv(series, f"weekly-{last.label}.csv") if f == "csv" else series
 
 

@@ -41,6 +41,13 @@ def map_server(settings: Settings, engine: Engine) -> Iterator[tuple[str, str]]:
             load.clear(connection)
 
 
+def launch(playwright):
+    """Debian's chromium, headless (no browser download)."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+    )
+
+
 def watch_offline(page, blocked: list, failed: list, errors: list) -> None:
     """Abort every non-loopback request; collect blocked and failed requests and JS errors."""
 
@@ -62,9 +69,7 @@ def test_the_weekly_bulletin_renders_in_chromium(map_server):
     url, key = map_server
     blocked, failed, errors = [], [], []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1000, "height": 1400})
         watch_offline(page, blocked, failed, errors)
         page.goto(f"{url}bulletins/2026-W47?api_key={key}", wait_until="networkidle")
@@ -89,9 +94,7 @@ def test_the_map_works_offline_in_chromium(map_server):
     url, key = map_server
     blocked, failed, errors = [], [], []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         watch_offline(page, blocked, failed, errors)
         page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
