@@ -1,5 +1,6 @@
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from geoapi.app import create_app
 from geoapi.auth import lookup
 from geoapi.db import migrate
-from geoapi.db.engine import get_session, make_engine
+from geoapi.db.engine import Reader, get_reader, get_session, make_engine
 from geoapi.demo import load
 from geoapi.demo.generate import DemoCity, generate
 from geoapi.settings import Settings
@@ -91,7 +92,14 @@ def app_on(settings: Settings, session: Session) -> FastAPI:
         finally:
             session.rollback()
 
+    @contextmanager
+    def read_connection() -> Iterator[Connection]:
+        connection = session.connection()
+        with connection.begin_nested():  # a failed read leaves the test's transaction usable
+            yield connection
+
     app.dependency_overrides[get_session] = request_session
+    app.dependency_overrides[get_reader] = lambda: Reader(read_connection)
     return app
 
 

@@ -87,17 +87,19 @@ def _with_cursor(request: Request, cursor: Cursor) -> str:
 def feature_collection(
     request: Request, page: FeaturePage, media_type: str, crs_uri: str = CRS84
 ) -> Response:
-    """The /items document, around the features text PostGIS made (never parsed here)."""
+    """The /items document, around the features PostGIS wrote (never parsed or decoded here)."""
     tail: dict[str, Any] = {"numberMatched": page.matched} if page.matched is not None else {}
     tail |= {
         "numberReturned": page.returned,
         "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "links": page_links(request, page),
     }
-    body = (
-        '{"type":"FeatureCollection","features":'
-        + page.features
-        + ","
-        + json.dumps(tail, ensure_ascii=False)[1:]
+    body = b"".join(
+        [
+            b'{"type":"FeatureCollection","features":',
+            page.features,
+            b",",
+            json.dumps(tail, ensure_ascii=False)[1:].encode(),
+        ]
     )
     return Response(body, media_type=media_type, headers={"Content-Crs": f"<{crs_uri}>"})

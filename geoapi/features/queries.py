@@ -31,9 +31,9 @@ from geoapi.features.values import typed_value
 
 @dataclass(frozen=True)
 class FeaturePage:
-    """One page: the features as a GeoJSON array text, and where the page starts and ends."""
+    """One page: the features as a GeoJSON array (UTF-8), and where the page starts and ends."""
 
-    features: str
+    features: bytes
     returned: int
     matched: int | None
     first_key: list[Any] | None
@@ -125,7 +125,11 @@ def _beyond(column: Any, descending: bool, value: Any) -> ColumnElement[bool]:
 
 
 def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> FeaturePage:
-    """Count and fetch one keyset page in one statement; PostGIS writes the JSON."""
+    """Count and fetch one keyset page in one statement; PostGIS writes the JSON.
+
+    The features arrive as UTF-8 bytes (`json_as_bytes`) and go out as they came: a page of
+    thousands of features is never decoded or re-encoded here.
+    """
     backward = bool(query.cursor and query.cursor.backward)
     keys = _order(layer, query.sort, backward)
     clauses = where(layer, query)
@@ -133,18 +137,18 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
     shown = page.c.rn <= query.limit
     display = page.c.rn.desc() if backward else page.c.rn
     features = func.json_agg(aggregate_order_by(page.c.feature, display)).filter(shown)
-    row = connection.execute(
-        select(
-            func.coalesce(cast(features, String), "[]"),
-            func.count().filter(shown),
-            func.count(),
-            _end_key(page, shown, page.c.rn),
-            _end_key(page, shown, page.c.rn.desc()),
-            _number_matched(layer, clauses, query, page),
-        )
-    ).one()
-    text, returned, fetched, lowest, highest, number_matched = row
-    first, last = (highest, lowest) if backward else (lowest, highest)
+    statement = select(
+        func.coalesce(features, func.json_build_array()),
+        func.count().filter(shown),
+        func.count(),
+        _key_at(page, len(keys), 1),
+        _key_at(page, len(keys), query.limit),
+        _number_matched(layer, clauses, query),
+    )
+    row = connection.execute(statement.execution_options(json_as_bytes=True)).one()
+    text, returned, fetched, nearest, farthest, number_matched = row
+    # Rows are numbered from the cursor outwards; a backward page is shown reversed.
+    first, last = (farthest, nearest) if backward else (nearest, farthest)
     beyond_page = fetched > query.limit
     return FeaturePage(
         text,
@@ -163,14 +167,13 @@ def _page_rows(
     keys: list[tuple[Any, bool]],
     clauses: list[ColumnElement[bool]],
 ) -> Any:
-    """The page's rows (one extra, to know whether more follow) with their keys and order."""
+    """The page's rows (one extra, to know whether more follow) with their sort keys."""
     paged = [*clauses, _after(keys, query.cursor.values)] if query.cursor else clauses
     order_by = [c.desc().nulls_first() if d else c.asc().nulls_last() for c, d in keys]
-    key_json = func.json_build_array(*(c for c, _ in keys))
     return (
         select(
             feature_json(layer, query.properties, query.crs).label("feature"),
-            cast(key_json, String).label("key"),
+            *(column.label(f"key{i}") for i, (column, _) in enumerate(keys)),
             func.row_number().over(order_by=order_by).label("rn"),
         )
         .where(*paged)
@@ -180,8 +183,17 @@ def _page_rows(
     )
 
 
+def _key_at(page: Any, size: int, number: int) -> ColumnElement[Any]:
+    """The sort key of row `number` as JSON text (NULL when the page is shorter).
+
+    Links need only the keys of the first and the last row shown: nothing is built per row.
+    """
+    key = cast(func.json_build_array(*(page.c[f"key{i}"] for i in range(size))), String)
+    return func.min(key).filter(page.c.rn == number)
+
+
 def _number_matched(
-    layer: Layer, clauses: list[ColumnElement[bool]], query: ItemsQuery, page: Any
+    layer: Layer, clauses: list[ColumnElement[bool]], query: ItemsQuery
 ) -> ColumnElement[Any]:
     """numberMatched on first pages only, and counted only when the page did not hold it all.
 
@@ -193,10 +205,6 @@ def _number_matched(
         return null()
     total = select(func.count()).select_from(layer.table).where(*clauses).scalar_subquery()
     return case((func.count() <= query.limit, func.count()), else_=total)
-
-
-def _end_key(page: Any, shown: ColumnElement[bool], order: Any) -> ColumnElement[Any]:
-    return func.array_agg(aggregate_order_by(page.c.key, order)).filter(shown)[1]
 
 
 def _json(text: str | None) -> list[Any] | None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from geoapi.catalog.registry import LayerDep, LayersDep
-from geoapi.db.engine import SessionDep
+from geoapi.db.engine import ReaderDep, SessionDep
 from geoapi.errors import NotFound
 from geoapi.features import links, queries
 from geoapi.features.params import CrsDep, FormatDep, ItemsQueryDep
@@ -97,16 +97,16 @@ def get_queryables(request: Request, layer: LayerDep) -> JSONResponse:
     name="getFeatures",
     response_class=links.GeoJSONResponse,
 )
-def items(
+async def items(
     request: Request,
+    read: ReaderDep,
     layer: LayerDep,
-    session: SessionDep,
     query: ItemsQueryDep,
     fmt: FormatDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One page of a collection's features (GeoJSON), keyset-paged by next/prev links."""
-    page = queries.select_page(session.connection(), layer, query)
+    page = await read(lambda connection: queries.select_page(connection, layer, query))
     return links.feature_collection(request, page, _media_type(fmt, accept), query.crs.uri)
 
 
@@ -116,16 +116,18 @@ def items(
     name="getFeature",
     response_class=links.GeoJSONResponse,
 )
-def item(
+async def item(
+    read: ReaderDep,
     layer: LayerDep,
-    session: SessionDep,
     feature_id: FeatureIdPath,
     crs: CrsDep,
     fmt: FormatDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One feature by id."""
-    feature = queries.select_feature(session.connection(), layer, feature_id, crs)
+    feature = await read(
+        lambda connection: queries.select_feature(connection, layer, feature_id, crs)
+    )
     if feature is None:
         raise NotFound(f"collection {layer.id!r} has no feature {feature_id!r}")
     return Response(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 
 from geoapi.catalog.registry import LayerDep
-from geoapi.db.engine import SessionDep
+from geoapi.db.engine import ReaderDep, SessionDep
 from geoapi.errors import InvalidParameter, NotFound
 from geoapi.features import queries as feature_queries
 from geoapi.features.schemas import property_type
@@ -26,10 +26,10 @@ IndexPath = Annotated[int, Path(ge=0, description="Tile column or row")]
     response_class=Response,
     responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
 )
-def get_tile(
+async def get_tile(
     request: Request,
+    read: ReaderDep,
     layer: LayerDep,
-    session: SessionDep,
     z: ZoomPath,
     x: IndexPath,
     y: IndexPath,
@@ -44,7 +44,10 @@ def get_tile(
             f"collection {layer.id!r} has tiles at zoom "
             f"{definition.min_zoom}–{definition.max_zoom} only"
         )
-    data = queries.select_tile(session.connection(), layer, z, x, y)
+    # Hashed in the worker thread too: a dense tile is megabytes, the event loop keeps serving.
+    data, etag = await read(
+        lambda connection: _with_etag(queries.select_tile(connection, layer, z, x, y))
+    )
     # Tiles of unpublished layers differ by caller: browsers may keep them, proxies may not.
     audience = "public" if layer.public else "private"
     headers = {
@@ -53,10 +56,15 @@ def get_tile(
     }
     if not data:
         return Response(status_code=204, headers=headers)
-    headers["ETag"] = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
+    headers["ETag"] = etag
     if if_none_match == headers["ETag"]:
         return Response(status_code=304, headers=headers)
     return Response(data, media_type=MVT, headers=headers)
+
+
+def _with_etag(data: bytes) -> tuple[bytes, str]:
+    """The tile and its strong ETag (a hash of its bytes)."""
+    return data, '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
 
 
 @router.get(

@@ -87,6 +87,21 @@ def test_prev_link_returns_the_previous_page(client: TestClient, city):
     assert next_link(first, "prev") is None
 
 
+def test_prev_links_walk_back_from_the_last_page_to_the_first(client: TestClient, city):
+    forward, url = [], "/collections/issues/items?limit=40&sortby=-deadline"
+    while url:
+        body = client.get(url).json()
+        forward.append([f["id"] for f in body["features"]])
+        last, url = body, next_link(body)
+    backward, url = [], next_link(last, "prev")
+    while url:
+        body = client.get(url).json()
+        backward.append([f["id"] for f in body["features"]])
+        url = next_link(body, "prev")
+    assert len(forward) > 3
+    assert backward == forward[-2::-1]
+
+
 def test_sortby_orders_with_nulls_last(client: TestClient, city):
     deadlines = []
     url = "/collections/issues/items?limit=50&sortby=-deadline"
