@@ -85,6 +85,7 @@ class Reader:
 
     async def __call__(self, work: Callable[[Connection], T]) -> T:
         """`work(connection)`'s result, computed off the event loop."""
+
         def run() -> T:
             with self._connect() as connection:
                 return work(connection)

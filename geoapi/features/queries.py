@@ -18,6 +18,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
@@ -168,19 +169,51 @@ def _page_rows(
     clauses: list[ColumnElement[bool]],
 ) -> Any:
     """The page's rows (one extra, to know whether more follow) with their sort keys."""
-    paged = [*clauses, _after(keys, query.cursor.values)] if query.cursor else clauses
-    order_by = [c.desc().nulls_first() if d else c.asc().nulls_last() for c, d in keys]
+    columns = [
+        feature_json(layer, query.properties, query.crs).label("feature"),
+        *(column.label(f"key{i}") for i, (column, _) in enumerate(keys)),
+    ]
+    branches = _after_branches(keys, query.cursor.values) if query.cursor else [[]]
+    selects = [
+        select(*columns).where(*clauses, *extra).order_by(*_order_by(keys)).limit(query.limit + 1)
+        for extra in branches
+    ]
+    if len(selects) == 1:
+        rows, row_keys = selects[0], keys
+    else:
+        union = union_all(*selects).subquery()
+        rows = select(union)
+        row_keys = [(union.c[f"key{i}"], descending) for i, (_, descending) in enumerate(keys)]
+    order_by = _order_by(row_keys)
     return (
-        select(
-            feature_json(layer, query.properties, query.crs).label("feature"),
-            *(column.label(f"key{i}") for i, (column, _) in enumerate(keys)),
-            func.row_number().over(order_by=order_by).label("rn"),
-        )
-        .where(*paged)
+        rows.add_columns(func.row_number().over(order_by=order_by).label("rn"))
+        .order_by(None)
         .order_by(*order_by)
         .limit(query.limit + 1)
         .cte("page")
     )
+
+
+def _order_by(keys: list[tuple[Any, bool]]) -> list[Any]:
+    return [c.desc().nulls_first() if d else c.asc().nulls_last() for c, d in keys]
+
+
+def _after_branches(keys: list[tuple[Any, bool]], values: list[Any]) -> list[list[Any]]:
+    """Rows after the cursor, as conditions an index on the leading sort key can seek to.
+
+    `_after` alone is an OR no index serves: PostgreSQL would read the index from its start
+    and filter, so page 5,000 would read 500,000 rows. A range bound on the leading key lets
+    it start at the cursor: `key <= value` when descending (NULLs come first), `key >= value`
+    when ascending, where NULLs come last and so are a second branch of their own.
+    """
+    after = _after(keys, values)
+    (column, descending), value = keys[0], values[0]
+    if value is None:
+        return [[after] if descending else [column.is_(None), after]]
+    bound = literal(value, column.type)
+    if descending:
+        return [[column <= bound, after]]
+    return [[column >= bound, after], [column.is_(None), after]]
 
 
 def _key_at(page: Any, size: int, number: int) -> ColumnElement[Any]:

@@ -114,6 +114,20 @@ def test_sortby_orders_with_nulls_last(client: TestClient, city):
     assert len(deadlines) == len(generate(0.05, 9, DEMO_AS_OF).issues)
 
 
+def test_ascending_pages_reach_the_nulls_after_the_values(client: TestClient, city):
+    deadlines, ids = [], []
+    url = "/collections/issues/items?limit=30&sortby=deadline"
+    while url:
+        body = client.get(url).json()
+        deadlines += [f["properties"]["deadline"] for f in body["features"]]
+        ids += [f["id"] for f in body["features"]]
+        url = next_link(body)
+    present = [d for d in deadlines if d is not None]
+    assert present == sorted(present)
+    assert None in deadlines and deadlines[len(present) :] == [None] * (len(ids) - len(present))
+    assert len(ids) == len(set(ids)) == len(generate(0.05, 9, DEMO_AS_OF).issues)
+
+
 def test_bbox_keeps_only_features_inside(client: TestClient, connection, city):
     bbox = (117.03, 36.64, 117.06, 36.67)
     body = items(client, "points", bbox=",".join(map(str, bbox)), limit=10000)
