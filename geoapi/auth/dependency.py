@@ -3,13 +3,12 @@
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, APIKeyQuery
 
 from geoapi.auth.cache import KeyCache
 from geoapi.auth.lookup import principal_for_key
 from geoapi.auth.principal import ANONYMOUS, Principal
-from geoapi.db.engine import SessionDep
+from geoapi.db.engine import ReaderDep
 from geoapi.errors import Unauthorized
 
 key_header = APIKeyHeader(
@@ -24,7 +23,7 @@ key_query = APIKeyQuery(
 
 async def get_principal(
     request: Request,
-    session: SessionDep,
+    read: ReaderDep,
     header_key: Annotated[str | None, Security(key_header)] = None,
     query_key: Annotated[str | None, Security(key_query)] = None,
 ) -> Principal:
@@ -39,7 +38,7 @@ async def get_principal(
     principal = cache.get(key)
     if principal is not None:
         return principal
-    principal = await run_in_threadpool(lambda: principal_for_key(session.connection(), key))
+    principal = await read(lambda connection: principal_for_key(connection, key))
     if principal is None:
         raise Unauthorized("the API key is unknown or revoked")
     cache.put(key, principal)

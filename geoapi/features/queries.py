@@ -14,12 +14,14 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
     true,
     union_all,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
 from geoapi.catalog.registry import Layer
@@ -43,8 +45,32 @@ class FeaturePage:
     more_after: bool
 
 
+_DIALECT = postgresql.dialect()
+_FEATURE_SQL: dict[tuple[Any, ...], str] = {}
+_FEATURE_SQL_LIMIT = 1024  # layers × property selections × CRSs; a flood of `properties=` resets
+
+
 def feature_json(layer: Layer, properties: list[str], crs: OutputCrs = CRS84) -> ColumnElement[Any]:
-    """A GeoJSON Feature built by PostGIS, geometry in `crs` with its axis order."""
+    """A GeoJSON Feature built by PostGIS, geometry in `crs` with its axis order.
+
+    Rendered to SQL once per table, property list and CRS: the expression has two elements
+    per property, and building it anew each request cost more than fetching one feature.
+    Every identifier in it comes from the catalog, every constant from the code.
+    """
+    source = layer.definition.source
+    key = (layer.table.fullname, source.id_column, source.geometry_column, source.srid)
+    key += (tuple(properties), crs)
+    sql = _FEATURE_SQL.get(key)
+    if sql is None:
+        if len(_FEATURE_SQL) >= _FEATURE_SQL_LIMIT:
+            _FEATURE_SQL.clear()
+        expression = _feature_expression(layer, properties, crs)
+        sql = str(expression.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
+        _FEATURE_SQL[key] = sql
+    return literal_column(sql, JSON)
+
+
+def _feature_expression(layer: Layer, properties: list[str], crs: OutputCrs) -> ColumnElement[Any]:
     pairs: list[Any] = []
     for name in properties:
         pairs += [literal(name, String), layer.column(name)]
