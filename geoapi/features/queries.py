@@ -173,12 +173,12 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
         _number_matched(layer, clauses, query),
     )
     row = connection.execute(statement.execution_options(json_as_bytes=True)).one()
-    text, returned, fetched, nearest, farthest, number_matched = row
+    features_json, returned, fetched, nearest, farthest, number_matched = row
     # Rows are numbered from the cursor outwards; a backward page is shown reversed.
     first, last = (farthest, nearest) if backward else (nearest, farthest)
     beyond_page = fetched > query.limit
     return FeaturePage(
-        text,
+        features_json,
         returned,
         number_matched,
         _json(first),

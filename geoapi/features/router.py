@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from geoapi.catalog.registry import LayerDep, LayersDep
-from geoapi.db.engine import ReaderDep, SessionDep
+from geoapi.db.engine import ReaderDep
 from geoapi.errors import NotFound
 from geoapi.features import links, queries
 from geoapi.features.params import CrsDep, FormatDep, ItemsQueryDep
@@ -77,9 +77,9 @@ def collections(request: Request, layers: LayersDep) -> dict[str, Any]:
 
 
 @router.get("/collections/{collectionId}", operation_id="getCollection", name="getCollection")
-def collection(request: Request, layer: LayerDep, session: SessionDep) -> dict[str, Any]:
+async def collection(request: Request, layer: LayerDep, read: ReaderDep) -> dict[str, Any]:
     """One collection with its spatial and temporal extent, computed from the data."""
-    extent = queries.select_extent(session.connection(), layer)
+    extent = await read(lambda connection: queries.select_extent(connection, layer))
     return links.collection_doc(request, layer, extent)
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 
 from geoapi.catalog.registry import LayerDep
-from geoapi.db.engine import ReaderDep, SessionDep
+from geoapi.db.engine import ReaderDep
 from geoapi.errors import InvalidParameter, NotFound
 from geoapi.features import queries as feature_queries
 from geoapi.features.schemas import property_type
@@ -72,11 +72,11 @@ def _with_etag(data: bytes) -> tuple[bytes, str]:
     operation_id="getTileJSON",
     name="getTileJSON",
 )
-def tilejson(request: Request, layer: LayerDep, session: SessionDep) -> dict[str, Any]:
+async def tilejson(request: Request, layer: LayerDep, read: ReaderDep) -> dict[str, Any]:
     """TileJSON 3.0 describing the layer's vector tiles."""
     template = str(request.url_for("getTile", collectionId=layer.id, z="{z}", x="{x}", y="{y}"))
     template = template.replace("%7B", "{").replace("%7D", "}")
-    bbox, _ = feature_queries.select_extent(session.connection(), layer)
+    bbox, _ = await read(lambda connection: feature_queries.select_extent(connection, layer))
     fields = {name: property_type(layer, name) for name in layer.definition.tile_property_names}
     return {
         "tilejson": "3.0.0",
