@@ -1,7 +1,7 @@
 """Bind layer definitions to reflected tables; resolve `collectionId` for requests."""
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 import geoalchemy2  # noqa: F401 - registers the geometry type for reflection
@@ -14,6 +14,7 @@ from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.principal import Principal
 from geoapi.catalog.load import CatalogError
 from geoapi.catalog.model import LayerDef
+from geoapi.db.statements import StatementCache
 from geoapi.errors import Forbidden, NotFound, Unauthorized
 
 
@@ -25,6 +26,9 @@ class Layer:
     table: Table
     public: bool = False  # readable without a key, every row
     scope: tuple[ColumnElement[bool], ...] = ()  # the caller's row filter (area or unit)
+    scope_key: tuple[Any, ...] = ()  # that filter's SQL and values, as a hashable key
+    # Statements of this layer by shape (and scope_key); scoped copies share it.
+    statements: StatementCache = field(default_factory=StatementCache, compare=False)
 
     @property
     def id(self) -> str:
@@ -128,7 +132,8 @@ def for_principal(layer: Layer, principal: Principal) -> Layer:
             f"collection {layer.id!r} has no {' or '.join(sorted(principal.scope_columns()))} "
             f"to limit it to the scope of role {principal.role!r}"
         )
-    return replace(layer, scope=(row_filter,))
+    sql, params = principal.scope_sql()
+    return replace(layer, scope=(row_filter,), scope_key=(sql, *sorted(params.items())))
 
 
 def readable(layers: dict[str, Layer], principal: Principal) -> dict[str, Layer]:

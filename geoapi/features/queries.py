@@ -7,8 +7,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Float,
+    Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     false,
@@ -18,7 +21,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.dialects import postgresql
@@ -46,27 +48,23 @@ class FeaturePage:
 
 
 _DIALECT = postgresql.dialect()
-_FEATURE_SQL: dict[tuple[Any, ...], str] = {}
-_FEATURE_SQL_LIMIT = 1024  # layers × property selections × CRSs; a flood of `properties=` resets
+# The page size, and the rows fetched for a page (one more: do more follow?).
+_LIMIT, _FETCH = bindparam("limit", type_=Integer), bindparam("fetch", type_=Integer)
 
 
 def feature_json(layer: Layer, properties: list[str], crs: OutputCrs = CRS84) -> ColumnElement[Any]:
     """A GeoJSON Feature built by PostGIS, geometry in `crs` with its axis order.
 
-    Rendered to SQL once per table, property list and CRS: the expression has two elements
-    per property, and building it anew each request cost more than fetching one feature.
-    Every identifier in it comes from the catalog, every constant from the code.
+    Rendered to SQL once per layer, property list and CRS: the expression has two elements
+    per property, and a CQL2 request (whose statement is built each time) would otherwise
+    build it anew. Every identifier in it comes from the catalog, every constant from the code.
     """
-    source = layer.definition.source
-    key = (layer.table.fullname, source.id_column, source.geometry_column, source.srid)
-    key += (tuple(properties), crs)
-    sql = _FEATURE_SQL.get(key)
-    if sql is None:
-        if len(_FEATURE_SQL) >= _FEATURE_SQL_LIMIT:
-            _FEATURE_SQL.clear()
+
+    def render() -> str:
         expression = _feature_expression(layer, properties, crs)
-        sql = str(expression.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
-        _FEATURE_SQL[key] = sql
+        return str(expression.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
+
+    sql = layer.statements.get(("feature_json", tuple(properties), crs), render)
     return literal_column(sql, JSON)
 
 
@@ -91,91 +89,151 @@ def _feature_expression(layer: Layer, properties: list[str], crs: OutputCrs) -> 
     )
 
 
-def where(layer: Layer, query: ItemsQuery) -> list[ColumnElement[bool]]:
-    """Filters of a request, values always bound, identifiers only from the catalog."""
-    clauses = list(layer.fixed_filter)
-    if query.bbox:
-        # Transform the envelope, not the column, so the GiST index on geom is used.
-        envelope = func.ST_MakeEnvelope(*query.bbox, 4326)
-        if layer.definition.source.srid != 4326:
-            envelope = func.ST_Transform(envelope, layer.definition.source.srid)
-        clauses.append(func.ST_Intersects(layer.geom, envelope))
-    if query.interval:
-        clauses.append(_in_interval(layer, query.interval))
-    if query.cql is not None:
-        clauses.append(cql.to_sql(layer, query.cql))
-    for name, value in query.filters.items():
-        column = layer.column(name)
-        clauses.append(column == literal(typed_value(column, name, value), column.type))
-    return clauses
+@dataclass(frozen=True)
+class PageShape:
+    """What the SQL of a page depends on; the request's values are bound to it by name.
+
+    Requests of one shape (bbox pages of a layer panned across a map, say) share one built
+    statement: see `geoapi.db.statements`.
+    """
+
+    scope: tuple[Any, ...]
+    properties: tuple[str, ...]
+    crs: OutputCrs
+    sort: tuple[SortKey, ...]
+    backward: bool
+    cursor_nulls: tuple[bool, ...] | None  # which cursor values are NULL; None: first page
+    bbox: bool
+    interval: str | None  # "instant", "from", "until" or "between"
+    filters: tuple[str, ...]
 
 
-def _in_interval(layer: Layer, interval: Interval) -> ColumnElement[bool]:
-    column = layer.datetime_column
-    if column is None:
-        raise InvalidParameter(f"datetime: collection {layer.id!r} has no temporal property")
-    start, end = interval
-    if start is not None and start == end:
-        return column == start
-    return and_(
-        column >= start if start else true(),
-        column <= end if end else true(),
-        column.is_not(None),
+def page_shape(layer: Layer, query: ItemsQuery) -> PageShape:
+    """The shape of `query`'s page on `layer`."""
+    cursor = query.cursor
+    if cursor is not None and len(cursor.values) != len(query.sort) + 1:
+        raise InvalidParameter("cursor does not belong to this sort order")
+    return PageShape(
+        layer.scope_key,
+        tuple(query.properties),
+        query.crs,
+        tuple(query.sort),
+        bool(cursor and cursor.backward),
+        tuple(v is None for v in cursor.values) if cursor else None,
+        query.bbox is not None,
+        _interval_shape(layer, query.interval),
+        tuple(query.filters),
     )
 
 
-def _order(layer: Layer, sort: list[SortKey], backward: bool) -> list[tuple[Any, bool]]:
+def _interval_shape(layer: Layer, interval: Interval | None) -> str | None:
+    if interval is None:
+        return None
+    if layer.datetime_column is None:
+        raise InvalidParameter(f"datetime: collection {layer.id!r} has no temporal property")
+    start, end = interval
+    if start is not None and start == end:
+        return "instant"
+    return "between" if start and end else "from" if start else "until"
+
+
+def page_values(layer: Layer, query: ItemsQuery) -> dict[str, Any]:
+    """The request's values for the named parameters of its page statement."""
+    values: dict[str, Any] = {"limit": query.limit, "fetch": query.limit + 1}
+    if query.bbox:
+        values |= query.bbox._asdict()
+    if query.interval:
+        values |= {k: v for k, v in query.interval._asdict().items() if v is not None}
+    for i, (name, value) in enumerate(query.filters.items()):
+        values[f"filter{i}"] = typed_value(layer.column(name), name, value)
+    if query.cursor:
+        values |= {f"after{i}": v for i, v in enumerate(query.cursor.values) if v is not None}
+    return values
+
+
+def _where(
+    layer: Layer, shape: PageShape, cql_filter: dict[str, Any] | None
+) -> list[ColumnElement[bool]]:
+    """A page's filters: values are named parameters, identifiers come from the catalog."""
+    clauses = list(layer.fixed_filter)
+    if shape.bbox:
+        # Transform the envelope, not the column, so the GiST index on geom is used.
+        corners = (bindparam(name, type_=Float) for name in ("west", "south", "east", "north"))
+        envelope = func.ST_MakeEnvelope(*corners, 4326)
+        if layer.definition.source.srid != 4326:
+            envelope = func.ST_Transform(envelope, layer.definition.source.srid)
+        clauses.append(func.ST_Intersects(layer.geom, envelope))
+    if shape.interval:
+        clauses.append(_in_interval(layer.datetime_column, shape.interval))
+    if cql_filter is not None:
+        clauses.append(cql.to_sql(layer, cql_filter))
+    for i, name in enumerate(shape.filters):
+        column = layer.column(name)
+        clauses.append(column == bindparam(f"filter{i}", type_=column.type))
+    return clauses
+
+
+def _in_interval(column: Any, shape: str) -> ColumnElement[bool]:
+    start, end = bindparam("start", type_=column.type), bindparam("end", type_=column.type)
+    if shape == "instant":
+        return column == start
+    bounds = [column.is_not(None)]
+    if shape in ("from", "between"):
+        bounds.append(column >= start)
+    if shape in ("until", "between"):
+        bounds.append(column <= end)
+    return and_(*bounds)
+
+
+def _order(layer: Layer, shape: PageShape) -> list[tuple[Any, bool]]:
     """Sort columns with directions; the id breaks ties so keyset paging is exact."""
-    keys = [(layer.column(k.name), k.descending != backward) for k in sort]
-    return [*keys, (layer.id_column, backward)]
+    keys = [(layer.column(k.name), k.descending != shape.backward) for k in shape.sort]
+    return [*keys, (layer.id_column, shape.backward)]
 
 
-def _after(keys: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bool]:
-    """Rows strictly after `values` in the order `keys` (NULLs sort last, as in PostgreSQL)."""
-    if len(values) != len(keys):
-        raise InvalidParameter("cursor does not belong to this sort order")
+def _after(keys: list[tuple[Any, bool]], nulls: tuple[bool, ...]) -> ColumnElement[bool]:
+    """Rows strictly after the cursor in the order `keys` (NULLs sort last, as in PostgreSQL).
+
+    `nulls` says which cursor values are NULL; the others are the parameters `after{i}`.
+    """
     alternatives = []
-    for i, ((column, descending), value) in enumerate(zip(keys, values, strict=True)):
+    for i, (column, descending) in enumerate(keys):
         equal_before = [
-            c.is_not_distinct_from(literal(v, c.type))
-            for (c, _), v in zip(keys[:i], values[:i], strict=True)
+            c.is_(None) if null else c == _cursor_value(j, c)
+            for j, ((c, _), null) in enumerate(zip(keys[:i], nulls[:i], strict=True))
         ]
-        alternatives.append(and_(*equal_before, _beyond(column, descending, value)))
-    return or_(*alternatives)
+        if nulls[i]:  # NULL is the largest value
+            if not descending:
+                continue
+            beyond = column.is_not(None)
+        else:
+            bound = _cursor_value(i, column)
+            beyond = column < bound if descending else or_(column > bound, column.is_(None))
+        alternatives.append(and_(*equal_before, beyond))
+    return or_(*alternatives) if alternatives else false()
 
 
-def _beyond(column: Any, descending: bool, value: Any) -> ColumnElement[bool]:
-    if value is None:  # NULL is the largest value
-        return column.is_not(None) if descending else false()
-    bound = literal(value, column.type)
-    return column < bound if descending else or_(column > bound, column.is_(None))
+def _cursor_value(i: int, column: Any) -> Any:
+    return bindparam(f"after{i}", type_=column.type)
 
 
 def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> FeaturePage:
     """Count and fetch one keyset page in one statement; PostGIS writes the JSON.
 
     The features arrive as UTF-8 bytes (`json_as_bytes`) and go out as they came: a page of
-    thousands of features is never decoded or re-encoded here.
+    thousands of features is never decoded or re-encoded here. The statement is built once
+    per shape; a CQL2 filter carries its values inside, so its statement is built each time.
     """
-    backward = bool(query.cursor and query.cursor.backward)
-    keys = _order(layer, query.sort, backward)
-    clauses = where(layer, query)
-    page = _page_rows(layer, query, keys, clauses)
-    shown = page.c.rn <= query.limit
-    display = page.c.rn.desc() if backward else page.c.rn
-    features = func.json_agg(aggregate_order_by(page.c.feature, display)).filter(shown)
-    statement = select(
-        func.coalesce(features, func.json_build_array()),
-        func.count().filter(shown),
-        func.count(),
-        _key_at(page, len(keys), 1),
-        _key_at(page, len(keys), query.limit),
-        _number_matched(layer, clauses, query),
-    )
-    row = connection.execute(statement.execution_options(json_as_bytes=True)).one()
+    shape = page_shape(layer, query)
+    values = page_values(layer, query)
+    if query.cql is None:
+        statement = layer.statements.get(shape, lambda: _page_statement(layer, shape, None))
+    else:
+        statement = _page_statement(layer, shape, query.cql)
+    row = connection.execute(statement, values, execution_options={"json_as_bytes": True}).one()
     features_json, returned, fetched, nearest, farthest, number_matched = row
     # Rows are numbered from the cursor outwards; a backward page is shown reversed.
-    first, last = (farthest, nearest) if backward else (nearest, farthest)
+    first, last = (farthest, nearest) if shape.backward else (nearest, farthest)
     beyond_page = fetched > query.limit
     return FeaturePage(
         features_json,
@@ -183,25 +241,42 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
         number_matched,
         _json(first),
         _json(last),
-        more_before=beyond_page if backward else query.cursor is not None,
-        more_after=True if backward else beyond_page,
+        more_before=beyond_page if shape.backward else query.cursor is not None,
+        more_after=True if shape.backward else beyond_page,
+    )
+
+
+def _page_statement(layer: Layer, shape: PageShape, cql_filter: dict[str, Any] | None) -> Any:
+    keys = _order(layer, shape)
+    clauses = _where(layer, shape, cql_filter)
+    page = _page_rows(layer, shape, keys, clauses)
+    shown = page.c.rn <= _LIMIT
+    display = page.c.rn.desc() if shape.backward else page.c.rn
+    features = func.json_agg(aggregate_order_by(page.c.feature, display)).filter(shown)
+    return select(
+        func.coalesce(features, func.json_build_array()),
+        func.count().filter(shown),
+        func.count(),
+        _key_at(page, len(keys), 1),
+        _key_at(page, len(keys), _LIMIT),
+        _number_matched(layer, clauses, shape),
     )
 
 
 def _page_rows(
     layer: Layer,
-    query: ItemsQuery,
+    shape: PageShape,
     keys: list[tuple[Any, bool]],
     clauses: list[ColumnElement[bool]],
 ) -> Any:
     """The page's rows (one extra, to know whether more follow) with their sort keys."""
     columns = [
-        feature_json(layer, query.properties, query.crs).label("feature"),
+        feature_json(layer, list(shape.properties), shape.crs).label("feature"),
         *(column.label(f"key{i}") for i, (column, _) in enumerate(keys)),
     ]
-    branches = _after_branches(keys, query.cursor.values) if query.cursor else [[]]
+    branches = [[]] if shape.cursor_nulls is None else _after_branches(keys, shape.cursor_nulls)
     selects = [
-        select(*columns).where(*clauses, *extra).order_by(*_order_by(keys)).limit(query.limit + 1)
+        select(*columns).where(*clauses, *extra).order_by(*_order_by(keys)).limit(_FETCH)
         for extra in branches
     ]
     if len(selects) == 1:
@@ -215,7 +290,7 @@ def _page_rows(
         rows.add_columns(func.row_number().over(order_by=order_by).label("rn"))
         .order_by(None)
         .order_by(*order_by)
-        .limit(query.limit + 1)
+        .limit(_FETCH)
         .cte("page")
     )
 
@@ -224,7 +299,7 @@ def _order_by(keys: list[tuple[Any, bool]]) -> list[Any]:
     return [c.desc().nulls_first() if d else c.asc().nulls_last() for c, d in keys]
 
 
-def _after_branches(keys: list[tuple[Any, bool]], values: list[Any]) -> list[list[Any]]:
+def _after_branches(keys: list[tuple[Any, bool]], nulls: tuple[bool, ...]) -> list[list[Any]]:
     """Rows after the cursor, as conditions an index on the leading sort key can seek to.
 
     `_after` alone is an OR no index serves: PostgreSQL would read the index from its start
@@ -232,17 +307,17 @@ def _after_branches(keys: list[tuple[Any, bool]], values: list[Any]) -> list[lis
     it start at the cursor: `key <= value` when descending (NULLs come first), `key >= value`
     when ascending, where NULLs come last and so are a second branch of their own.
     """
-    after = _after(keys, values)
-    (column, descending), value = keys[0], values[0]
-    if value is None:
+    after = _after(keys, nulls)
+    column, descending = keys[0]
+    if nulls[0]:
         return [[after] if descending else [column.is_(None), after]]
-    bound = literal(value, column.type)
+    bound = _cursor_value(0, column)
     if descending:
         return [[column <= bound, after]]
     return [[column >= bound, after], [column.is_(None), after]]
 
 
-def _key_at(page: Any, size: int, number: int) -> ColumnElement[Any]:
+def _key_at(page: Any, size: int, number: Any) -> ColumnElement[Any]:
     """The sort key of row `number` as JSON text (NULL when the page is shorter).
 
     Links need only the keys of the first and the last row shown: nothing is built per row.
@@ -252,7 +327,7 @@ def _key_at(page: Any, size: int, number: int) -> ColumnElement[Any]:
 
 
 def _number_matched(
-    layer: Layer, clauses: list[ColumnElement[bool]], query: ItemsQuery
+    layer: Layer, clauses: list[ColumnElement[bool]], shape: PageShape
 ) -> ColumnElement[Any]:
     """numberMatched on first pages only, and counted only when the page did not hold it all.
 
@@ -260,10 +335,10 @@ def _number_matched(
     when the CASE needs it, so a page that holds every match costs no second scan. Pages
     after a cursor leave it out (the standard makes it optional), so deep pages stay cheap.
     """
-    if query.cursor is not None:
+    if shape.cursor_nulls is not None:
         return null()
     total = select(func.count()).select_from(layer.table).where(*clauses).scalar_subquery()
-    return case((func.count() <= query.limit, func.count()), else_=total)
+    return case((func.count() <= _LIMIT, func.count()), else_=total)
 
 
 def _json(text: str | None) -> list[Any] | None:
@@ -278,11 +353,16 @@ def select_feature(
         value = typed_value(layer.id_column, "featureId", feature_id)
     except InvalidParameter:
         return None
-    return connection.scalar(
-        select(cast(feature_json(layer, layer.definition.properties, crs), String)).where(
-            *layer.fixed_filter, layer.id_column == literal(value, layer.id_column.type)
-        )
+    statement = layer.statements.get(
+        ("feature", layer.scope_key, crs), lambda: _feature_statement(layer, crs)
     )
+    return connection.scalar(statement, {"id": value})
+
+
+def _feature_statement(layer: Layer, crs: OutputCrs) -> Any:
+    feature = cast(feature_json(layer, layer.definition.properties, crs), String)
+    id_value = bindparam("id", type_=layer.id_column.type)
+    return select(feature).where(*layer.fixed_filter, layer.id_column == id_value)
 
 
 def select_extent(

@@ -102,6 +102,19 @@ def test_a_unit_sees_only_its_own_problems_everywhere(client, anonymous, streets
     assert sneaky["features"] == []
 
 
+def test_callers_of_one_server_each_get_their_own_scope(client, anonymous, streets):
+    # The server reuses a page's statement across requests; never one caller's scope.
+    issues = {"unit_a": dispatched_to(client, "unit_a", IN_A)}
+    issues["unit_b"] = dispatched_to(client, "unit_b", IN_B)
+    for unit in ("unit_a", "unit_b", "unit_a"):
+        headers = as_(streets[unit])
+        page = anonymous.get("/collections/issues/items", headers=headers).json()
+        assert [f["id"] for f in page["features"]] == [issues[unit]["id"]]
+        for owner, issue in issues.items():
+            one = anonymous.get(f"/collections/issues/items/{issue['id']}", headers=headers)
+            assert one.status_code == (200 if owner == unit else 404)
+
+
 def test_a_unit_rectifies_but_does_not_dispatch_or_close(client, anonymous, streets):
     issue = dispatched_to(client, "unit_a", IN_A)
     assert move(client, issue, "start", streets["unit_b"]).status_code == 403  # not its issue
