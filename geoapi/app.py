@@ -11,7 +11,7 @@ from geoapi import __version__, health
 from geoapi.auth.cache import KeyCache
 from geoapi.catalog.load import load_layers
 from geoapi.catalog.registry import LayerRegistry
-from geoapi.db.engine import make_engine
+from geoapi.db.engine import make_engine, make_read_engine
 from geoapi.errors import install_error_handlers
 from geoapi.features.router import router as features_router
 from geoapi.inspections.checklists import load_checklists
@@ -38,12 +38,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         load_layers(settings.layers_dir), settings.public_layers
     )  # a bad layer file stops here
     checklists = load_checklists(settings.checklists_dir)  # so does a bad checklist
-    engine = make_engine(settings)
+    engine, read_engine = make_engine(settings), make_read_engine(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()
+        read_engine.dispose()
 
     app = FastAPI(
         title="geoapi",
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_engine = read_engine
     app.state.layers = registry
     app.state.checklists = checklists
     app.state.key_cache = KeyCache(settings.key_cache_seconds)

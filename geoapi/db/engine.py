@@ -8,6 +8,7 @@ import psycopg2.extensions
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from geoapi.settings import Settings
@@ -17,17 +18,32 @@ JSON_AS_BYTES = psycopg2.extensions.new_type((114,), "JSON_AS_BYTES", psycopg2.e
 
 
 def make_engine(settings: Settings) -> Engine:
-    """A pooled engine that checks connections before use (the DB may restart under us)."""
+    """The engine of sessions (writes, reads of several statements): transactions, and
+    connections pinged before use (the database may have restarted under us)."""
+    return _pooled(settings, pool_pre_ping=True)
+
+
+def make_read_engine(settings: Settings) -> Engine:
+    """The engine of `Reader`s: one-statement reads on autocommit connections, unpinged.
+
+    A feature page over a pinged connection in a transaction makes five round trips (ping,
+    BEGIN, the query, ROLLBACK on return); here it makes one. A connection found dead is
+    replaced and the read retried once (`Reader`), so a database restart goes unnoticed.
+    """
+    return _pooled(settings, pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+
+
+def _pooled(settings: Settings, **options: Any) -> Engine:
     engine = create_engine(
         settings.sqlalchemy_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
         connect_args={
             "connect_timeout": settings.db_connect_timeout,
             "application_name": "geoapi",
             "options": session_options(settings),
         },
+        **options,
     )
     event.listen(engine, "before_cursor_execute", _json_as_bytes)
     return engine
@@ -74,10 +90,11 @@ T = TypeVar("T")
 
 
 class Reader:
-    """Runs read-only work on a connection in one worker-thread hop: check-out, query, return.
+    """Runs a read-only piece of work on a connection in one worker-thread hop: check-out,
+    query, return. The hot read paths (feature pages, tiles, API keys) use it.
 
-    For the hot read paths (feature pages, tiles): the event loop never waits on a second
-    hop to give the connection back.
+    The work runs again, once, on a fresh connection when its connection turns out to be
+    dead (a database restart): reads can be repeated, and the pool is not pinged per use.
     """
 
     def __init__(self, connect: Callable[[], AbstractContextManager[Connection]]) -> None:
@@ -85,17 +102,23 @@ class Reader:
 
     async def __call__(self, work: Callable[[Connection], T]) -> T:
         """`work(connection)`'s result, computed off the event loop."""
+        return await run_in_threadpool(self.run, work)
 
-        def run() -> T:
+    def run(self, work: Callable[[Connection], T]) -> T:
+        """`work(connection)`'s result, in the calling thread."""
+        try:
             with self._connect() as connection:
                 return work(connection)
-
-        return await run_in_threadpool(run)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with self._connect() as connection:
+            return work(connection)
 
 
 async def get_reader(request: Request) -> Reader:
-    """A Reader on the app's pool."""
-    return Reader(request.app.state.engine.connect)
+    """A Reader on the app's read pool."""
+    return Reader(request.app.state.read_engine.connect)
 
 
 ReaderDep = Annotated[Reader, Depends(get_reader)]

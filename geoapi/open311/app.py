@@ -55,6 +55,7 @@ def create_open311_app(parent: FastAPI) -> FastAPI:
     )
     app.state.settings = parent.state.settings
     app.state.engine = parent.state.engine
+    app.state.read_engine = parent.state.read_engine
     app.state.key_cache = parent.state.key_cache
     app.dependency_overrides = parent.dependency_overrides  # one set of overrides for both
 

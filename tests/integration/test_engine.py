@@ -1,6 +1,9 @@
-from sqlalchemy import Engine, text
+from collections.abc import Iterator
 
-from geoapi.db.engine import make_engine
+import pytest
+from sqlalchemy import Connection, Engine, text
+
+from geoapi.db.engine import Reader, make_engine, make_read_engine
 from geoapi.settings import Settings
 
 
@@ -30,3 +33,29 @@ def test_json_arrives_as_utf8_bytes_only_when_asked(engine: Engine):
         passed_through = connection.execute(statement.execution_options(json_as_bytes=True))
         assert passed_through.scalar() == '{"name" : "农贸市场"}'.encode()
         assert connection.execute(statement).scalar() == {"name": "农贸市场"}
+
+
+@pytest.fixture
+def reader(settings: Settings) -> Iterator[Reader]:
+    """A Reader on its own read pool, as the service's readers are."""
+    engine = make_read_engine(settings)
+    yield Reader(engine.connect)
+    engine.dispose()
+
+
+def _no_open_transaction(connection: Connection) -> bool:
+    connection.execute(text("SELECT 1"))
+    return connection.scalar(text("SELECT now() = statement_timestamp()"))
+
+
+def test_reads_hold_no_transaction_open(reader: Reader, engine: Engine):
+    assert reader.run(_no_open_transaction)  # each statement commits on its own
+    assert not Reader(engine.connect).run(_no_open_transaction)  # sessions' pool: in one
+
+
+def test_a_read_survives_its_connection_being_killed(reader: Reader, engine: Engine):
+    backend = reader.run(lambda connection: connection.scalar(text("SELECT pg_backend_pid()")))
+    with engine.connect() as admin:
+        assert admin.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": backend})
+    again = reader.run(lambda connection: connection.scalar(text("SELECT pg_backend_pid()")))
+    assert again != backend
