@@ -5,7 +5,7 @@
 
 Starts `geoapi serve` and tipg (developmentseed's OGC API server, installed by this script
 into .bench/tipg-venv) on loopback ports, then times each query at concurrency 1 and 8:
-p50/p95 latency and requests/s. The SQL floor runs the same result as one SQL statement
+p50/p95 latency and requests/s, the contenders taking turns in blocks. The SQL floor runs the same result as one SQL statement
 through psycopg2 with no web layer. Prints a Markdown table.
 """
 
@@ -206,8 +206,8 @@ def cases(dsn: str, client: httpx.Client, base: str) -> list[Case]:
     return result
 
 
-def run(task: Callable[[], None], requests: int, concurrency: int) -> tuple[float, float, float]:
-    """p50 and p95 latency (ms) and requests/s of `requests` calls over `concurrency` threads."""
+def block(task: Callable[[], None], requests: int, concurrency: int) -> tuple[list[float], float]:
+    """Latencies (s) of `requests` calls over `concurrency` threads, and the wall time."""
     latencies: list[float] = []
     lock = threading.Lock()
     per_thread = max(1, requests // concurrency)
@@ -219,17 +219,39 @@ def run(task: Callable[[], None], requests: int, concurrency: int) -> tuple[floa
             with lock:
                 latencies.append(time.perf_counter() - start)
 
-    task()  # warm-up: caches and connections
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
-    return statistics.median(latencies) * 1000, p95 * 1000, len(latencies) / wall
+    return latencies, time.perf_counter() - started
+
+
+def compare(
+    tasks: dict[str, Callable[[], None]], requests: int, concurrency: int, rounds: int = 4
+) -> dict[str, tuple[float, float, float]]:
+    """p50 and p95 latency (ms) and requests/s of each contender.
+
+    The contenders take turns in `rounds` blocks (floor, geoapi, tipg, floor, …): this machine
+    drifts by ±20 % over minutes, and a drift then falls on all of them alike.
+    """
+    for task in tasks.values():
+        task()  # warm-up: caches and connections
+    per_block = max(1, round(requests / rounds / concurrency)) * concurrency
+    latencies: dict[str, list[float]] = {name: [] for name in tasks}
+    walls = dict.fromkeys(tasks, 0.0)
+    for _ in range(rounds):
+        for name, task in tasks.items():
+            taken, wall = block(task, per_block, concurrency)
+            latencies[name] += taken
+            walls[name] += wall
+    result = {}
+    for name, values in latencies.items():
+        values.sort()
+        p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+        result[name] = (statistics.median(values) * 1000, p95 * 1000, len(values) / walls[name])
+    return result
 
 
 def http_task(base: str, path: str, headers: dict[str, str] | None = None) -> Callable[[], None]:
@@ -341,17 +363,14 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|---|")
         for case in (c for c in plan if args.only in c.name):
             for concurrency in (1, 8):
-                floor = run(sql_task(dsn, options, case.floor_sql), args.requests, concurrency)
-                ours = run(http_task(geoapi_base, case.geoapi, key), args.requests, concurrency)
-                theirs = (
-                    run(
-                        http_task(f"http://127.0.0.1:{TIPG_PORT}", case.tipg),
-                        args.requests,
-                        concurrency,
-                    )
-                    if case.tipg and not args.no_tipg
-                    else None
-                )
+                tasks = {
+                    "floor": sql_task(dsn, options, case.floor_sql),
+                    "geoapi": http_task(geoapi_base, case.geoapi, key),
+                }
+                if case.tipg and not args.no_tipg:
+                    tasks["tipg"] = http_task(f"http://127.0.0.1:{TIPG_PORT}", case.tipg)
+                measured = compare(tasks, args.requests, concurrency)
+                floor, ours, theirs = (measured.get(n) for n in ("floor", "geoapi", "tipg"))
                 tipg_cells = (
                     f"{theirs[0]:.1f} / {theirs[1]:.1f} | {theirs[2]:.1f}" if theirs else "– | –"
                 )

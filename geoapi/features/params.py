@@ -1,38 +1,27 @@
-"""Parsers of the OGC API - Features query parameters; they never touch the database.
+"""The OGC API - Features query parameters: declared as models, parsed by plain functions.
 
-They are `async def` although they never await: FastAPI runs plain `def` dependencies in a
-thread pool, and a dozen thread hops per request cost more than the parsing itself.
+A route takes its parameters as one model (FastAPI validates it in one step and lists each
+field in the OpenAPI document) and parses them in its body. FastAPI solves every dependency
+anew per request, a shared one once per use: a dozen parameter dependencies, each needing
+the layer, cost more than the parsing itself. Nothing here touches the database.
 """
 
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, NamedTuple
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
 
-from geoapi.catalog.registry import Layer, LayerDep
+from geoapi.catalog.registry import Layer
 from geoapi.errors import InvalidParameter
 from geoapi.features.cql import parse_filter
 from geoapi.features.crs import CRS84, OutputCrs, bbox_to_crs84, parse_crs
-
-# Parameters of the standard; any other query parameter is a property filter.
-RESERVED = {
-    "bbox",
-    "bbox-crs",
-    "datetime",
-    "limit",
-    "cursor",
-    "properties",
-    "sortby",
-    "f",
-    "crs",
-    "filter",
-    "filter-lang",
-    "filter-crs",
-}
+from geoapi.settings import Settings
 
 
 class BBox(NamedTuple):
@@ -87,10 +76,48 @@ class ItemsQuery:
     crs: OutputCrs = CRS84
 
 
-async def bbox_query(
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (CRS84 by default)")] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox")] = None,
-) -> BBox | None:
+class BBoxParameters(BaseModel):
+    """`bbox` and the CRS it is given in."""
+
+    bbox: str | None = Field(None, description="minx,miny,maxx,maxy (CRS84 by default)")
+    bbox_crs: str | None = Field(None, alias="bbox-crs", description="CRS of bbox")
+
+
+class PageParameters(BBoxParameters):
+    """What selects a keyset page anywhere features are listed."""
+
+    limit: int | None = Field(None, description="Features per page")
+    cursor: str | None = Field(None, description="Opaque paging token from a link")
+
+
+class OutputParameters(BaseModel):
+    """How features are written: CRS (Part 2) and format."""
+
+    crs: str | None = Field(None, description="Output CRS URI (default CRS84)")
+    f: str | None = Field(None, description="json or geojson")
+
+
+class ItemsParameters(PageParameters, OutputParameters):
+    """Every parameter of /items; any other query parameter is a property filter."""
+
+    datetime: str | None = Field(
+        None, description="Instant, or interval start/end with .. open ends"
+    )
+    properties: str | None = Field(None, description="Comma-separated properties")
+    sortby: str | None = Field(None, description="e.g. -deadline,code")
+    filter: str | None = Field(None, description="CQL2 expression")
+    filter_lang: str | None = Field(
+        None, alias="filter-lang", description="cql2-text (default) or cql2-json"
+    )
+    filter_crs: str | None = Field(None, alias="filter-crs", description="CRS of filter")
+
+
+# Query parameters that are not property filters: the standard's, and the API key.
+RESERVED = {field.alias or name for name, field in ItemsParameters.model_fields.items()}
+RESERVED.add("api_key")
+
+
+def parse_bbox(bbox: str | None, bbox_crs: str | None = None) -> BBox | None:
     """Parse `bbox` (in `bbox-crs`, default CRS84) into CRS84 and check its ranges."""
     crs = parse_crs(bbox_crs, "bbox-crs")
     if bbox is None:
@@ -107,13 +134,6 @@ async def bbox_query(
     return BBox(west, south, east, north)
 
 
-async def crs_query(
-    crs: Annotated[str | None, Query(description="Output CRS URI (default CRS84)")] = None,
-) -> OutputCrs:
-    """The CRS the response's geometries are written in."""
-    return parse_crs(crs, "crs")
-
-
 def _instant(text: str, end_of_day: bool) -> datetime | None:
     if text in ("..", ""):
         return None
@@ -127,12 +147,7 @@ def _instant(text: str, end_of_day: bool) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-async def datetime_query(
-    value: Annotated[
-        str | None,
-        Query(alias="datetime", description="Instant, or interval start/end with .. open ends"),
-    ] = None,
-) -> Interval | None:
+def parse_datetime(value: str | None) -> Interval | None:
     """Parse `datetime`: an instant or a date, or an interval with open ends (`..`)."""
     if value is None:
         return None
@@ -151,12 +166,8 @@ async def datetime_query(
     return Interval(start, end)
 
 
-async def limit_query(
-    request: Request,
-    limit: Annotated[int | None, Query(description="Features per page")] = None,
-) -> int:
+def parse_limit(limit: int | None, settings: Settings) -> int:
     """Page size: the default when absent, an error outside 1..max_limit."""
-    settings = request.app.state.settings
     if limit is None:
         return int(settings.default_limit)
     if not 1 <= limit <= settings.max_limit:
@@ -164,9 +175,7 @@ async def limit_query(
     return limit
 
 
-async def cursor_query(
-    cursor: Annotated[str | None, Query(description="Opaque paging token from a link")] = None,
-) -> Cursor | None:
+def parse_cursor(cursor: str | None) -> Cursor | None:
     """Decode the paging token of a next/prev link."""
     if cursor is None:
         return None
@@ -177,10 +186,7 @@ async def cursor_query(
         raise InvalidParameter("cursor is not a token from a next or prev link") from exc
 
 
-async def properties_query(
-    layer: LayerDep,
-    properties: Annotated[str | None, Query(description="Comma-separated properties")] = None,
-) -> list[str]:
+def parse_properties(layer: Layer, properties: str | None) -> list[str]:
     """The properties to return (default: all of the layer's)."""
     if properties is None:
         return list(layer.definition.properties)
@@ -189,10 +195,7 @@ async def properties_query(
     return names
 
 
-async def sortby_query(
-    layer: LayerDep,
-    sortby: Annotated[str | None, Query(description="e.g. -deadline,code")] = None,
-) -> list[SortKey]:
+def parse_sortby(layer: Layer, sortby: str | None) -> list[SortKey]:
     """Sort keys over queryables (default: the layer's default sort)."""
     items = sortby.split(",") if sortby else layer.definition.default_sort
     keys = [SortKey(s.strip().lstrip("+-"), s.strip().startswith("-")) for s in items if s.strip()]
@@ -200,27 +203,14 @@ async def sortby_query(
     return keys
 
 
-async def property_filters(request: Request, layer: LayerDep) -> dict[str, str]:
+def property_filters(layer: Layer, query: Mapping[str, str]) -> dict[str, str]:
     """Query parameters naming a queryable (`?category=market`): equality filters."""
-    filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
+    filters = {k: v for k, v in query.items() if k not in RESERVED}
     _check_names(layer, list(filters), layer.definition.queryable_names, "filter")
     return filters
 
 
-async def filter_query(
-    filter_text: Annotated[str | None, Query(alias="filter", description="CQL2 expression")] = None,
-    filter_lang: Annotated[
-        str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json")
-    ] = None,
-    filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
-) -> dict[str, Any] | None:
-    """Parse `filter` (Part 3) into CQL2-JSON; properties are checked against the layer later."""
-    return parse_filter(filter_text, filter_lang, filter_crs) if filter_text else None
-
-
-async def format_query(
-    f: Annotated[str | None, Query(description="json or geojson")] = None,
-) -> str | None:
+def parse_format(f: str | None) -> str | None:
     """Output format (None: by Accept header); only JSON encodings are offered."""
     if f not in (None, "json", "geojson"):
         raise InvalidParameter(f"f={f!r} is not offered; use f=json or f=geojson")
@@ -237,31 +227,29 @@ def _check_names(layer: Layer, names: list[str], allowed: list[str], parameter: 
         )
 
 
-BBoxDep = Annotated[BBox | None, Depends(bbox_query)]
-DatetimeDep = Annotated[Interval | None, Depends(datetime_query)]
-LimitDep = Annotated[int, Depends(limit_query)]
-CursorDep = Annotated[Cursor | None, Depends(cursor_query)]
-PropertiesDep = Annotated[list[str], Depends(properties_query)]
-SortDep = Annotated[list[SortKey], Depends(sortby_query)]
-FiltersDep = Annotated[dict[str, str], Depends(property_filters)]
-
-
-async def items_query(
-    bbox: "BBoxDep",
-    interval: "DatetimeDep",
-    filters: "FiltersDep",
-    properties: "PropertiesDep",
-    sort: "SortDep",
-    limit: "LimitDep",
-    cursor: "CursorDep",
-    cql: "FilterDep",
-    crs: "CrsDep",
+def items_query(
+    layer: Layer, params: ItemsParameters, query: Mapping[str, str], settings: Settings
 ) -> ItemsQuery:
-    """Every parameter of an /items request, parsed and checked against the layer."""
-    return ItemsQuery(bbox, interval, filters, properties, sort, limit, cursor, cql, crs)
+    """Every parameter of an /items request (`query`: all of them, as sent), parsed and
+    checked against the layer."""
+    filter_text = params.filter
+    return ItemsQuery(
+        bbox=parse_bbox(params.bbox, params.bbox_crs),
+        interval=parse_datetime(params.datetime),
+        filters=property_filters(layer, query),
+        properties=parse_properties(layer, params.properties),
+        sort=parse_sortby(layer, params.sortby),
+        limit=parse_limit(params.limit, settings),
+        cursor=parse_cursor(params.cursor),
+        cql=parse_filter(filter_text, params.filter_lang, params.filter_crs)
+        if filter_text
+        else None,
+        crs=parse_crs(params.crs, "crs"),
+    )
 
 
-CrsDep = Annotated[OutputCrs, Depends(crs_query)]
-FilterDep = Annotated[dict[str, Any] | None, Depends(filter_query)]
-FormatDep = Annotated[str | None, Depends(format_query)]
-ItemsQueryDep = Annotated[ItemsQuery, Depends(items_query)]
+async def _bbox(params: Annotated[BBoxParameters, Query()]) -> BBox | None:
+    return parse_bbox(params.bbox, params.bbox_crs)
+
+
+BBoxDep = Annotated[BBox | None, Depends(_bbox)]

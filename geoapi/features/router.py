@@ -2,14 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from geoapi.catalog.registry import LayerDep, LayersDep
 from geoapi.db.engine import ReaderDep
 from geoapi.errors import NotFound
 from geoapi.features import links, queries
-from geoapi.features.params import CrsDep, FormatDep, ItemsQueryDep
+from geoapi.features.crs import parse_crs
+from geoapi.features.params import ItemsParameters, OutputParameters, items_query, parse_format
 from geoapi.features.schemas import queryables
 
 router = APIRouter(tags=["OGC API - Features"])
@@ -101,13 +102,15 @@ async def items(
     request: Request,
     read: ReaderDep,
     layer: LayerDep,
-    query: ItemsQueryDep,
-    fmt: FormatDep,
+    params: Annotated[ItemsParameters, Query()],
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One page of a collection's features (GeoJSON), keyset-paged by next/prev links."""
+    settings = request.app.state.settings
+    query = items_query(layer, params, request.query_params, settings)
+    media_type = _media_type(parse_format(params.f), accept)
     page = await read(lambda connection: queries.select_page(connection, layer, query))
-    return links.feature_collection(request, page, _media_type(fmt, accept), query.crs.uri)
+    return links.feature_collection(request, page, media_type, query.crs.uri)
 
 
 @router.get(
@@ -120,19 +123,17 @@ async def item(
     read: ReaderDep,
     layer: LayerDep,
     feature_id: FeatureIdPath,
-    crs: CrsDep,
-    fmt: FormatDep,
+    params: Annotated[OutputParameters, Query()],
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """One feature by id."""
+    crs, media_type = parse_crs(params.crs, "crs"), _media_type(parse_format(params.f), accept)
     feature = await read(
         lambda connection: queries.select_feature(connection, layer, feature_id, crs)
     )
     if feature is None:
         raise NotFound(f"collection {layer.id!r} has no feature {feature_id!r}")
-    return Response(
-        feature, media_type=_media_type(fmt, accept), headers={"Content-Crs": f"<{crs.uri}>"}
-    )
+    return Response(feature, media_type=media_type, headers={"Content-Crs": f"<{crs.uri}>"})
 
 
 def _media_type(fmt: str | None, accept: str | None) -> str:

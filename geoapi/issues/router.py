@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Header, Path, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Header, Path, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from geoapi.auth.dependency import PrincipalDep
@@ -12,7 +12,14 @@ from geoapi.catalog.registry import LayersDep
 from geoapi.db.engine import SessionDep
 from geoapi.etags import etag, if_match_version
 from geoapi.features import links
-from geoapi.features.params import BBoxDep, CursorDep, ItemsQuery, LimitDep, SortKey
+from geoapi.features.params import (
+    ItemsQuery,
+    PageParameters,
+    SortKey,
+    parse_bbox,
+    parse_cursor,
+    parse_limit,
+)
 from geoapi.features.queries import select_page
 from geoapi.issues import listing, photos, service
 from geoapi.issues.listing import IssueFiltersDep
@@ -54,9 +61,7 @@ def list_issues(
     layers: LayersDep,
     principal: PrincipalDep,
     filters: IssueFiltersDep,
-    bbox: BBoxDep,
-    limit: LimitDep,
-    cursor: CursorDep,
+    page_params: Annotated[PageParameters, Query()],
 ) -> Response:
     """Problems, newest first, as GeoJSON with keyset `next` links (the `issues` layer).
 
@@ -67,13 +72,13 @@ def list_issues(
     connection = session.connection()
     cql = listing.as_cql(connection, filters, datetime.now(UTC))
     query = ItemsQuery(
-        bbox,
+        parse_bbox(page_params.bbox, page_params.bbox_crs),
         None,
         {},
         list(layer.definition.properties),
         [SortKey("reported_at", descending=True)],
-        limit,
-        cursor,
+        parse_limit(page_params.limit, request.app.state.settings),
+        parse_cursor(page_params.cursor),
         cql,
     )
     page = select_page(connection, layer, query)
