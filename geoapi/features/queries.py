@@ -30,7 +30,7 @@ from geoapi.catalog.registry import Layer
 from geoapi.errors import InvalidParameter
 from geoapi.features import cql
 from geoapi.features.crs import CRS84, OutputCrs
-from geoapi.features.params import Interval, ItemsQuery, SortKey
+from geoapi.features.params import BBox, Interval, ItemsQuery, SortKey
 from geoapi.features.values import typed_value
 
 
@@ -158,7 +158,7 @@ def _where(
     clauses = list(layer.fixed_filter)
     if shape.bbox:
         # Transform the envelope, not the column, so the GiST index on geom is used.
-        corners = (bindparam(name, type_=Float) for name in ("west", "south", "east", "north"))
+        corners = (bindparam(name, type_=Float) for name in BBox._fields)
         envelope = func.ST_MakeEnvelope(*corners, 4326)
         if layer.definition.source.srid != 4326:
             envelope = func.ST_Transform(envelope, layer.definition.source.srid)

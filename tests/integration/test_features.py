@@ -145,14 +145,28 @@ def test_bbox_keeps_only_features_inside(client: TestClient, connection, city):
         assert body["numberMatched"] == inside
 
 
-def test_datetime_interval_filters_the_temporal_property(client: TestClient, connection, city):
-    for since in ("2026-11-01", "2026-11-15"):
-        body = items(client, "issues", datetime=f"{since}/..", limit=1)
-        expected = connection.scalar(
-            text("SELECT count(*) FROM issues WHERE reported_at >= :since"),
-            {"since": f"{since}T00:00:00Z"},
-        )
-        assert body["numberMatched"] == expected > 0
+def test_datetime_instants_and_intervals_filter_the_temporal_property(
+    client: TestClient, connection, city
+):
+    instant = connection.scalar(
+        text("SELECT reported_at FROM issues ORDER BY reported_at OFFSET 5 LIMIT 1")
+    )
+    between = "reported_at BETWEEN :start AND :end"
+    cases = {
+        instant.isoformat(): ("reported_at = :start", {"start": instant}),
+        "2026-11-10": (between, {"start": "2026-11-10", "end": "2026-11-10T23:59:59.999999Z"}),
+        "2026-11-01/..": ("reported_at >= :start", {"start": "2026-11-01T00:00:00Z"}),
+        "2026-11-15/..": ("reported_at >= :start", {"start": "2026-11-15T00:00:00Z"}),
+        "../2026-11-01": ("reported_at <= :end", {"end": "2026-11-01T23:59:59.999999Z"}),
+        "2026-10-20/2026-11-05": (
+            between,
+            {"start": "2026-10-20T00:00:00Z", "end": "2026-11-05T23:59:59.999999Z"},
+        ),
+    }
+    for value, (condition, bounds) in cases.items():
+        body = items(client, "issues", datetime=value, limit=1)
+        expected = connection.scalar(text(f"SELECT count(*) FROM issues WHERE {condition}"), bounds)
+        assert body["numberMatched"] == expected > 0, value
 
 
 def test_property_filters_and_property_selection(client: TestClient, city):
