@@ -2,7 +2,17 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Integer, String, cast, func, literal_column, select
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import UUID
 
 from geoapi.catalog.registry import Layer
@@ -32,6 +42,14 @@ def has_integer_ids(layer: Layer) -> bool:
 
 def select_tile(connection: Connection, layer: Layer, z: int, x: int, y: int) -> bytes:
     """The tile's bytes (empty when no feature touches it)."""
+    statement = layer.statements.get(("tile", layer.scope_key), lambda: _tile_statement(layer))
+    data = connection.scalar(statement, {"z": z, "x": x, "y": y})
+    return bytes(data or b"")
+
+
+def _tile_statement(layer: Layer) -> Any:
+    """ST_AsMVT over the rows in tile `:z/:x/:y`; built once per layer and caller's scope."""
+    z, x, y = (bindparam(name, type_=Integer) for name in "zxy")
     envelope = func.ST_TileEnvelope(z, x, y)
     # Filter with the envelope (plus the clip buffer) in the layer's SRID so the GiST index is
     # used; transform only the rows that pass.
@@ -58,5 +76,4 @@ def select_tile(connection: Connection, layer: Layer, z: int, x: int, y: int) ->
     mvt = func.ST_AsMVT(
         literal_column("tile_rows"), layer.id, EXTENT, "geom", *([feature_id] if feature_id else [])
     )
-    data = connection.scalar(select(mvt).select_from(rows))
-    return bytes(data or b"")
+    return select(mvt).select_from(rows)
