@@ -20,6 +20,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,8 +209,14 @@ def cases(dsn: str, client: httpx.Client, base: str) -> list[Case]:
     return result
 
 
-def block(task: Callable[[], None], requests: int, concurrency: int) -> tuple[list[float], float]:
-    """Latencies (s) of `requests` calls over `concurrency` threads, and the wall time."""
+def block(
+    pool: ThreadPoolExecutor, task: Callable[[], None], requests: int, concurrency: int
+) -> tuple[list[float], float]:
+    """Latencies (s) of `requests` calls over `concurrency` threads of `pool`, and the wall time.
+
+    The pool's threads outlive a block, and with them each thread's connection: no request
+    pays for connecting.
+    """
     latencies: list[float] = []
     lock = threading.Lock()
     per_thread = max(1, requests // concurrency)
@@ -222,11 +229,8 @@ def block(task: Callable[[], None], requests: int, concurrency: int) -> tuple[li
                 latencies.append(time.perf_counter() - start)
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for future in [pool.submit(worker) for _ in range(concurrency)]:
+        future.result()
     return latencies, time.perf_counter() - started
 
 
@@ -238,16 +242,17 @@ def compare(
     The contenders take turns in `rounds` blocks (floor, geoapi, tipg, floor, …): this machine
     drifts by ±20 % over minutes, and a drift then falls on all of them alike.
     """
-    for task in tasks.values():
-        task()  # warm-up: caches and connections
     per_block = max(1, round(requests / rounds / concurrency)) * concurrency
     latencies: dict[str, list[float]] = {name: [] for name in tasks}
     walls = dict.fromkeys(tasks, 0.0)
-    for _ in range(rounds):
-        for name, task in tasks.items():
-            taken, wall = block(task, per_block, concurrency)
-            latencies[name] += taken
-            walls[name] += wall
+    with ThreadPoolExecutor(concurrency) as pool:
+        for task in tasks.values():
+            block(pool, task, concurrency, concurrency)  # warm-up: caches, a connection a thread
+        for _ in range(rounds):
+            for name, task in tasks.items():
+                taken, wall = block(pool, task, per_block, concurrency)
+                latencies[name] += taken
+                walls[name] += wall
     result = {}
     for name, values in latencies.items():
         values.sort()
