@@ -4,9 +4,10 @@
     .venv/bin/python bench/features.py [--requests 40] [--no-tipg]
 
 Starts `geoapi serve` and tipg (developmentseed's OGC API server, installed by this script
-into .bench/tipg-venv) on loopback ports, then times each query at concurrency 1 and 8:
-p50/p95 latency and requests/s, the contenders taking turns in blocks. The SQL floor runs the same result as one SQL statement
-through psycopg2 with no web layer. Prints a Markdown table.
+into .bench/tipg-venv) on loopback ports, both without access logs, then times each query
+at concurrency 1 and 8: p50/p95 latency and requests/s, the contenders taking turns in
+blocks. The SQL floor runs the same result as one SQL statement through psycopg2 with no
+web layer. Prints a Markdown table.
 """
 
 import argparse
@@ -366,14 +367,14 @@ def main() -> None:
     servers = [
         start(
             [sys.executable, "-m", "geoapi.cli", "serve", "--port", str(GEOAPI_PORT)],
-            {"GEOAPI_LAYERS_DIR": str(ROOT / "layers")},
+            {"GEOAPI_LAYERS_DIR": str(ROOT / "layers"), "GEOAPI_ACCESS_LOG": "false"},
             f"http://127.0.0.1:{GEOAPI_PORT}/health",
         )
     ]
     if not args.no_tipg:
         servers.append(
             start(
-                [str(ensure_tipg()), "tipg.main:app", "--port", str(TIPG_PORT)],
+                [str(ensure_tipg()), "tipg.main:app", "--port", str(TIPG_PORT), "--no-access-log"],
                 {
                     "DATABASE_URL": dsn,
                     "TIPG_DB_SCHEMAS": '["public"]',

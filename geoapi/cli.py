@@ -142,6 +142,7 @@ def serve(
         reload=reload,
         host=host or settings.host,
         port=port or settings.port,
+        access_log=settings.access_log,
     )
 
 

@@ -1,3 +1,9 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -108,3 +114,32 @@ def test_map_command_writes_a_standalone_page(cli_env, tmp_path):
     assert "category=market" in html and len(html) > 300_000  # Leaflet and plugins inside
     bad = run("map", "--out", str(out), "--area", "NOPE")
     assert bad.exit_code == 2 and "no area 'NOPE'" in bad.output
+
+
+@pytest.mark.parametrize("access_log", ["true", "false"])
+def test_serve_answers_and_logs_requests_only_when_asked(settings: Settings, access_log: str):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {
+        "GEOAPI_DATABASE_URL": str(settings.database_url),
+        "GEOAPI_ACCESS_LOG": access_log,
+    }
+    command = [sys.executable, "-m", "geoapi.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("geoapi serve did not answer")
+    finally:
+        server.terminate()
+        log, _ = server.communicate(timeout=10)
+    assert ('"GET /health HTTP/1.1" 200' in log) == (access_log == "true"), log
