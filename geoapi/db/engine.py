@@ -26,9 +26,10 @@ def make_engine(settings: Settings) -> Engine:
 def make_read_engine(settings: Settings) -> Engine:
     """The engine of `Reader`s: one-statement reads on autocommit connections, unpinged.
 
-    A feature page over a pinged connection in a transaction makes five round trips (ping,
+    A feature page over a pinged connection in a transaction makes four round trips (ping,
     BEGIN, the query, ROLLBACK on return); here it makes one. A connection found dead is
-    replaced and the read retried once (`Reader`), so a database restart goes unnoticed.
+    replaced and the read retried once (`Reader`): a database restart costs a retry, not
+    an error.
     """
     return _pooled(settings, pool_pre_ping=False, isolation_level="AUTOCOMMIT")
 

@@ -56,7 +56,10 @@ def test_no_key_is_401_and_a_bad_or_revoked_key_too(anonymous, connection, stree
 
 
 def test_the_key_may_come_as_api_key_parameter(anonymous, streets):
-    assert anonymous.get("/issues", params={"api_key": streets["analyst"]}).status_code == 200
+    key = {"api_key": streets["analyst"]}
+    assert anonymous.get("/issues", params=key).status_code == 200
+    # not taken for a property filter of the collection
+    assert anonymous.get("/collections/issues/items", params=key).status_code == 200
 
 
 def test_an_inspector_closes_only_inside_their_street(client, connection, streets):
