@@ -232,7 +232,11 @@ def items_query(
 ) -> ItemsQuery:
     """Every parameter of an /items request (`query`: all of them, as sent), parsed and
     checked against the layer."""
-    filter_text = params.filter
+    cql = (
+        parse_filter(params.filter, params.filter_lang, params.filter_crs)
+        if params.filter
+        else None
+    )
     return ItemsQuery(
         bbox=parse_bbox(params.bbox, params.bbox_crs),
         interval=parse_datetime(params.datetime),
@@ -241,9 +245,7 @@ def items_query(
         sort=parse_sortby(layer, params.sortby),
         limit=parse_limit(params.limit, settings),
         cursor=parse_cursor(params.cursor),
-        cql=parse_filter(filter_text, params.filter_lang, params.filter_crs)
-        if filter_text
-        else None,
+        cql=cql,
         crs=parse_crs(params.crs, "crs"),
     )
 

@@ -108,7 +108,7 @@ class PageShape:
     filters: tuple[str, ...]
 
 
-def page_shape(layer: Layer, query: ItemsQuery) -> PageShape:
+def _page_shape(layer: Layer, query: ItemsQuery) -> PageShape:
     """The shape of `query`'s page on `layer`."""
     cursor = query.cursor
     if cursor is not None and len(cursor.values) != len(query.sort) + 1:
@@ -137,7 +137,7 @@ def _interval_shape(layer: Layer, interval: Interval | None) -> str | None:
     return "between" if start and end else "from" if start else "until"
 
 
-def page_values(layer: Layer, query: ItemsQuery) -> dict[str, Any]:
+def _page_values(layer: Layer, query: ItemsQuery) -> dict[str, Any]:
     """The request's values for the named parameters of its page statement."""
     values: dict[str, Any] = {"limit": query.limit, "fetch": query.limit + 1}
     if query.bbox:
@@ -224,8 +224,8 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
     thousands of features is never decoded or re-encoded here. The statement is built once
     per shape; a CQL2 filter carries its values inside, so its statement is built each time.
     """
-    shape = page_shape(layer, query)
-    values = page_values(layer, query)
+    shape = _page_shape(layer, query)
+    values = _page_values(layer, query)
     if query.cql is None:
         statement = layer.statements.get(shape, lambda: _page_statement(layer, shape, None))
     else:
