@@ -13,9 +13,6 @@ from sqlalchemy.orm import Session
 
 from geoapi.settings import Settings
 
-# `json` values as the UTF-8 bytes PostgreSQL sent, for statements that pass JSON through.
-JSON_AS_BYTES = psycopg2.extensions.new_type((114,), "JSON_AS_BYTES", psycopg2.extensions.BYTES)
-
 
 def make_engine(settings: Settings) -> Engine:
     """The engine of sessions (writes, reads of several statements): transactions, and
@@ -46,16 +43,21 @@ def _pooled(settings: Settings, **options: Any) -> Engine:
         },
         **options,
     )
-    event.listen(engine, "before_cursor_execute", _json_as_bytes)
+    event.listen(engine, "before_cursor_execute", _text_as_bytes)
     return engine
 
 
-def _json_as_bytes(
+def _text_as_bytes(
     connection: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
 ) -> None:
-    """With the execution option `json_as_bytes`, this cursor returns `json` undecoded."""
-    if context is not None and context.execution_options.get("json_as_bytes"):
-        psycopg2.extensions.register_type(JSON_AS_BYTES, cursor)
+    """With the execution option `text_as_bytes`, this cursor returns `text` undecoded: the
+    UTF-8 bytes PostgreSQL sent, copied by psycopg2's C caster.
+
+    For statements whose JSON goes out as it came (cast to text in SQL: a caster of our own
+    for `json` would run in Python, decoding and re-encoding every page).
+    """
+    if context is not None and context.execution_options.get("text_as_bytes"):
+        psycopg2.extensions.register_type(psycopg2.extensions.BYTES, cursor)
 
 
 def session_options(settings: Settings) -> str:

@@ -50,6 +50,7 @@ class FeaturePage:
 _DIALECT = postgresql.dialect()
 # The page size, and the rows fetched for a page (one more: do more follow?).
 _LIMIT, _FETCH = bindparam("limit", type_=Integer), bindparam("fetch", type_=Integer)
+_AS_BYTES = {"text_as_bytes": True}  # text columns arrive as UTF-8 bytes: see db.engine
 
 
 def feature_json(layer: Layer, properties: list[str], crs: OutputCrs = CRS84) -> ColumnElement[Any]:
@@ -220,7 +221,7 @@ def _cursor_value(i: int, column: Any) -> Any:
 def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> FeaturePage:
     """Count and fetch one keyset page in one statement; PostGIS writes the JSON.
 
-    The features arrive as UTF-8 bytes (`json_as_bytes`) and go out as they came: a page of
+    The features arrive as UTF-8 bytes (`text_as_bytes`) and go out as they came: a page of
     thousands of features is never decoded or re-encoded here. The statement is built once
     per shape; a CQL2 filter carries its values inside, so its statement is built each time.
     """
@@ -230,7 +231,7 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
         statement = layer.statements.get(shape, lambda: _page_statement(layer, shape, None))
     else:
         statement = _page_statement(layer, shape, query.cql)
-    row = connection.execute(statement, values, execution_options={"json_as_bytes": True}).one()
+    row = connection.execute(statement, values, execution_options=_AS_BYTES).one()
     features_json, returned, fetched, nearest, farthest, number_matched = row
     # Rows are numbered from the cursor outwards; a backward page is shown reversed.
     first, last = (farthest, nearest) if shape.backward else (nearest, farthest)
@@ -254,7 +255,7 @@ def _page_statement(layer: Layer, shape: PageShape, cql_filter: dict[str, Any] |
     display = page.c.rn.desc() if shape.backward else page.c.rn
     features = func.json_agg(aggregate_order_by(page.c.feature, display)).filter(shown)
     return select(
-        func.coalesce(features, func.json_build_array()),
+        cast(func.coalesce(features, func.json_build_array()), String),
         func.count().filter(shown),
         func.count(),
         _key_at(page, len(keys), 1),
@@ -341,14 +342,14 @@ def _number_matched(
     return case((func.count() <= _LIMIT, func.count()), else_=total)
 
 
-def _json(text: str | None) -> list[Any] | None:
+def _json(text: bytes | None) -> list[Any] | None:
     return json.loads(text) if text else None
 
 
 def select_feature(
     connection: Connection, layer: Layer, feature_id: str, crs: OutputCrs = CRS84
-) -> str | None:
-    """One feature as GeoJSON text, or None (an id of the wrong type is simply not found)."""
+) -> bytes | None:
+    """One feature as GeoJSON (UTF-8), or None (an id of the wrong type is simply not found)."""
     try:
         value = typed_value(layer.id_column, "featureId", feature_id)
     except InvalidParameter:
@@ -356,7 +357,7 @@ def select_feature(
     statement = layer.statements.get(
         ("feature", layer.scope_key, crs), lambda: _feature_statement(layer, crs)
     )
-    return connection.scalar(statement, {"id": value})
+    return connection.scalar(statement, {"id": value}, execution_options=_AS_BYTES)
 
 
 def _feature_statement(layer: Layer, crs: OutputCrs) -> Any:

@@ -27,12 +27,12 @@ def test_parallel_workers_and_jit_follow_the_settings(settings: Settings):
         tuned.dispose()
 
 
-def test_json_arrives_as_utf8_bytes_only_when_asked(engine: Engine):
-    statement = text("SELECT json_build_object('name', '农贸市场')")
+def test_text_arrives_as_utf8_bytes_only_when_asked(engine: Engine):
+    statement = text("SELECT json_build_object('name', '农贸市场')::text, 7")
     with engine.connect() as connection:
-        passed_through = connection.execute(statement.execution_options(json_as_bytes=True))
-        assert passed_through.scalar() == '{"name" : "农贸市场"}'.encode()
-        assert connection.execute(statement).scalar() == {"name": "农贸市场"}
+        passed_through = connection.execute(statement.execution_options(text_as_bytes=True))
+        assert tuple(passed_through.one()) == ('{"name" : "农贸市场"}'.encode(), 7)
+        assert tuple(connection.execute(statement).one()) == ('{"name" : "农贸市场"}', 7)
 
 
 @pytest.fixture
