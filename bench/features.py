@@ -62,11 +62,23 @@ class Case:
     floor_sql: str
 
 
-def feature_sql(where: str, order: str, limit: int) -> str:
-    """The floor: a FeatureCollection written by PostGIS in one statement."""
+def feature_sql(where: str, order: str, limit: int, matched: bool = True) -> str:
+    """The floor: a FeatureCollection written by PostGIS in one statement.
+
+    With `matched` (first pages: the API's document has it) the floor also counts
+    `numberMatched`, as cheaply as SQL can: the page's own rows when it holds them all, a count
+    of the matches only when it is full.
+    """
     props = ", ".join(f"'{p}', {p}" for p in POINT_PROPS)
+    count = (
+        f", 'numberMatched', CASE WHEN count(*) < {limit} THEN count(*) ELSE "
+        f"(SELECT count(*) FROM point_layer WHERE {where}) END"
+        if matched
+        else ""
+    )
     return (
-        "SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(f))::text "
+        "SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(f)"
+        f"{count})::text "
         "FROM (SELECT json_build_object('type', 'Feature', 'id', id, 'geometry', "
         f"ST_AsGeoJSON(geom, 7)::json, 'properties', json_build_object({props})) AS f "
         f"FROM point_layer WHERE {where} ORDER BY {order} LIMIT {limit}) page"
@@ -157,13 +169,13 @@ def cases(dsn: str, client: httpx.Client, base: str) -> list[Case]:
             "one feature by id",
             f"/collections/points/items/{one_id}",
             f"{tipg}/items/{one_id}",
-            feature_sql(f"id = {one_id}", "id", 1),
+            feature_sql(f"id = {one_id}", "id", 1, matched=False),
         ),
         Case(
             "deep page (page 50 of 100)",
             deep,
             f"{tipg}/items?limit=100&offset=4900&sortby=code",
-            feature_sql(f"(code, id) > ('{code}', {last_id})", "code, id", 100),
+            feature_sql(f"(code, id) > ('{code}', {last_id})", "code, id", 100, matched=False),
         ),
         Case(
             "CQL2 filter, 100 features",
