@@ -1,7 +1,9 @@
 """OGC API - Features Part 3 `filter`: CQL2 text or JSON → SQLAlchemy, values always bound.
 
 Parsing and validation are the `cql2` library's; this module walks the CQL2-JSON tree it
-returns and allows only the layer's queryables and its geometry as properties.
+returns and allows only the layer's queryables and its geometry as properties. Every value
+of the filter is a named parameter (`cql0`, `cql1`, … in the order of the walk), so filters
+of one shape share one built statement and differ only in their values.
 """
 
 import json
@@ -9,7 +11,20 @@ from datetime import date, datetime
 from typing import Any
 
 import cql2
-from sqlalchemy import ColumnElement, String, and_, func, literal, not_, or_, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Float,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    not_,
+    or_,
+    true,
+)
+from sqlalchemy.types import TypeEngine
 
 from geoapi.catalog.registry import Layer
 from geoapi.errors import InvalidParameter
@@ -38,6 +53,7 @@ FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 METRES = {"meters": 1.0, "metres": 1.0, "m": 1.0, "kilometers": 1000.0, "km": 1000.0}
 GEOMETRY_NAMES = {"geometry", "geom"}
 DEGREE_METRES = 111_320.0  # metres per degree of latitude: a safe bound for index pre-filters
+CRS84_SRID = literal_column("4326")
 
 
 def parse_filter(text: str, lang: str | None, crs: str | None) -> dict[str, Any]:
@@ -61,48 +77,69 @@ def parse_filter(text: str, lang: str | None, crs: str | None) -> dict[str, Any]
     return tree if isinstance(tree, dict) else {"op": "=", "args": [tree, True]}
 
 
-def to_sql(layer: Layer, node: Any) -> ColumnElement[bool]:
-    """Translate a CQL2-JSON predicate; a malformed one (wrong arguments) is a 400."""
+class Values(dict[str, Any]):
+    """A filter's values by parameter name, named in the order they are bound."""
+
+    def bind(self, value: Any, type_: TypeEngine[Any] | type[TypeEngine[Any]]) -> BindParameter:
+        """A parameter holding `value`, named after the values bound before it."""
+        name = f"cql{len(self)}"
+        self[name] = value
+        return bindparam(name, type_=type_)
+
+
+def to_sql(layer: Layer, node: Any) -> tuple[ColumnElement[bool], Values]:
+    """Translate a CQL2-JSON predicate into a clause and the values of its parameters;
+    a malformed one (wrong arguments) is a 400."""
+    values = Values()
     try:
-        return _predicate(layer, node)
+        return _predicate(layer, node, values), values
     except (IndexError, KeyError, TypeError, ValueError) as exc:
         raise InvalidParameter(f"filter: malformed expression ({exc})") from exc
 
 
-def _predicate(layer: Layer, node: Any) -> ColumnElement[bool]:
+def shape_key(clause: ColumnElement[bool], values: Values) -> Any | None:
+    """What the SQL of `clause` depends on, its values left out (SQLAlchemy's own cache key);
+    None when a value in it is not one of `values`: its statement then serves it alone."""
+    key = clause._generate_cache_key()
+    if key is None or any(parameter.key not in values for parameter in key.bindparams):
+        return None
+    return key.key
+
+
+def _predicate(layer: Layer, node: Any, values: Values) -> ColumnElement[bool]:
     if isinstance(node, bool):
         return true() if node else not_(true())
     if not isinstance(node, dict) or "op" not in node:
         raise InvalidParameter(f"filter: {json.dumps(node)[:80]} is not a predicate")
     op, args = str(node["op"]).lower(), node.get("args", [])
     if op in ("and", "or"):
-        parts = [_predicate(layer, a) for a in args]
+        parts = [_predicate(layer, a, values) for a in args]
         return and_(*parts) if op == "and" else or_(*parts)
     if op == "not":
-        return not_(_predicate(layer, args[0]))
+        return not_(_predicate(layer, args[0], values))
     if op in COMPARISONS:
         left, right = args
         if _is_property(right) and not _is_property(left):  # `5 < severity`
             left, right, op = right, left, FLIPPED.get(op, op)
         column = _property(layer, left)
-        return getattr(column, COMPARISONS[op])(_value(column, right))
+        return getattr(column, COMPARISONS[op])(_value(column, right, values))
     if op == "like":
         column = _property(layer, args[0])
-        return column.like(literal(str(args[1])))
+        return column.like(values.bind(str(args[1]), String))
     if op == "in":
         column = _property(layer, args[0])
-        return column.in_([_value(column, v) for v in args[1]])
+        return column.in_([_value(column, v, values) for v in args[1]])
     if op == "between":
         column = _property(layer, args[0])
-        return column.between(_value(column, args[1]), _value(column, args[2]))
+        return column.between(_value(column, args[1], values), _value(column, args[2], values))
     if op == "isnull":
         return _property(layer, args[0]).is_(None)
     if op in SPATIAL:
-        return getattr(func, SPATIAL[op])(*(_geometry(layer, a) for a in args))
+        return getattr(func, SPATIAL[op])(*(_geometry(layer, a, values) for a in args))
     if op == "s_dwithin":
-        return _dwithin(layer, args)
+        return _dwithin(layer, args, values)
     if op.startswith("t_"):
-        return _temporal(layer, op, args)
+        return _temporal(layer, op, args, values)
     raise InvalidParameter(f"filter: operator {node['op']!r} is not supported")
 
 
@@ -122,8 +159,8 @@ def _is_property(node: Any) -> bool:
     return isinstance(node, dict) and "property" in node
 
 
-def _value(column: Any, value: Any) -> Any:
-    """A literal bound with the column's type; a wrong type is a 400, not a database error."""
+def _value(column: Any, value: Any, values: Values) -> Any:
+    """A value bound with the column's type; a wrong type is a 400, not a database error."""
     if isinstance(value, dict):
         value = value.get("timestamp") or value.get("date")
         if value is None:
@@ -131,23 +168,24 @@ def _value(column: Any, value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = value if isinstance(value, str) else json.dumps(value)
-    return literal(typed_value(column, column.name, text), column.type)
+    return values.bind(typed_value(column, column.name, text), column.type)
 
 
-def _geometry(layer: Layer, node: Any) -> Any:
+def _geometry(layer: Layer, node: Any, values: Values) -> Any:
     if isinstance(node, dict) and node.get("property") in GEOMETRY_NAMES:
         return layer.geom
     if isinstance(node, dict) and "bbox" in node:
-        west, south, east, north = node["bbox"][:4]
-        return func.ST_MakeEnvelope(west, south, east, north, 4326)
+        corners = (values.bind(float(v), Float) for v in node["bbox"][:4])
+        return func.ST_MakeEnvelope(*corners, CRS84_SRID)
     if isinstance(node, dict) and "type" in node:
-        return func.ST_SetSRID(func.ST_GeomFromGeoJSON(literal(json.dumps(node), String)), 4326)
+        geojson = values.bind(json.dumps(node), String)
+        return func.ST_SetSRID(func.ST_GeomFromGeoJSON(geojson), CRS84_SRID)
     raise InvalidParameter(f"filter: {json.dumps(node)[:80]} is not a geometry")
 
 
-def _dwithin(layer: Layer, args: list[Any]) -> ColumnElement[bool]:
+def _dwithin(layer: Layer, args: list[Any], values: Values) -> ColumnElement[bool]:
     """Distance in metres on the spheroid, with a bounding-box pre-filter the index can use."""
-    geometry, target = _geometry(layer, args[0]), _geometry(layer, args[1])
+    geometry, target = _geometry(layer, args[0], values), _geometry(layer, args[1], values)
     unit = (
         args[3].get("property", "meters")
         if len(args) > 3 and isinstance(args[3], dict)
@@ -156,8 +194,10 @@ def _dwithin(layer: Layer, args: list[Any]) -> ColumnElement[bool]:
     if str(unit).lower() not in METRES:
         raise InvalidParameter(f"filter: S_DWITHIN unit {unit!r}; use meters or kilometers")
     metres = float(args[2]) * METRES[str(unit).lower()]
-    near = geometry.op("&&")(func.ST_Expand(target, 2 * metres / DEGREE_METRES))
-    return and_(near, func.ST_DWithin(func.geography(geometry), func.geography(target), metres))
+    margin = values.bind(2 * metres / DEGREE_METRES, Float)
+    near = geometry.op("&&")(func.ST_Expand(target, margin))
+    distance = values.bind(metres, Float)
+    return and_(near, func.ST_DWithin(func.geography(geometry), func.geography(target), distance))
 
 
 def _instant_or_interval(node: Any) -> tuple[datetime | date | str | None, ...]:
@@ -177,10 +217,12 @@ def _instant_or_interval(node: Any) -> tuple[datetime | date | str | None, ...]:
     return node, node
 
 
-def _temporal(layer: Layer, op: str, args: list[Any]) -> ColumnElement[bool]:
+def _temporal(layer: Layer, op: str, args: list[Any], values: Values) -> ColumnElement[bool]:
     """T_BEFORE, T_AFTER, T_DURING, T_EQUALS, T_INTERSECTS of an instant property."""
     column = _property(layer, args[0])
-    start, end = (None if v is None else _value(column, v) for v in _instant_or_interval(args[1]))
+    start, end = (
+        None if v is None else _value(column, v, values) for v in _instant_or_interval(args[1])
+    )
     if op == "t_before" and start is not None:
         return column < start
     if op == "t_after" and end is not None:

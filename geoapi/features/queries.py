@@ -153,7 +153,7 @@ def _page_values(layer: Layer, query: ItemsQuery) -> dict[str, Any]:
 
 
 def _where(
-    layer: Layer, shape: PageShape, cql_filter: dict[str, Any] | None
+    layer: Layer, shape: PageShape, cql_clause: ColumnElement[bool] | None
 ) -> list[ColumnElement[bool]]:
     """A page's filters: values are named parameters, identifiers come from the catalog."""
     clauses = list(layer.fixed_filter)
@@ -166,8 +166,8 @@ def _where(
         clauses.append(func.ST_Intersects(layer.geom, envelope))
     if shape.interval:
         clauses.append(_in_interval(layer.datetime_column, shape.interval))
-    if cql_filter is not None:
-        clauses.append(cql.to_sql(layer, cql_filter))
+    if cql_clause is not None:
+        clauses.append(cql_clause)
     for i, name in enumerate(shape.filters):
         column = layer.column(name)
         clauses.append(column == bindparam(f"filter{i}", type_=column.type))
@@ -223,14 +223,11 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
 
     The features arrive as UTF-8 bytes (`text_as_bytes`) and go out as they came: a page of
     thousands of features is never decoded or re-encoded here. The statement is built once
-    per shape; a CQL2 filter carries its values inside, so its statement is built each time.
+    per shape, a CQL2 filter's shape included.
     """
     shape = _page_shape(layer, query)
-    values = _page_values(layer, query)
-    if query.cql is None:
-        statement = layer.statements.get(shape, lambda: _page_statement(layer, shape, None))
-    else:
-        statement = _page_statement(layer, shape, query.cql)
+    statement, filter_values = _statement_of(layer, shape, query.cql)
+    values = _page_values(layer, query) | filter_values
     row = connection.execute(statement, values, execution_options=_AS_BYTES).one()
     features_json, returned, fetched, nearest, farthest, number_matched = row
     # Rows are numbered from the cursor outwards; a backward page is shown reversed.
@@ -247,9 +244,24 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
     )
 
 
-def _page_statement(layer: Layer, shape: PageShape, cql_filter: dict[str, Any] | None) -> Any:
+def _statement_of(
+    layer: Layer, shape: PageShape, cql_filter: dict[str, Any] | None
+) -> tuple[Any, dict[str, Any]]:
+    """The page statement of `shape` and of the filter's shape, from the layer's cache, with
+    the filter's values."""
+    if cql_filter is None:
+        return layer.statements.get(shape, lambda: _page_statement(layer, shape, None)), {}
+    clause, values = cql.to_sql(layer, cql_filter)
+    filter_shape = cql.shape_key(clause, values)
+    if filter_shape is None:  # a value not bound by name: the statement is this request's own
+        return _page_statement(layer, shape, clause), values
+    key = (shape, filter_shape)
+    return layer.statements.get(key, lambda: _page_statement(layer, shape, clause)), values
+
+
+def _page_statement(layer: Layer, shape: PageShape, cql_clause: ColumnElement[bool] | None) -> Any:
     keys = _order(layer, shape)
-    clauses = _where(layer, shape, cql_filter)
+    clauses = _where(layer, shape, cql_clause)
     page = _page_rows(layer, shape, keys, clauses)
     shown = page.c.rn <= _LIMIT
     display = page.c.rn.desc() if shape.backward else page.c.rn
@@ -280,16 +292,13 @@ def _page_rows(
         select(*columns).where(*clauses, *extra).order_by(*_order_by(keys)).limit(_FETCH)
         for extra in branches
     ]
-    if len(selects) == 1:
-        rows, row_keys = selects[0], keys
-    else:
-        union = union_all(*selects).subquery()
-        rows = select(union)
-        row_keys = [(union.c[f"key{i}"], descending) for i, (_, descending) in enumerate(keys)]
-    order_by = _order_by(row_keys)
+    # Rows are numbered after the limit: a window over the filtered rows themselves would make
+    # PostgreSQL sort every match (a map view's bbox may hold 50,000) instead of keeping the
+    # first few in a top-N sort.
+    rows = (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
+    order_by = _order_by([(rows.c[f"key{i}"], d) for i, (_, d) in enumerate(keys)])
     return (
-        rows.add_columns(func.row_number().over(order_by=order_by).label("rn"))
-        .order_by(None)
+        select(rows, func.row_number().over(order_by=order_by).label("rn"))
         .order_by(*order_by)
         .limit(_FETCH)
         .cte("page")

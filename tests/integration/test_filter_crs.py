@@ -75,6 +75,60 @@ def test_cql2_text_selects_what_sql_selects(
     assert expected > 0 or "IS NULL" in sql
 
 
+# Filters of one shape, differing only in values: one app serves them from one statement.
+SAME_SHAPE = [
+    ("points", "category = '{}'", ["market", "public_toilet"]),
+    ("points", "category IN ('market', '{}')", ["back_alley", "parking"]),
+    ("points", "name LIKE '{}'", ["%巷", "%市场"]),
+    ("issues", "severity BETWEEN {}", ["1 AND 2", "3 AND 3"]),
+    ("issues", "reported_at >= TIMESTAMP('{}')", ["2026-11-01T00:00:00Z", "2026-06-01T00:00:00Z"]),
+    (
+        "issues",
+        "T_DURING(reported_at, INTERVAL('{}'))",
+        [
+            "2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z",
+            "2026-06-01T00:00:00Z', '2026-10-15T00:00:00Z",
+        ],
+    ),
+    (
+        "points",
+        "S_INTERSECTS(geometry, BBOX({}))",
+        ["117.03, 36.64, 117.06, 36.67", "117, 36.6, 117.04, 36.7"],
+    ),
+    ("points", "S_DWITHIN(geometry, POINT(117.05 36.66), {})", ["800, meters", "2, kilometers"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("collection", "template", "values"), SAME_SHAPE, ids=[c[1] for c in SAME_SHAPE]
+)
+def test_filters_of_one_shape_each_select_their_own_rows(
+    client, city, collection, template, values
+):
+    matched = [
+        items(client, collection, filter=template.format(v), limit=1)["numberMatched"]
+        for v in values
+    ]
+    again = items(client, collection, filter=template.format(values[0]), limit=1)["numberMatched"]
+    assert len(set(matched)) == len(values) and again == matched[0], matched
+    assert all(matched), matched
+
+
+def test_true_and_false_in_a_filter_are_not_one_shape(client, city):
+    markets = {"op": "=", "args": [{"property": "category"}, "market"]}
+    counts = [
+        items(
+            client,
+            "points",
+            filter=json.dumps({"op": "and", "args": [flag, markets]}),
+            **{"filter-lang": "cql2-json"},
+        )["numberMatched"]
+        for flag in (True, False)
+    ]
+    assert counts[0] == items(client, "points", category="market")["numberMatched"] > 0
+    assert counts[1] == 0
+
+
 def test_cql2_json_equals_cql2_text(client, city):
     expression = {
         "op": "and",
