@@ -131,15 +131,22 @@ def serve(
     host: Annotated[str | None, typer.Option(help="[default: settings]")] = None,
     port: Annotated[int | None, typer.Option(help="[default: settings]")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes")] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes serving requests [default: settings]")
+    ] = None,
 ) -> None:
-    """Serve the API with uvicorn."""
+    """Serve the API with uvicorn: one process, or `--workers` of them on one port."""
     import uvicorn
 
     settings = Settings()
+    workers = workers or settings.workers
+    if reload and workers > 1:
+        raise typer.BadParameter("--reload runs a single process; leave --workers at 1")
     uvicorn.run(
         "geoapi.app:create_app",
         factory=True,
         reload=reload,
+        workers=workers,
         host=host or settings.host,
         port=port or settings.port,
         access_log=settings.access_log,

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     access_log: bool = True  # a line per request from `geoapi serve` (~10 % of a small read)
+    workers: Annotated[int, Field(ge=1)] = 1  # `geoapi serve` processes, each with its pools
     default_limit: Annotated[int, Field(ge=1)] = 100
     max_limit: Annotated[int, Field(ge=1)] = 10_000
     link_radius_m: Annotated[float, Field(gt=0)] = 50.0  # a report links to a point this near

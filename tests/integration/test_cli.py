@@ -1,4 +1,5 @@
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -116,15 +117,12 @@ def test_map_command_writes_a_standalone_page(cli_env, tmp_path):
     assert bad.exit_code == 2 and "no area 'NOPE'" in bad.output
 
 
-@pytest.mark.parametrize("access_log", ["true", "false"])
-def test_serve_answers_and_logs_requests_only_when_asked(settings: Settings, access_log: str):
+def _serve_once(settings: Settings, **variables: str) -> str:
+    """Start `geoapi serve` with these GEOAPI_* variables, fetch /health once, stop it: its log."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = os.environ | {
-        "GEOAPI_DATABASE_URL": str(settings.database_url),
-        "GEOAPI_ACCESS_LOG": access_log,
-    }
+    env = os.environ | {"GEOAPI_DATABASE_URL": str(settings.database_url)} | variables
     command = [sys.executable, "-m", "geoapi.cli", "serve", "--port", str(port)]
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -142,4 +140,21 @@ def test_serve_answers_and_logs_requests_only_when_asked(settings: Settings, acc
     finally:
         server.terminate()
         log, _ = server.communicate(timeout=10)
+    return log
+
+
+@pytest.mark.parametrize("access_log", ["true", "false"])
+def test_serve_answers_and_logs_requests_only_when_asked(settings: Settings, access_log: str):
+    log = _serve_once(settings, GEOAPI_ACCESS_LOG=access_log)
     assert ('"GET /health HTTP/1.1" 200' in log) == (access_log == "true"), log
+
+
+def test_serve_runs_the_workers_asked_for(settings: Settings):
+    log = _serve_once(settings, GEOAPI_WORKERS="2")
+    workers = set(re.findall(r"Started server process \[(\d+)\]", log))
+    assert len(workers) == 2, log
+
+
+def test_serve_refuses_reload_with_several_workers():
+    result = run("serve", "--reload", "--workers", "2")
+    assert result.exit_code == 2 and "--reload runs a single process" in result.output
