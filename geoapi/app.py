@@ -27,6 +27,7 @@ from geoapi.settings import Settings
 from geoapi.stats.router import bulletins as bulletins_router
 from geoapi.stats.router import router as stats_router
 from geoapi.tiles.router import router as tiles_router
+from geoapi.ttlcache import TtlCache
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.layers = registry
     app.state.checklists = checklists
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
+    app.state.extent_cache = TtlCache(settings.extent_cache_seconds)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(features_router)

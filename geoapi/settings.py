@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     photos_dir: Path = Path("data/photos")  # content-addressed store of uploaded photos
     photo_max_bytes: Annotated[int, Field(ge=1)] = 10 * 1024 * 1024
     key_cache_seconds: Annotated[float, Field(ge=0)] = 5  # a revoked key works this long at most
+    extent_cache_seconds: Annotated[float, Field(ge=0)] = 60  # collections' extents lag this much
     public_layers: list[str] | None = None  # readable without a key; None: the catalog's flags
     open311_enabled: bool = True  # Open311 GeoReport v2 under /open311/v2
     open311_key_required: bool = False  # POST requests.json needs an api_key

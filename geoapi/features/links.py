@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from geoapi.catalog.registry import Layer
 from geoapi.features.crs import SUPPORTED
 from geoapi.features.params import Cursor
-from geoapi.features.queries import FeaturePage
+from geoapi.features.queries import Extent, FeaturePage
 
 GEOJSON = "application/geo+json"
 JSON_TYPE = "application/json"
@@ -34,8 +34,8 @@ def url_for(request: Request, name: str, **params: str) -> str:
     return str(request.url_for(name, **params))
 
 
-def collection_doc(request: Request, layer: Layer, extent: tuple[Any, Any] | None) -> dict:
-    """The `/collections/{id}` document."""
+def collection_doc(request: Request, layer: Layer, extent: Extent) -> dict:
+    """The `/collections/{id}` document (also each entry of `/collections`)."""
     definition = layer.definition
     doc: dict[str, Any] = {
         "id": layer.id,
@@ -59,11 +59,12 @@ def collection_doc(request: Request, layer: Layer, extent: tuple[Any, Any] | Non
             ),
         ],
     }
-    if extent is not None:
-        bbox, interval = extent
-        doc["extent"] = {"spatial": {"bbox": [bbox] if bbox else [], "crs": CRS84}}
-        if interval is not None:
-            doc["extent"]["temporal"] = {"interval": [interval]}
+    bbox, interval = extent
+    if bbox is None:  # no rows: no extent (it is optional; an empty bbox list is invalid)
+        return doc
+    doc["extent"] = {"spatial": {"bbox": [bbox], "crs": CRS84}}
+    if interval is not None:
+        doc["extent"]["temporal"] = {"interval": [interval]}
     return doc
 
 

@@ -375,9 +375,11 @@ def _feature_statement(layer: Layer, crs: OutputCrs) -> Any:
     return select(feature).where(*layer.fixed_filter, layer.id_column == id_value)
 
 
-def select_extent(
-    connection: Connection, layer: Layer
-) -> tuple[list[float] | None, list[str | None] | None]:
+# A layer's spatial extent (CRS84 bbox) and temporal extent (ISO start, end); None: none.
+Extent = tuple[list[float] | None, list[str | None] | None]
+
+
+def select_extent(connection: Connection, layer: Layer) -> Extent:
     """Spatial extent (CRS84) and temporal extent of the layer's rows."""
     geometry = (
         layer.geom if layer.definition.source.srid == 4326 else func.ST_Transform(layer.geom, 4326)

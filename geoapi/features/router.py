@@ -10,6 +10,7 @@ from geoapi.db.engine import ReaderDep
 from geoapi.errors import NotFound
 from geoapi.features import links, queries
 from geoapi.features.crs import parse_crs
+from geoapi.features.extents import extent_of, extents_of
 from geoapi.features.params import ItemsParameters, OutputParameters, items_query, parse_format
 from geoapi.features.schemas import queryables
 
@@ -69,19 +70,21 @@ def conformance() -> dict[str, list[str]]:
 
 
 @router.get("/collections", operation_id="getCollections", name="getCollections")
-def collections(request: Request, layers: LayersDep) -> dict[str, Any]:
-    """Every published layer (extents are on each collection's own page)."""
+async def collections(request: Request, layers: LayersDep, read: ReaderDep) -> dict[str, Any]:
+    """Every layer the caller may read, with its extent (GDAL takes layer bounds from here)."""
+    extents = await extents_of(request, read, list(layers.values()))
     return {
         "links": [links.link(str(request.url), "self")],
-        "collections": [links.collection_doc(request, layer, None) for layer in layers.values()],
+        "collections": [
+            links.collection_doc(request, layer, extents[layer.id]) for layer in layers.values()
+        ],
     }
 
 
 @router.get("/collections/{collectionId}", operation_id="getCollection", name="getCollection")
 async def collection(request: Request, layer: LayerDep, read: ReaderDep) -> dict[str, Any]:
     """One collection with its spatial and temporal extent, computed from the data."""
-    extent = await read(lambda connection: queries.select_extent(connection, layer))
-    return links.collection_doc(request, layer, extent)
+    return links.collection_doc(request, layer, await extent_of(request, read, layer))
 
 
 @router.get(

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from geoapi.catalog.registry import LayerDep
 from geoapi.db.engine import ReaderDep
 from geoapi.errors import InvalidParameter, NotFound
-from geoapi.features import queries as feature_queries
+from geoapi.features.extents import extent_of
 from geoapi.features.schemas import property_type
 from geoapi.tiles import queries
 
@@ -76,7 +76,7 @@ async def tilejson(request: Request, layer: LayerDep, read: ReaderDep) -> dict[s
     """TileJSON 3.0 describing the layer's vector tiles."""
     template = str(request.url_for("getTile", collectionId=layer.id, z="{z}", x="{x}", y="{y}"))
     template = template.replace("%7B", "{").replace("%7D", "}")
-    bbox, _ = await read(lambda connection: feature_queries.select_extent(connection, layer))
+    bbox, _ = await extent_of(request, read, layer)
     fields = {name: property_type(layer, name) for name in layer.definition.tile_property_names}
     return {
         "tilejson": "3.0.0",

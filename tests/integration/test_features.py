@@ -51,6 +51,27 @@ def test_collection_extent_comes_from_the_data(client: TestClient, city):
     assert body["extent"]["temporal"]["interval"][0][1] is not None
 
 
+def test_collections_carry_extents_remembered_for_a_while(
+    client: TestClient, connection: Connection, city
+):
+    def bbox(path: str, collection: str = "points") -> list[float]:
+        body = client.get(path).json()
+        doc = (
+            body if "id" in body else next(c for c in body["collections"] if c["id"] == collection)
+        )
+        return doc["extent"]["spatial"]["bbox"][0]
+
+    before = bbox("/collections")
+    assert bbox("/collections/points") == before
+    connection.execute(
+        text("UPDATE points SET geom = ST_SetSRID(ST_MakePoint(118.5, 37.5), 4326) WHERE id = :id"),
+        {"id": int(connection.scalar(text("SELECT min(id) FROM points")))},
+    )
+    assert bbox("/collections") == before  # remembered (GEOAPI_EXTENT_CACHE_SECONDS)
+    client.app.state.extent_cache.ttl = 0
+    assert bbox("/collections")[2:] == bbox("/collections/points")[2:] == [118.5, 37.5]
+
+
 def test_items_count_and_page_size(client: TestClient, connection: Connection, city):
     body = items(client, "points", limit=7)
     assert body["numberReturned"] == 7 == len(body["features"])

@@ -95,6 +95,24 @@ def test_gdal_pages_through_whole_collections(server, engine, layer):
     assert frame.geometry.notna().all()
 
 
+@pytest.mark.parametrize("layer", list(TABLES))
+def test_gdal_knows_each_collections_bounds_without_reading_it(server, engine, layer):
+    # Without an extent in /collections GDAL has no bounds short of paging through the layer.
+    with gdal_key(server.analyst_key):
+        bounds = pyogrio.read_info(f"OAPIF:{server.url}", layer=layer)["total_bounds"]
+    table, _, where = TABLES[layer].partition(" WHERE ")
+    table = {"issue_events": "issue_event_layer"}.get(table, table)  # events take their place
+    with engine.connect() as connection:
+        extent = connection.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                f"FROM (SELECT ST_Extent(geom) e FROM {table} WHERE {where or 'true'}) s"
+            )
+        ).one()
+    assert bounds is not None
+    assert list(bounds) == pytest.approx(list(extent), abs=1e-6)
+
+
 def test_a_unit_reads_only_its_own_problems_through_gdal(server, engine):
     with gdal_key(server.unit_key):
         frame = pyogrio.read_dataframe(f"OAPIF:{server.url}", layer="issues", PAGE_SIZE=50)

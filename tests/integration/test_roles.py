@@ -109,10 +109,14 @@ def test_callers_of_one_server_each_get_their_own_scope(client, anonymous, stree
     # The server reuses a page's statement across requests; never one caller's scope.
     issues = {"unit_a": dispatched_to(client, "unit_a", IN_A)}
     issues["unit_b"] = dispatched_to(client, "unit_b", IN_B)
+    places = {"unit_a": IN_A, "unit_b": IN_B}
     for unit in ("unit_a", "unit_b", "unit_a"):
         headers = as_(streets[unit])
         page = anonymous.get("/collections/issues/items", headers=headers).json()
         assert [f["id"] for f in page["features"]] == [issues[unit]["id"]]
+        extent = anonymous.get("/collections/issues", headers=headers).json()["extent"]
+        lon, lat = places[unit]["lon"], places[unit]["lat"]
+        assert extent["spatial"]["bbox"] == [[lon, lat, lon, lat]]  # remembered per scope
         for owner, issue in issues.items():
             one = anonymous.get(f"/collections/issues/items/{issue['id']}", headers=headers)
             assert one.status_code == (200 if owner == unit else 404)
