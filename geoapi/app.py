@@ -14,6 +14,7 @@ from geoapi.catalog.registry import LayerRegistry
 from geoapi.db.engine import make_engine, make_read_engine
 from geoapi.errors import install_error_handlers
 from geoapi.features.router import router as features_router
+from geoapi.guard import RequestGuard
 from geoapi.inspections.checklists import load_checklists
 from geoapi.inspections.router import router as inspections_router
 from geoapi.issues.router import router as issues_router
@@ -39,7 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         load_layers(settings.layers_dir), settings.public_layers
     )  # a bad layer file stops here
     checklists = load_checklists(settings.checklists_dir)  # so does a bad checklist
-    engine, read_engine = make_engine(settings), make_read_engine(settings)
+    engine = make_engine(settings, settings.db_statement_timeout_s)
+    read_engine = make_read_engine(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     app.state.extent_cache = TtlCache(settings.extent_cache_seconds)
     install_error_handlers(app)
+    app.add_middleware(RequestGuard, settings=settings)  # bounds every request first
     app.include_router(health.router)
     app.include_router(features_router)
     app.include_router(tiles_router)

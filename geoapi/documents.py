@@ -1,13 +1,10 @@
 """Printable HTML documents (notices, bulletins): one Jinja environment, self-contained pages."""
 
 import base64
-import io
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from PIL import Image, UnidentifiedImageError
 
 
 @cache
@@ -29,13 +26,6 @@ def render(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(**context)
 
 
-def thumbnail(path: Path, size: int = 240) -> str | None:
-    """A small JPEG of the photo as a data URI, so the printed page needs no other request."""
-    try:
-        with Image.open(path) as image:
-            image.thumbnail((size, size))
-            buffer = io.BytesIO()
-            image.convert("RGB").save(buffer, "JPEG", quality=80)
-    except (FileNotFoundError, UnidentifiedImageError, OSError):
-        return None
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+def data_uri(jpeg: bytes) -> str:
+    """A JPEG as a data URI, so the printed page needs no other request."""
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()

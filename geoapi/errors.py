@@ -6,7 +6,9 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,35 @@ class DatabaseUnavailable(GeoApiError):
     code = "ServiceUnavailable"
 
 
+class TooBusy(GeoApiError):
+    """Every database connection stayed taken for the whole bounded wait."""
+
+    status_code = 503
+    title = "Service busy"
+    code = "ServiceUnavailable"
+
+
+class TooSlow(GeoApiError):
+    """The query ran past its statement timeout and was cancelled."""
+
+    status_code = 503
+    title = "Query took too long"
+    code = "ServiceUnavailable"
+
+
+class UriTooLong(GeoApiError):
+    """A query string longer than the service reads."""
+
+    status_code = 414
+    title = "URI too long"
+    code = "InvalidParameterValue"
+
+
+# SQLSTATE classes (PostgreSQL appendix A) that mean "the server or the link is gone".
+CONNECTION_LOST = ("08", "57P")
+QUERY_CANCELED = "57014"  # statement_timeout
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     """Render an RFC 9457 problem document."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
@@ -118,12 +149,49 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(400, InvalidParameter.title, "; ".join(messages), code=InvalidParameter.code)
 
 
+def explain_database_error(exc: SQLAlchemyError) -> GeoApiError:
+    """What a database error means to the client, never with the database's own text.
+
+    A lost connection or server is 503 (retry later), a cancelled statement 503 naming the
+    timeout, a full pool 503 (busy), a value PostgreSQL refused (SQLSTATE class 22: out of
+    range, wrong type) 400; anything else is our fault, a 500.
+    """
+    if isinstance(exc, PoolTimeout):
+        return TooBusy("every database connection is in use; retry in a moment")
+    pgcode = getattr(getattr(exc, "orig", None), "pgcode", None) or ""
+    if pgcode == QUERY_CANCELED:
+        return TooSlow(
+            "the query ran past the statement timeout; ask for less (a smaller bbox or "
+            "period, a filter, a larger cell)"
+        )
+    lost = pgcode.startswith(CONNECTION_LOST) or (
+        not pgcode and isinstance(exc, OperationalError | InterfaceError)
+    )
+    if lost or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return DatabaseUnavailable("The database cannot be reached.")
+    if isinstance(exc, DataError):
+        return InvalidParameter("a value in the request is out of range or of the wrong type")
+    return GeoApiError("The server could not complete the request.")
+
+
 def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, OperationalError):
-        log.warning("database unavailable on %s: %s", request.url.path, exc.orig)
-        return problem(503, DatabaseUnavailable.title, "The database cannot be reached.")
-    log.error("database error on %s", request.url.path, exc_info=exc)
-    return problem(500, GeoApiError.title, "The server could not complete the request.")
+    assert isinstance(exc, SQLAlchemyError)
+    explained = explain_database_error(exc)
+    if explained.status_code == 500:
+        log.error("database error on %s", request.url.path, exc_info=exc)
+    else:
+        log.warning("%s on %s: %s", explained.title, request.url.path, exc)
+    return _geoapi_error(request, explained)
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own errors (unknown route 404, wrong method 405, bad multipart 400)."""
+    assert isinstance(exc, HTTPException)
+    titles = {404: NotFound.title, 405: "Method not allowed", 400: InvalidParameter.title}
+    response = problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -137,3 +205,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GeoApiError, _geoapi_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(SQLAlchemyError, _database_error)
+    app.add_exception_handler(HTTPException, _http_error)

@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     supervision_after_days: Annotated[float, Field(ge=0)] = 3.0  # this late: 督办卡, not 提醒卡
     db_pool_size: Annotated[int, Field(ge=1)] = 10
     db_connect_timeout: Annotated[int, Field(ge=1)] = 5
+    db_pool_timeout_s: Annotated[float, Field(gt=0)] = 5  # no free connection this long: 503
+    db_read_timeout_s: Annotated[float, Field(gt=0)] = 10  # pages, tiles, keys: then 503
+    db_statement_timeout_s: Annotated[float, Field(gt=0)] = 30  # sessions: writes, stats, map
+    # Bounds on what one request may ask for (400/413/414 beyond them, before any work).
+    max_query_chars: Annotated[int, Field(ge=1024)] = 16_384  # the URL's query string
+    max_json_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024  # a JSON or form body
+    max_json_depth: Annotated[int, Field(ge=4)] = 32  # nesting of a JSON body
+    max_filter_chars: Annotated[int, Field(ge=64)] = 8_192  # a CQL2 filter
+    max_filter_depth: Annotated[int, Field(ge=2)] = 32  # its nesting: brackets and NOTs
+    max_sort_keys: Annotated[int, Field(ge=1)] = 8
+    max_props_bytes: Annotated[int, Field(ge=64)] = 65_536  # a point's free-form props
+    max_aggregate_cells: Annotated[int, Field(ge=1)] = 100_000  # cells one aggregate may make
+    photo_max_pixels: Annotated[int, Field(ge=1)] = 64_000_000  # a 48 MP phone photo fits
     # Requests are short and many: parallel workers and JIT cost more to start than they save
     # (a 1,000-feature page took 29 ms with a parallel plan, 12 ms without). Raise for
     # a database server with cores to spare.

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
 from typing import Annotated, Any, TypeVar
 
+import anyio
 import psycopg2.extensions
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,10 +15,14 @@ from sqlalchemy.orm import Session
 from geoapi.settings import Settings
 
 
-def make_engine(settings: Settings) -> Engine:
+def make_engine(settings: Settings, statement_timeout_s: float | None = None) -> Engine:
     """The engine of sessions (writes, reads of several statements): transactions, and
-    connections pinged before use (the database may have restarted under us)."""
-    return _pooled(settings, pool_pre_ping=True)
+    connections pinged before use (the database may have restarted under us).
+
+    The service passes its `db_statement_timeout_s`; the command line (imports, demo loads)
+    runs without one.
+    """
+    return _pooled(settings, statement_timeout_s, pool_pre_ping=True)
 
 
 def make_read_engine(settings: Settings) -> Engine:
@@ -28,18 +33,22 @@ def make_read_engine(settings: Settings) -> Engine:
     replaced and the read retried once (`Reader`): a database restart costs a retry, not
     an error.
     """
-    return _pooled(settings, pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+    return _pooled(
+        settings, settings.db_read_timeout_s, pool_pre_ping=False, isolation_level="AUTOCOMMIT"
+    )
 
 
-def _pooled(settings: Settings, **options: Any) -> Engine:
+def _pooled(settings: Settings, statement_timeout_s: float | None, **options: Any) -> Engine:
+    """A pool whose wait for a free connection is bounded (`db_pool_timeout_s`, then 503)."""
     engine = create_engine(
         settings.sqlalchemy_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout_s,
         connect_args={
             "connect_timeout": settings.db_connect_timeout,
             "application_name": "geoapi",
-            "options": session_options(settings),
+            "options": session_options(settings, statement_timeout_s),
         },
         **options,
     )
@@ -60,30 +69,34 @@ def _text_as_bytes(
         psycopg2.extensions.register_type(psycopg2.extensions.BYTES, cursor)
 
 
-def session_options(settings: Settings) -> str:
-    """Per-connection PostgreSQL settings: UTC timestamps in PostGIS-made JSON, planner limits."""
-    return " ".join(
-        [
-            "-c timezone=UTC",
-            f"-c max_parallel_workers_per_gather={settings.db_parallel_workers}",
-            f"-c jit={'on' if settings.db_jit else 'off'}",
-        ]
-    )
+def session_options(settings: Settings, statement_timeout_s: float | None = None) -> str:
+    """Per-connection PostgreSQL settings: UTC timestamps in PostGIS-made JSON, planner limits,
+    and the statement timeout that keeps one request from holding a backend for minutes."""
+    options = [
+        "-c timezone=UTC",
+        f"-c max_parallel_workers_per_gather={settings.db_parallel_workers}",
+        f"-c jit={'on' if settings.db_jit else 'off'}",
+    ]
+    if statement_timeout_s:
+        options.append(f"-c statement_timeout={round(statement_timeout_s * 1000)}")
+    return " ".join(options)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, bound to the app's engine.
 
     Creating a Session does no I/O, so it happens on the event loop; the connection is checked
-    out in the handler's thread on first use, and closing (rollback, return to the pool) goes
-    to the thread pool. Two thread hops a request instead of four.
+    out in the handler's thread on first use. Closing (rollback, return to the pool) runs in a
+    thread of its own limiter, never waiting for a token of the shared thread pool: when every
+    token is held by a handler waiting for a connection, the close that frees one must still
+    run (FastAPI's `contextmanager_in_threadpool` does the same for its exits).
     """
     session = Session(request.app.state.engine)
     try:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(session.close)
+            await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
         else:  # never touched the database (a cached key, say): nothing to give back
             session.close()
 

@@ -7,7 +7,9 @@ of one shape share one built statement and differ only in their values.
 """
 
 import json
+import re
 from datetime import date, datetime
+from itertools import accumulate
 from typing import Any
 
 import cql2
@@ -56,8 +58,41 @@ DEGREE_METRES = 111_320.0  # metres per degree of latitude: a safe bound for ind
 CRS84_SRID = literal_column("4326")
 
 
+TEXT_STRINGS = re.compile(r"'(?:[^']|'')*'")  # CQL2 text literals ('' escapes a quote)
+JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+NOT_WORD = re.compile(r"\bnot\b", re.IGNORECASE)
+BRACKETS = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+
+
+def check_bounds(text: str, lang: str | None, max_chars: int, max_depth: int) -> None:
+    """400 for a filter longer than `max_chars` or nested deeper than `max_depth`, checked on
+    the text before any parser sees it (the parser recurses per level; a few thousand levels
+    crash it).
+
+    Depth counts brackets outside string literals, and each NOT of CQL2 text (it nests its
+    operand without brackets); a CQL2-JSON level is two brackets (`{"op": …, "args": [`).
+    """
+    if len(text) > max_chars:
+        raise InvalidParameter(f"filter has {len(text):,} characters; at most {max_chars:,}")
+    if lang == "cql2-json":
+        bare = JSON_STRINGS.sub('""', text)
+        depth = (_bracket_depth(bare) + 1) // 2
+    else:
+        bare = TEXT_STRINGS.sub("''", text)
+        depth = _bracket_depth(bare) + len(NOT_WORD.findall(bare))
+    if depth > max_depth:
+        raise InvalidParameter(
+            f"filter is nested {depth} levels deep (brackets and NOTs); at most {max_depth}"
+        )
+
+
+def _bracket_depth(text: str) -> int:
+    return max(accumulate(BRACKETS[c] for c in text if c in BRACKETS), default=0)
+
+
 def parse_filter(text: str, lang: str | None, crs: str | None) -> dict[str, Any]:
-    """Parse `filter` (cql2-text by default) into CQL2-JSON.
+    """Parse `filter` (cql2-text by default) into CQL2-JSON; callers bound it first
+    (`check_bounds`).
 
     `Expr.validate()` (JSON Schema) is not called: it costs ~30 ms a request, and `to_sql`
     refuses every shape it does not know with a 400 anyway.

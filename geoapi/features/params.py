@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field
 
 from geoapi.catalog.registry import Layer
 from geoapi.errors import InvalidParameter
-from geoapi.features.cql import parse_filter
+from geoapi.features.cql import check_bounds, parse_filter
 from geoapi.features.crs import CRS84, OutputCrs, bbox_to_crs84, parse_crs
+from geoapi.instants import aware, check_day
 from geoapi.settings import Settings
 
 
@@ -140,11 +141,13 @@ def _instant(text: str, end_of_day: bool) -> datetime | None:
     try:
         if len(text) == 10:  # a date: the whole day
             day = date.fromisoformat(text)
+            check_day(day)
             return datetime.combine(day, time.max if end_of_day else time(), UTC)
-        value = datetime.fromisoformat(text)
+        return aware(datetime.fromisoformat(text))
     except ValueError as exc:
-        raise InvalidParameter(f"datetime: {text!r} is not an RFC 3339 date-time or date") from exc
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        raise InvalidParameter(
+            f"datetime: {text!r} is not an RFC 3339 date-time or date ({exc})"
+        ) from exc
 
 
 def parse_datetime(value: str | None) -> Interval | None:
@@ -181,24 +184,40 @@ def parse_cursor(cursor: str | None) -> Cursor | None:
         return None
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return Cursor(list(raw["k"]), bool(raw["b"]))
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        values, backward = raw["k"], raw["b"]
+    except (binascii.Error, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise InvalidParameter("cursor is not a token from a next or prev link") from exc
+    # A link's token holds one scalar per sort key (and the id): anything else was made up.
+    scalars = isinstance(values, list) and len(values) <= CURSOR_MAX_VALUES
+    if not scalars or not isinstance(backward, bool) or not all(map(_scalar, values)):
+        raise InvalidParameter("cursor is not a token from a next or prev link")
+    return Cursor(values, backward)
+
+
+CURSOR_MAX_VALUES = 16
+
+
+def _scalar(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" not in value and len(value) <= 1024
+    return value is None or isinstance(value, bool | int | float)
 
 
 def parse_properties(layer: Layer, properties: str | None) -> list[str]:
     """The properties to return (default: all of the layer's)."""
     if properties is None:
         return list(layer.definition.properties)
-    names = [p.strip() for p in properties.split(",") if p.strip()]
+    names = list(dict.fromkeys(p.strip() for p in properties.split(",") if p.strip()))
     _check_names(layer, names, layer.definition.properties, "properties")
     return names
 
 
-def parse_sortby(layer: Layer, sortby: str | None) -> list[SortKey]:
-    """Sort keys over queryables (default: the layer's default sort)."""
+def parse_sortby(layer: Layer, sortby: str | None, max_keys: int = 8) -> list[SortKey]:
+    """Sort keys over queryables (default: the layer's default sort), at most `max_keys`."""
     items = sortby.split(",") if sortby else layer.definition.default_sort
     keys = [SortKey(s.strip().lstrip("+-"), s.strip().startswith("-")) for s in items if s.strip()]
+    if len(keys) > max_keys:
+        raise InvalidParameter(f"sortby: {len(keys)} keys; at most {max_keys}")
     _check_names(layer, [k.name for k in keys], layer.definition.queryable_names, "sortby")
     return keys
 
@@ -232,17 +251,18 @@ def items_query(
 ) -> ItemsQuery:
     """Every parameter of an /items request (`query`: all of them, as sent), parsed and
     checked against the layer."""
-    cql = (
-        parse_filter(params.filter, params.filter_lang, params.filter_crs)
-        if params.filter
-        else None
-    )
+    cql = None
+    if params.filter:
+        check_bounds(
+            params.filter, params.filter_lang, settings.max_filter_chars, settings.max_filter_depth
+        )
+        cql = parse_filter(params.filter, params.filter_lang, params.filter_crs)
     return ItemsQuery(
         bbox=parse_bbox(params.bbox, params.bbox_crs),
         interval=parse_datetime(params.datetime),
         filters=property_filters(layer, query),
         properties=parse_properties(layer, params.properties),
-        sort=parse_sortby(layer, params.sortby),
+        sort=parse_sortby(layer, params.sortby, settings.max_sort_keys),
         limit=parse_limit(params.limit, settings),
         cursor=parse_cursor(params.cursor),
         cql=cql,

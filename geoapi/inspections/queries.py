@@ -62,16 +62,22 @@ RETURNING id, distance_m, far_from_point
 
 
 def select_inspection(
-    connection: Connection, inspection_id: int | None = None, client_id: uuid.UUID | None = None
+    connection: Connection,
+    inspection_id: int | None = None,
+    client_id: uuid.UUID | None = None,
+    scope: tuple[str, dict[str, Any]] = ("TRUE", {}),
 ) -> RowMapping | None:
-    """A stored visit by id or by the client's id, with its point, team and problems."""
+    """A stored visit by id or by the client's id, with its point, team and problems, and
+    `in_scope`: whether `scope` (a predicate on the point `p.`) admits it."""
     where = "v.id = :id" if inspection_id is not None else "v.client_id = :client_id"
+    predicate, params = scope
     return (
         connection.execute(
             text(
                 f"""
 SELECT v.id, v.client_id, v.inspector, v.visited_at, v.checklist_version, v.results,
        v.score_rate, v.passed, v.distance_m, v.far_from_point, v.notes, t.code AS team,
+       coalesce({predicate}, false) AS in_scope,
        json_build_object('code', p.code, 'name', p.name, 'category', p.category,
                          'status', p.status, 'score', p.score,
                          'last_inspected_at', p.last_inspected_at) AS point,
@@ -83,7 +89,7 @@ SELECT v.id, v.client_id, v.inspector, v.visited_at, v.checklist_version, v.resu
  WHERE {where}
 """
             ),
-            {"id": inspection_id, "client_id": client_id},
+            {"id": inspection_id, "client_id": client_id, **params},
         )
         .mappings()
         .first()

@@ -1,6 +1,5 @@
 """`/inspections`, `/checklists` and `/points/due`: scored visits and what is due next."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -13,6 +12,7 @@ from geoapi.features.links import GEOJSON, GeoJSONResponse
 from geoapi.inspections import due, service
 from geoapi.inspections.checklists import Checklist, Checklists
 from geoapi.inspections.schemas import InspectionCreate, InspectionPublic
+from geoapi.instants import Day
 
 router = APIRouter(tags=["Inspections (实地测评)"])
 
@@ -36,7 +36,7 @@ def get_checklist(
     request: Request,
     category: str,
     principal: PrincipalDep,
-    on: Annotated[date | None, Query(description="The version in force that day")] = None,
+    on: Annotated[Day | None, Query(description="The version in force that day")] = None,
 ) -> Checklist:
     """What an inspector answers at a point of `category`."""
     principal.require("read")
@@ -88,7 +88,7 @@ def list_due_points(
     session: SessionDep,
     principal: PrincipalDep,
     area: Annotated[str | None, Query(description="Area code, any level")] = None,
-    day: Annotated[date | None, Query(alias="date", description="Default: today")] = None,
+    day: Annotated[Day | None, Query(alias="date", description="Default: today")] = None,
     category: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:

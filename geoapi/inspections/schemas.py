@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from geoapi.inspections.scoring import Result
+from geoapi.instants import Instant
 
 Severity = Annotated[int, Field(ge=1, le=3)]
 Text = Annotated[str, Field(max_length=2000)]
@@ -47,7 +48,7 @@ class InspectionCreate(BaseModel):
     id: uuid.UUID | None = Field(None, description="Client-chosen id: a retried upload is a no-op")
     point_code: str
     team: str | None = Field(None, description="Team code (督导组)")
-    visited_at: datetime | None = Field(None, description="Default: now")
+    visited_at: Instant | None = Field(None, description="Default: now")
     lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(None, description="Device")
     lat: Annotated[float, Field(ge=-90, le=90)] | None = Field(None, description="Device")
     answers: Annotated[list[AnswerIn], Field(min_length=1)]

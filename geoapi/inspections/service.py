@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from geoapi import boundary
 from geoapi.auth.principal import Principal
 from geoapi.errors import Forbidden, InvalidParameter, NotFound
 from geoapi.inspections import queries
@@ -31,8 +32,11 @@ def record(
     A known client id returns the stored visit (field devices retry on bad networks).
     """
     principal.require("inspect")
-    if body.id is not None and (row := queries.select_inspection(connection, client_id=body.id)):
-        return _public(row), False
+    scope = principal.scope_sql("p.")
+    if body.id is not None and (
+        row := queries.select_inspection(connection, client_id=body.id, scope=scope)
+    ):
+        return _visible(row, principal, body.id), False
     now = datetime.now(UTC)
     visited_at = body.visited_at or now
     if visited_at > now + CLOCK_SKEW:
@@ -42,6 +46,8 @@ def record(
         raise InvalidParameter(f"point_code: no point {body.point_code!r}")
     if not point["in_scope"]:
         raise Forbidden(f"point {body.point_code} is outside the area of {principal.username!r}")
+    if body.lon is not None and body.lat is not None:
+        boundary.check_inside(connection, body.lon, body.lat, "lon/lat")
     checklist = checklists.current(point["category"], visited_at.date())
     if checklist is None:
         known = ", ".join(checklists.categories)
@@ -80,9 +86,15 @@ def record(
 def read(connection: Connection, inspection_id: int, principal: Principal) -> InspectionPublic:
     """One stored visit."""
     principal.require("read")
-    row = queries.select_inspection(connection, inspection_id)
-    if row is None:
-        raise NotFound(f"no inspection {inspection_id}")
+    row = queries.select_inspection(connection, inspection_id, scope=principal.scope_sql("p."))
+    return _visible(row, principal, inspection_id)
+
+
+def _visible(row: Any, principal: Principal, asked: object) -> InspectionPublic:
+    """The visit when its point lies in the caller's scope; 404 for one missing or outside
+    it (a visit elsewhere is not told to exist)."""
+    if row is None or not row["in_scope"]:
+        raise NotFound(f"no inspection {asked}")
     return _public(row)
 
 

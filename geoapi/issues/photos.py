@@ -1,4 +1,7 @@
-"""Photo uploads: type by content (not name), size limit, content-addressed files, EXIF."""
+"""Photo uploads: type by content (not name), size and pixel limits, content-addressed files,
+EXIF, and a thumbnail made once at upload (documents embed it; nothing decodes the original
+per request).
+"""
 
 import hashlib
 import io
@@ -9,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from geoapi.errors import PayloadTooLarge, UnsupportedMediaType
 
@@ -22,6 +25,11 @@ EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 GPS_IFD, EXIF_IFD = 0x8825, 0x8769
 DATETIME_ORIGINAL, DATETIME = 0x9003, 0x0132
 CHUNK = 1 << 16
+THUMBNAIL_PX = 240
+# A PNG's compressed text and ICC chunks may inflate a thousandfold: refuse past these sizes
+# (Pillow's defaults are 1 MB a chunk and 64 MB in all).
+PngImagePlugin.MAX_TEXT_CHUNK = 256 * 1024
+PngImagePlugin.MAX_TEXT_MEMORY = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -69,28 +77,74 @@ def sniff(data: bytes) -> str:
     raise UnsupportedMediaType("photo must be a JPEG, PNG or WebP image (checked by content)")
 
 
-def store(directory: Path, data: bytes) -> StoredPhoto:
-    """Write `data` under its SHA-256 (once), after checking it really is an image."""
+def store(directory: Path, data: bytes, max_pixels: int) -> StoredPhoto:
+    """Write `data` and its thumbnail under its SHA-256 (once), after checking it really is
+    an image of at most `max_pixels` (413: a small file may decode to gigabytes)."""
     content_type = sniff(data)
+    _check_pixels(data, max_pixels)
     try:
-        image = Image.open(io.BytesIO(data))
-        image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        thumbnail = make_thumbnail(data)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedMediaType(f"photo is not a readable image: {exc}") from exc
     digest = hashlib.sha256(data).hexdigest()
-    target = path_of(directory, digest, content_type)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-            tmp.write(data)
-        os.replace(tmp.name, target)  # atomic: readers never see half a file
+    _write_once(path_of(directory, digest, content_type), data)
+    _write_once(thumbnail_path(directory, digest), thumbnail)
     taken_at, lon, lat = _exif(data)
     return StoredPhoto(digest, content_type, len(data), taken_at, lon, lat)
+
+
+def _check_pixels(data: bytes, max_pixels: int) -> None:
+    """413 for more than `max_pixels`, read from the header before anything is decoded."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except Image.DecompressionBombError as exc:
+        raise PayloadTooLarge(f"photo has too many pixels: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise UnsupportedMediaType(f"photo is not a readable image: {exc}") from exc
+    if width * height > max_pixels:
+        raise PayloadTooLarge(
+            f"photo is {width:,} × {height:,} pixels; at most {max_pixels:,} pixels"
+        )
+
+
+def make_thumbnail(data: bytes) -> bytes:
+    """A JPEG at most THUMBNAIL_PX on a side (a JPEG is decoded at reduced scale)."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.draft("RGB", (THUMBNAIL_PX, THUMBNAIL_PX))
+        image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _write_once(target: Path, data: bytes) -> None:
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+        tmp.write(data)
+    os.replace(tmp.name, target)  # atomic: readers never see half a file
 
 
 def path_of(directory: Path, digest: str, content_type: str) -> Path:
     """Where a photo lives: two-level fan-out by hash."""
     return directory / digest[:2] / f"{digest}{EXTENSIONS[content_type]}"
+
+
+def thumbnail_path(directory: Path, digest: str) -> Path:
+    """Where a photo's thumbnail lives, beside it."""
+    return directory / digest[:2] / f"{digest}.thumb.jpg"
+
+
+def thumbnail(directory: Path, digest: str) -> bytes | None:
+    """The stored thumbnail of a photo (None for one stored before thumbnails were kept)."""
+    try:
+        return thumbnail_path(directory, digest).read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def _degrees(dms: Any, ref: str) -> float:
@@ -103,7 +157,7 @@ def _exif(data: bytes) -> tuple[datetime | None, float | None, float | None]:
     """Time taken and GPS position, when the camera recorded them."""
     try:
         exif = Image.open(io.BytesIO(data)).getexif()
-    except (UnidentifiedImageError, OSError):
+    except (UnidentifiedImageError, OSError, ValueError):
         return None, None, None
     stamp = exif.get_ifd(EXIF_IFD).get(DATETIME_ORIGINAL) or exif.get(DATETIME)
     taken_at = None

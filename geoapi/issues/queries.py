@@ -41,15 +41,26 @@ def unit_exists(connection: Connection, unit: str) -> bool:
     )
 
 
-def point_by_code(connection: Connection, code: str) -> RowMapping | None:
-    """A point's id and location."""
+def point_by_code(
+    connection: Connection,
+    code: str,
+    scope: tuple[str, dict[str, Any]] = ("TRUE", {}),
+    lon: float | None = None,
+    lat: float | None = None,
+) -> RowMapping | None:
+    """A point's id and location, `in_scope` (`scope`: a predicate on `p.`), and
+    `report_distance_m`: metres from (lon, lat) to its footprint or point (None without)."""
+    predicate, params = scope
     return (
         connection.execute(
             text(
-                "SELECT id, code, name, ST_X(geom) AS lon, ST_Y(geom) AS lat "
-                "FROM points WHERE code = :c"
+                "SELECT id, code, name, ST_X(geom) AS lon, ST_Y(geom) AS lat, "
+                f"coalesce({predicate}, false) AS in_scope, "
+                "ST_Distance(coalesce(footprint, geom)::geography, ST_SetSRID(ST_MakePoint("
+                "CAST(:lon AS float8), CAST(:lat AS float8)), 4326)::geography) "
+                "AS report_distance_m FROM points p WHERE code = :c"
             ),
-            {"c": code},
+            {"c": code, "lon": lon, "lat": lat, **params},
         )
         .mappings()
         .first()
@@ -91,18 +102,22 @@ def open_duplicates(
     lon: float,
     lat: float,
     radius_m: float,
+    scope: tuple[str, dict[str, Any]],
 ) -> list[RowMapping]:
-    """Open problems of the same type within `radius_m` metres, nearest first."""
+    """Open problems of the same type within `radius_m` metres, nearest first, with
+    `in_scope` (`scope`: a predicate on `issues.`)."""
+    predicate, params = scope
     return list(
         connection.execute(
             text(
-                f"SELECT id, status, source, reported_at, {DISTANCE} AS distance_m "
+                f"SELECT id, status, source, reported_at, {DISTANCE} AS distance_m, "
+                f"coalesce({predicate}, false) AS in_scope "
                 f"FROM issues, {HERE} "
                 "WHERE type = :type AND id <> :id "
                 f"AND status IN ('reported', 'dispatched', 'rectifying', 'rectified') AND {NEAR} "
                 "ORDER BY geom <-> here LIMIT 20"
             ),
-            {**_near(lon, lat, radius_m), "type": issue_type, "id": issue_id},
+            {**_near(lon, lat, radius_m), "type": issue_type, "id": issue_id, **params},
         ).mappings()
     )
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from geoapi.instants import Instant
 from geoapi.vocabulary import ISSUE_SOURCES
 
 Source = Literal[ISSUE_SOURCES]  # type: ignore[valid-type]
@@ -43,7 +44,7 @@ class Transition(BaseModel):
     action: Literal["dispatch", "start", "defer", "rectify", "close", "reopen", "reject", "merge"]
     note: Annotated[str, Field(max_length=2000)] | None = None
     unit: str | None = Field(None, description="dispatch/reopen: the responsible unit")
-    deadline: datetime | None = Field(
+    deadline: Instant | None = Field(
         None, description="dispatch/reopen: default by type; defer: the new, later deadline"
     )
     into: uuid.UUID | None = Field(None, description="merge: the issue this one duplicates")

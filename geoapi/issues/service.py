@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from geoapi import boundary
 from geoapi.auth.principal import Principal
 from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
 from geoapi.issues import photos, queries
@@ -44,7 +45,8 @@ def create_issue(
     if queries.issue_type_days(connection, body.type) is None:
         known = ", ".join(queries.issue_type_codes(connection))
         raise InvalidParameter(f"type: unknown issue type {body.type!r}; known: {known}")
-    point, lon, lat = _locate(connection, body, settings)
+    point, lon, lat = _locate(connection, body, settings, principal)
+    boundary.check_inside(connection, lon, lat, "lon/lat")
     inserted = queries.insert_issue(
         connection,
         {
@@ -64,10 +66,10 @@ def create_issue(
     _in_scope(connection, issue_id, principal, "report")
     queries.insert_event(connection, issue_id, principal.username, "report", None, "reported", None)
     radius = settings.duplicate_radius(body.type)
-    duplicates = [
-        Duplicate(**d)
-        for d in queries.open_duplicates(connection, issue_id, body.type, lon, lat, radius)
-    ]
+    nearby = queries.open_duplicates(
+        connection, issue_id, body.type, lon, lat, radius, principal.scope_sql("issues.")
+    )
+    duplicates = [Duplicate(**d) for d in nearby]  # the camera merges into any; lists in scope
     human = next((d for d in duplicates if d.source != "camera"), None)
     confident = (body.confidence or 0) >= settings.camera_merge_confidence
     if body.source == "camera" and confident and human is not None:
@@ -76,17 +78,32 @@ def create_issue(
         transition(connection, issue_id, merge, None, settings, SYSTEM)
     point_state.refresh(connection, [point["id"] if point else None])
     issue = read_issue(connection, issue_id, SYSTEM, linked=point)  # the reporter made it
-    return Created(issue.model_copy(update={"possible_duplicates": duplicates}), created=True)
+    visible = [d for d, row in zip(duplicates, nearby, strict=True) if row["in_scope"]]
+    return Created(issue.model_copy(update={"possible_duplicates": visible}), created=True)
 
 
 def _locate(
-    connection: Connection, body: IssueCreate, settings: Settings
+    connection: Connection, body: IssueCreate, settings: Settings, principal: Principal
 ) -> tuple[Any, float, float]:
-    """The point the report belongs to (given, or the nearest compatible one) and lon/lat."""
+    """The point the report belongs to (given, or the nearest compatible one) and lon/lat.
+
+    A named point must lie in the reporter's scope, and a report with its own position must
+    be near it (`inspection_far_m` from the point or its footprint): a report may not move
+    another street's counts.
+    """
     if body.point_code is not None:
-        point = queries.point_by_code(connection, body.point_code)
-        if point is None:
-            raise InvalidParameter(f"point_code: no point {body.point_code!r}")
+        point = queries.point_by_code(
+            connection, body.point_code, principal.scope_sql("p."), body.lon, body.lat
+        )
+        if point is None or not point["in_scope"]:
+            raise InvalidParameter(f"point_code: no point {body.point_code!r} in your scope")
+        far = point["report_distance_m"]
+        if far is not None and far > settings.inspection_far_m:
+            raise InvalidParameter(
+                f"point_code: the report is {far:,.0f} m from point {body.point_code!r}; at "
+                f"most {settings.inspection_far_m:,.0f} m (leave point_code out to link the "
+                "nearest point)"
+            )
         lon = body.lon if body.lon is not None else point["lon"]
         lat = body.lat if body.lat is not None else point["lat"]
         return {**point, "distance_m": None}, lon, lat
@@ -166,7 +183,7 @@ def add_photo(
     """Store a before/after photo, list it on the issue and in its history."""
     principal.require("photo")
     row = _locked(connection, issue_id, if_match, principal)
-    stored = photos.store(settings.photos_dir, data)
+    stored = photos.store(settings.photos_dir, data, settings.photo_max_pixels)
     entry = stored.as_json(tag)
     if not queries.add_photo(connection, issue_id, row["version"], entry):
         raise PreconditionFailed(f"issue {issue_id} changed while it was being updated")
@@ -217,6 +234,8 @@ def _effects(
     """Column changes an action brings, after checking what it needs."""
     now = datetime.now(UTC)
     if move.action in ("dispatch", "reopen"):
+        if move.action == "reopen" and (move.unit or move.deadline):
+            principal.require("dispatch")  # choosing unit and deadline is dispatching
         unit = move.unit or row["unit"]
         if unit is None:
             raise InvalidParameter(f"{move.action}: unit is required")
@@ -247,18 +266,20 @@ def _effects(
     if move.action == "reject" and not move.note:
         raise InvalidParameter("reject: note (the reason) is required")
     if move.action == "merge":
-        _check_merge_target(connection, row["id"], move.into)
+        _check_merge_target(connection, row["id"], move.into, principal)
         return {"merged_into": move.into}
     return {}
 
 
 def _check_merge_target(
-    connection: Connection, issue_id: uuid.UUID, into: uuid.UUID | None
+    connection: Connection, issue_id: uuid.UUID, into: uuid.UUID | None, principal: Principal
 ) -> None:
+    """The target must be another issue the caller may see (one it may not is "no issue", as
+    a read of it would be: its state is not told) and still open."""
     if into is None or into == issue_id:
         raise InvalidParameter("merge: into must name another issue")
-    target = queries.select_issue(connection, into)
-    if target is None:
-        raise InvalidParameter(f"merge: no issue {into}")
+    target = queries.select_issue(connection, into, scope=principal.scope_sql("i."))
+    if target is None or not target["in_scope"]:
+        raise InvalidParameter(f"merge: no issue {into} in your scope")
     if target["status"] in ("closed", "rejected", "merged"):
         raise Conflict(f"merge: issue {into} is {target['status']}; merge into an open one")

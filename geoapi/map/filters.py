@@ -9,6 +9,7 @@ from sqlalchemy import Connection, text
 
 from geoapi.auth.principal import Principal
 from geoapi.errors import InvalidParameter
+from geoapi.instants import Instant
 from geoapi.vocabulary import ISSUE_SOURCES, ISSUE_STATUSES
 
 
@@ -59,8 +60,8 @@ def map_filters(
     type: Annotated[str | None, Query(description="Issue types, comma-separated")] = None,  # noqa: A002
     source: Annotated[str | None, Query(description="Issue sources, comma-separated")] = None,
     status: Annotated[str | None, Query(description="Issue states, comma-separated")] = None,
-    since: Annotated[datetime | None, Query(description="Reported on or after")] = None,
-    until: Annotated[datetime | None, Query(description="Reported on or before")] = None,
+    since: Annotated[Instant | None, Query(description="Reported on or after")] = None,
+    until: Annotated[Instant | None, Query(description="Reported on or before")] = None,
 ) -> MapFilters:
     """Parse the filters; vocabularies checked here, codes against the database later."""
     if since and until and since > until:

@@ -71,6 +71,7 @@ def open_issue_cells(
         by,
         heat.weight if heat else "1",
         tuple(bbox) if bbox else None,
+        settings.max_aggregate_cells,
     )
     return Response(body, media_type=GEOJSON)
 

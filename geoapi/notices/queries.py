@@ -108,12 +108,19 @@ def select_notice(
     )
 
 
-def notice_issues(connection: Connection, notice_id: int, now: datetime) -> list[RowMapping]:
-    """The notice's problems as they stand now, with their escalations."""
+def notice_issues(
+    connection: Connection,
+    notice_id: int,
+    now: datetime,
+    scope: tuple[str, dict[str, Any]] = ("TRUE", {}),
+) -> list[RowMapping]:
+    """The notice's problems as they stand now, with their escalations; only those `scope`
+    (a predicate on `i.`) admits: a problem re-assigned to another unit leaves its notice."""
+    predicate, params = scope
     return list(
         connection.execute(
             text(
-                """
+                f"""
 SELECT i.id, i.type, t.name_zh AS type_name, i.severity, i.status, i.description,
        i.deadline, i.closed_at, i.photos, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
        p.code AS point_code, p.name AS point_name, p.address,
@@ -128,11 +135,11 @@ SELECT i.id, i.type, t.name_zh AS type_name, i.severity, i.status, i.description
   LEFT JOIN points p ON p.id = i.point_id
   LEFT JOIN areas s ON s.id = i.street_id
   LEFT JOIN areas c ON c.id = i.community_id
- WHERE ni.notice_id = :id
+ WHERE ni.notice_id = :id AND coalesce({predicate}, false)
  ORDER BY i.deadline, i.id
 """
             ),
-            {"id": notice_id, "now": now},
+            {"id": notice_id, "now": now, **params},
         ).mappings()
     )
 

@@ -79,13 +79,9 @@ def get_notice(
     settings = request.app.state.settings
     thumbnails = {
         str(issue["id"]): [
-            uri
+            documents.data_uri(jpeg)
             for photo in issue["photos"]
-            if (
-                uri := documents.thumbnail(
-                    photos.path_of(settings.photos_dir, photo["sha256"], photo["content_type"])
-                )
-            )
+            if (jpeg := photos.thumbnail(settings.photos_dir, photo["sha256"]))
         ]
         for issue in notice.issues
     }

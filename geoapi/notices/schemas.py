@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from geoapi.instants import Instant
+
 
 class NoticeCreate(BaseModel):
     """Which of one unit's dispatched problems go on the notice: a list, or area and period."""
@@ -15,9 +17,9 @@ class NoticeCreate(BaseModel):
     unit: str = Field(description="Unit code (责任单位)")
     issues: list[uuid.UUID] | None = Field(None, description="Exactly these problems")
     area: str | None = Field(None, description="Area code, any level (without `issues`)")
-    since: datetime | None = Field(None, description="Dispatched at or after (without `issues`)")
-    until: datetime | None = Field(None, description="Dispatched before (without `issues`)")
-    deadline: datetime | None = Field(None, description="Default: the latest problem deadline")
+    since: Instant | None = Field(None, description="Dispatched at or after (without `issues`)")
+    until: Instant | None = Field(None, description="Dispatched before (without `issues`)")
+    deadline: Instant | None = Field(None, description="Default: the latest problem deadline")
     note: Annotated[str, Field(max_length=2000)] | None = None
 
     @model_validator(mode="after")

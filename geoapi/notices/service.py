@@ -103,7 +103,10 @@ def read_notice(
     if notice is None:
         raise NotFound(f"no notice {notice_id}")
     _own(notice, principal)
-    problems = [dict(row) for row in queries.notice_issues(connection, notice_id, now)]
+    problems = [
+        dict(row)
+        for row in queries.notice_issues(connection, notice_id, now, principal.scope_sql("i."))
+    ]
     follow_up = {
         "problems": len(problems),
         "open": sum(p["status"] in queries.NOTIFIABLE for p in problems),

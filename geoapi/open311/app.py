@@ -1,5 +1,6 @@
 """`/open311/v2`: a sub-application, so its errors take the spec's shape, not problem+json."""
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -9,12 +10,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
 
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.lookup import principal_for_key
 from geoapi.auth.principal import ANONYMOUS, Principal
 from geoapi.db.engine import SessionDep
-from geoapi.errors import GeoApiError
+from geoapi.errors import GeoApiError, explain_database_error
+from geoapi.instants import check_instant
 from geoapi.issues import service as issues
 from geoapi.issues.schemas import IssueCreate
 from geoapi.open311 import queries, spec
@@ -23,6 +27,7 @@ from geoapi.open311.queries import CLOSED_STATES
 from geoapi.settings import Settings
 from geoapi.vocabulary import OPEN_ISSUE_STATUSES as OPEN_STATES
 
+log = logging.getLogger(__name__)
 PREFIX = "/open311/v2"
 Format = Annotated[str, Path(pattern="^(json|xml)$", description="json or xml")]
 DEFAULT_DAYS = 90  # the spec's default window for GET requests
@@ -68,6 +73,24 @@ def create_open311_app(parent: FastAPI) -> FastAPI:
     def _api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, GeoApiError)
         return _error(request, exc.status_code, exc.detail)
+
+    @app.exception_handler(SQLAlchemyError)
+    def _database_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SQLAlchemyError)
+        explained = explain_database_error(exc)
+        if explained.status_code == 500:
+            log.error("database error on %s", request.url.path, exc_info=exc)
+        return _error(request, explained.status_code, explained.detail)
+
+    @app.exception_handler(Exception)
+    def _unexpected_error(request: Request, exc: Exception) -> Response:
+        log.error("unexpected error on %s", request.url.path, exc_info=exc)
+        return _error(request, 500, "The server could not complete the request.")
+
+    @app.exception_handler(HTTPException)
+    def _http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return _error(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
     def _validation_error(request: Request, exc: Exception) -> Response:
@@ -123,7 +146,7 @@ def _dates(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = check_instant(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError as exc:
         raise Open311Error(400, f"{name}: not a W3C date-time: {value!r}") from exc
     if parsed.tzinfo is None:
@@ -257,6 +280,8 @@ async def _reporter(
         if settings.open311_key_required:
             raise Open311Error(403, "api_key required -- can't proceed with create_request")
         return Principal(username="open311", role="public")
+    if principal.role != "public":  # an app's key reports as the public; staff need `report`
+        principal.require("report")
     return principal
 
 

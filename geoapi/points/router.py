@@ -70,7 +70,8 @@ def create_point(
 ) -> Response:
     """Add a point; 400 lists every problem, 409 if the code exists."""
     principal.require("edit_points")
-    code = service.create(session.connection(), feature)
+    limit = request.app.state.settings.max_props_bytes
+    code = service.create(session.connection(), feature, limit)
     session.commit()
     response = _read(request, session, code)
     response.status_code = 201
@@ -88,7 +89,8 @@ def replace_point(
 ) -> Response:
     """Replace a point's fields and geometry; a stale If-Match is 412 and changes nothing."""
     principal.require("edit_points")
-    service.replace(session.connection(), code, feature, if_match_version(if_match))
+    limit = request.app.state.settings.max_props_bytes
+    service.replace(session.connection(), code, feature, if_match_version(if_match), limit)
     session.commit()
     return _read(request, session, code)
 

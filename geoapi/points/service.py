@@ -1,5 +1,6 @@
 """Point writes through the import's own validation and upsert, so both accept the same data."""
 
+import json
 from typing import Any
 
 import geopandas as gpd
@@ -7,18 +8,31 @@ import shapely
 from shapely.errors import ShapelyError
 from sqlalchemy import Connection
 
-from geoapi.errors import Conflict, InvalidParameter, NotFound, PreconditionFailed
+from geoapi.errors import (
+    Conflict,
+    InvalidParameter,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+)
 from geoapi.points import queries
 from geoapi.transfer import points as point_import
 
 
-def frame_of(feature: dict[str, Any], code: str | None = None) -> gpd.GeoDataFrame:
-    """A one-row frame from a GeoJSON Feature, as an imported file would give."""
+def frame_of(
+    feature: dict[str, Any], max_props_bytes: int, code: str | None = None
+) -> gpd.GeoDataFrame:
+    """A one-row frame from a GeoJSON Feature, as an imported file would give; properties of
+    more than `max_props_bytes` (as UTF-8 JSON) are refused: every reader of the point gets
+    them."""
     if feature.get("type") != "Feature":
         raise InvalidParameter("body: a GeoJSON Feature is expected (type: Feature)")
     properties = feature.get("properties") or {}
     if not isinstance(properties, dict):
         raise InvalidParameter("properties: a JSON object is expected")
+    size = len(json.dumps(properties, ensure_ascii=False).encode())
+    if size > max_props_bytes:
+        raise PayloadTooLarge(f"properties: {size:,} bytes of JSON; at most {max_props_bytes:,}")
     properties = dict(properties)
     if code is not None and properties.setdefault("code", code) != code:
         raise InvalidParameter(f"properties.code {properties['code']!r} is not {code!r}")
@@ -39,9 +53,9 @@ def check(connection: Connection, frame: gpd.GeoDataFrame) -> None:
         )
 
 
-def create(connection: Connection, feature: dict[str, Any]) -> str:
+def create(connection: Connection, feature: dict[str, Any], max_props_bytes: int) -> str:
     """Insert a new point; 409 when its code is taken. Returns the code."""
-    frame = frame_of(feature)
+    frame = frame_of(feature, max_props_bytes)
     check(connection, frame)
     code = str(frame["code"].iat[0]).strip()
     if queries.lock_point(connection, code) is not None:
@@ -51,11 +65,15 @@ def create(connection: Connection, feature: dict[str, Any]) -> str:
 
 
 def replace(
-    connection: Connection, code: str, feature: dict[str, Any], if_match: int | None
+    connection: Connection,
+    code: str,
+    feature: dict[str, Any],
+    if_match: int | None,
+    max_props_bytes: int,
 ) -> None:
     """Replace a point's fields under a row lock; 404 unknown, 412 stale If-Match."""
     _locked(connection, code, if_match)
-    frame = frame_of(feature, code)
+    frame = frame_of(feature, max_props_bytes, code)
     check(connection, frame)
     point_import.upsert(connection, frame)
 

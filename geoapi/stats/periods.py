@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from geoapi.errors import InvalidParameter
+from geoapi.instants import check_day
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -49,7 +50,7 @@ def iso_week(label: str, zone: ZoneInfo, parameter: str = "week") -> Period:
     if match is None:
         raise InvalidParameter(f"{parameter}: {label!r} is not an ISO week like 2026-W47")
     try:
-        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        monday = check_day(date.fromisocalendar(int(match[1]), int(match[2]), 1))
     except ValueError as exc:
         raise InvalidParameter(f"{parameter}: {label!r}: {exc}") from exc
     start = datetime.combine(monday, time(), zone)

@@ -2,7 +2,6 @@
 
 import csv
 import io
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -11,8 +10,10 @@ from sqlalchemy import Connection, text
 
 from geoapi import areas
 from geoapi.auth.dependency import PrincipalDep
+from geoapi.auth.principal import Principal
 from geoapi.db.engine import SessionDep
 from geoapi.errors import InvalidParameter
+from geoapi.instants import Day
 from geoapi.stats import bulletin, figures, periods, service
 from geoapi.stats.figures import Filters
 
@@ -25,8 +26,8 @@ def _period(
     week: Annotated[
         str | None, Query(description="ISO week, e.g. 2026-W47 (default: this week)")
     ] = None,
-    first: Annotated[date | None, Query(alias="from", description="First day (with to)")] = None,
-    last: Annotated[date | None, Query(alias="to", description="Last day, included")] = None,
+    first: Annotated[Day | None, Query(alias="from", description="First day (with to)")] = None,
+    last: Annotated[Day | None, Query(alias="to", description="Last day, included")] = None,
 ) -> periods.Period:
     settings = request.app.state.settings
     return periods.choose(week, first, last, settings.today(), settings.zone)
@@ -60,7 +61,17 @@ def _exists(connection: Connection, table: str, code: str) -> bool:
     )
 
 
+def _stats_caller(principal: PrincipalDep) -> Principal:
+    """The caller, once it holds `stats` (401/403 before any database work)."""
+    principal.require("stats")
+    return principal
+
+
+StatsCallerDep = Annotated[Principal, Depends(_stats_caller)]
+
+
 def _filters(
+    _: StatsCallerDep,
     session: SessionDep,
     area: Annotated[str | None, Query(description="Area code, any level")] = None,
     unit: str | None = None,
@@ -90,13 +101,12 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
 @router.get("/figures", operation_id="getFigures")
 def get_figures(
     session: SessionDep,
-    principal: PrincipalDep,
+    _: StatsCallerDep,
     period: PeriodDep,
     filters: FiltersDep,
     f: Format = "json",
 ) -> Any:
     """Open, overdue, closed, closure and on-time rates, rework, time to close, score rate."""
-    principal.require("stats")
     result = service.headline(session.connection(), period, filters)
     return _csv([result], f"figures-{period.label}.csv") if f == "csv" else result
 
@@ -105,14 +115,13 @@ def get_figures(
 def get_weekly(
     request: Request,
     session: SessionDep,
-    principal: PrincipalDep,
+    _: StatsCallerDep,
     filters: FiltersDep,
     until: Annotated[str | None, Query(description="Last ISO week (default: this week)")] = None,
     weeks: Annotated[int, Query(ge=1, le=104)] = 12,
     f: Format = "json",
 ) -> Any:
     """The figures week by week, oldest first."""
-    principal.require("stats")
     settings = request.app.state.settings
     last = (
         periods.iso_week(until, settings.zone, "until")
@@ -126,7 +135,7 @@ def get_weekly(
 @router.get("/rankings", operation_id="getRankings")
 def get_rankings(
     session: SessionDep,
-    principal: PrincipalDep,
+    _: StatsCallerDep,
     period: PeriodDep,
     filters: FiltersDep,
     by: Annotated[Literal["street", "unit"], Query()] = "street",
@@ -134,7 +143,6 @@ def get_rankings(
     f: Format = "json",
 ) -> Any:
     """Streets or units ranked (赛马), best first, with the change against the period before."""
-    principal.require("stats")
     rows = service.ranking(session.connection(), period, filters, by, metric)
     if f == "csv":
         return _csv(rows, f"ranking-{by}-{period.label}.csv")
@@ -160,8 +168,7 @@ def get_bulletin(
     request: Request,
     week: Annotated[str, Path(description="ISO week, e.g. 2026-W47")],
     session: SessionDep,
-    principal: PrincipalDep,
+    _: StatsCallerDep,
 ) -> HTMLResponse:
     """The weekly bulletin (周通报): figures, rankings, overdue and reworked lists, charts, map."""
-    principal.require("stats")
     return HTMLResponse(bulletin.build(session.connection(), week, request.app.state.settings))

@@ -6,7 +6,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from sqlalchemy import Connection
 
+from geoapi import boundary
 from geoapi.transfer.problems import RowProblem
 
 
@@ -65,6 +67,25 @@ def geometries(
         if problem:
             problems.append(RowProblem(row, "geometry", problem))
     return problems
+
+
+def inside_city(
+    connection: Connection, frame: gpd.GeoDataFrame, skip_rows: Collection[int] = ()
+) -> list[RowProblem]:
+    """Rows whose geometry lies outside the city's areas (`boundary`), by a point on it."""
+    rows = [
+        row
+        for row, geom in enumerate(frame.geometry.to_numpy(), start=1)
+        if row not in skip_rows
+        and geom is not None
+        and _geometry_problem(geom, (geom.geom_type,)) is None
+    ]
+    where = [frame.geometry.iat[row - 1].representative_point() for row in rows]
+    far = boundary.outside(connection, [p.x for p in where], [p.y for p in where])
+    return [
+        RowProblem(rows[n - 1], "geometry", "outside the city's areas (WGS 84 lon/lat?)")
+        for n in far
+    ]
 
 
 def _geometry_problem(geom: shapely.Geometry | None, allowed_types: Collection[str]) -> str | None:

@@ -33,6 +33,7 @@ def validate(
             *checks.unique_codes(codes),
             *checks.known(checks.text_values(frame, "category"), "category", categories),
             *checks.geometries(frame, POINT_TYPES + FOOTPRINT_TYPES, skip_rows=unreadable),
+            *checks.inside_city(connection, frame, skip_rows=unreadable),
         ]
     )
 
