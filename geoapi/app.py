@@ -22,7 +22,8 @@ from geoapi.map.assets import FOLIUM_TEMPLATES
 from geoapi.map.router import router as map_router
 from geoapi.notices.router import router as notices_router
 from geoapi.open311.app import PREFIX as OPEN311_PREFIX
-from geoapi.open311.app import create_open311_app
+from geoapi.open311.app import create_open311_app, error_response
+from geoapi.openapi import install as describe_errors
 from geoapi.points.router import router as points_router
 from geoapi.settings import Settings
 from geoapi.stats.router import bulletins as bulletins_router
@@ -64,7 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     app.state.extent_cache = TtlCache(settings.extent_cache_seconds)
     install_error_handlers(app)
-    app.add_middleware(RequestGuard, settings=settings)  # bounds every request first
+    describe_errors(app)  # the document as the service answers: errors, GeoJSON
+    # Every request is bounded first; Open311's refusals take its own error shape.
+    app.add_middleware(RequestGuard, settings=settings, renderers={OPEN311_PREFIX: error_response})
     app.include_router(health.router)
     app.include_router(features_router)
     app.include_router(tiles_router)

@@ -15,15 +15,19 @@ The body is read once here (it is small by then) and handed on unchanged.
 """
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geoapi.errors import GeoApiError, InvalidParameter, PayloadTooLarge, UriTooLong, problem
 from geoapi.settings import Settings
 
 Message = MutableMapping[str, Any]
+# Renders a refusal as (path, status, detail) → response, for APIs whose errors have their own
+# shape (Open311); everything else gets problem+json.
+Renderer = Callable[[str, int, str], Response]
 MULTIPART_ENVELOPE = 64 * 1024  # boundaries, part headers and small fields around a photo
 NUL_ESCAPES = (b"%00", b"\x00")
 
@@ -31,9 +35,12 @@ NUL_ESCAPES = (b"%00", b"\x00")
 class RequestGuard:
     """ASGI middleware refusing unbounded or malformed requests before they reach a route."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(
+        self, app: ASGIApp, settings: Settings, renderers: Mapping[str, Renderer] | None = None
+    ) -> None:
         self.app = app
         self.settings = settings
+        self.renderers = dict(renderers or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the URL, then the body when there is one; pass the request on unchanged."""
@@ -50,9 +57,16 @@ class RequestGuard:
             body = await read_body(scope, receive, limit)
             check_body(content_type, body, self.settings.max_json_depth)
         except GeoApiError as exc:
-            await _refuse(exc, scope, receive, send)
+            await self._refusal(scope, exc)(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
+
+    def _refusal(self, scope: Scope, exc: GeoApiError) -> Response:
+        path: str = scope.get("path", "")
+        for prefix, render in self.renderers.items():
+            if path.startswith(prefix):
+                return render(path, exc.status_code, exc.detail)
+        return problem(exc.status_code, exc.title, exc.detail, code=exc.code)
 
 
 def check_url(scope: Scope, max_query_chars: int) -> None:
@@ -165,8 +179,3 @@ def _replay(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
         return await receive()
 
     return replay
-
-
-async def _refuse(exc: GeoApiError, scope: Scope, receive: Receive, send: Send) -> None:
-    response = problem(exc.status_code, exc.title, exc.detail, code=exc.code)
-    await response(scope, receive, send)

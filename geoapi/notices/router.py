@@ -97,12 +97,15 @@ def get_notice(
 
 @router.post("/notices/{notice_id}/acknowledge", operation_id="acknowledgeNotice")
 def acknowledge_notice(
-    notice_id: int, body: Acknowledgement, session: SessionDep, principal: PrincipalDep
+    notice_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    body: Acknowledgement | None = None,
 ) -> NoticePublic:
     """The addressed unit signs for the notice (签收), once; kept in the notice's history."""
     now = datetime.now(UTC)
     connection = session.connection()
-    service.acknowledge(connection, notice_id, body.note, principal, now)
+    service.acknowledge(connection, notice_id, body.note if body else None, principal, now)
     notice = service.read_notice(connection, notice_id, principal, now)
     session.commit()
     return notice

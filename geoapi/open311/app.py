@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
+from geoapi import openapi
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.lookup import principal_for_key
 from geoapi.auth.principal import ANONYMOUS, Principal
@@ -43,13 +44,14 @@ class Open311Error(Exception):
         self.description = description
 
 
-def _format_of(request: Request) -> str:
-    return "xml" if request.url.path.endswith(".xml") else "json"
+def error_response(path: str, status: int, description: str) -> Response:
+    """An error in the spec's shape, XML for an `.xml` path; also used by the request guard."""
+    rows = [{"code": status, "description": description}]
+    return render("xml" if path.endswith(".xml") else "json", "errors", "error", rows, status)
 
 
 def _error(request: Request, status: int, description: str) -> Response:
-    rows = [{"code": status, "description": description}]
-    return render(_format_of(request), "errors", "error", rows, status)
+    return error_response(request.url.path, status, description)
 
 
 def create_open311_app(parent: FastAPI) -> FastAPI:
@@ -58,6 +60,7 @@ def create_open311_app(parent: FastAPI) -> FastAPI:
         title="geoapi Open311 GeoReport v2",
         description="Citizens' reports (随手拍) and their status, per " + spec.SPEC_URL,
     )
+    openapi.install(app, openapi.OPEN311_ERROR_CONTENT, success_types=("text/xml",))
     app.state.settings = parent.state.settings
     app.state.engine = parent.state.engine
     app.state.read_engine = parent.state.read_engine

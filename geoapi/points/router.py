@@ -51,7 +51,16 @@ def _read(request: Request, session: SessionDep, code: str) -> Response:
     return Response(row["feature"], media_type=GEOJSON, headers=headers)
 
 
-@router.get("/{code}", operation_id="getPoint", name="getPoint", response_class=Response)
+GEOJSON_ANSWER = {200: {"content": {GEOJSON: {}}}}
+
+
+@router.get(
+    "/{code}",
+    operation_id="getPoint",
+    name="getPoint",
+    response_class=Response,
+    responses=GEOJSON_ANSWER,
+)
 def get_point(
     request: Request,
     code: CodePath,
@@ -64,7 +73,13 @@ def get_point(
     return _read(request, session, code)
 
 
-@router.post("", status_code=201, operation_id="createPoint", response_class=Response)
+@router.post(
+    "",
+    status_code=201,
+    operation_id="createPoint",
+    response_class=Response,
+    responses={201: {"content": {GEOJSON: {}}}},
+)
 def create_point(
     request: Request, feature: FeatureBody, session: SessionDep, principal: PrincipalDep
 ) -> Response:
@@ -78,7 +93,9 @@ def create_point(
     return response
 
 
-@router.put("/{code}", operation_id="replacePoint", response_class=Response)
+@router.put(
+    "/{code}", operation_id="replacePoint", response_class=Response, responses=GEOJSON_ANSWER
+)
 def replace_point(
     request: Request,
     code: CodePath,

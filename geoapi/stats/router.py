@@ -19,6 +19,7 @@ from geoapi.stats.figures import Filters
 
 router = APIRouter(prefix="/stats", tags=["Figures and rankings (周通报, 赛马)"])
 Format = Annotated[Literal["json", "csv"], Query(description="csv: a download for spreadsheets")]
+CSV_TOO = {200: {"content": {"application/json": {}, "text/csv": {}}}}  # f=csv
 
 
 def _period(
@@ -98,7 +99,7 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
     )
 
 
-@router.get("/figures", operation_id="getFigures")
+@router.get("/figures", operation_id="getFigures", responses=CSV_TOO)
 def get_figures(
     session: SessionDep,
     _: StatsCallerDep,
@@ -111,7 +112,7 @@ def get_figures(
     return _csv([result], f"figures-{period.label}.csv") if f == "csv" else result
 
 
-@router.get("/weekly", operation_id="getWeeklySeries")
+@router.get("/weekly", operation_id="getWeeklySeries", responses=CSV_TOO)
 def get_weekly(
     request: Request,
     session: SessionDep,
@@ -132,7 +133,7 @@ def get_weekly(
     return _csv(series, f"weekly-{last.label}.csv") if f == "csv" else series
 
 
-@router.get("/rankings", operation_id="getRankings")
+@router.get("/rankings", operation_id="getRankings", responses=CSV_TOO)
 def get_rankings(
     session: SessionDep,
     _: StatsCallerDep,

@@ -6,16 +6,42 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TypeVar
 
+from sqlalchemy import Connection, Engine
+
+from geoapi.demo import load
+from geoapi.demo.generate import generate
 from geoapi.settings import Settings
+
+AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)  # tests.conftest.DEMO_AS_OF
+T = TypeVar("T")
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def committed_city(
+    engine: Engine, scale: float, seed: int, prepare: Callable[[Connection], T]
+) -> Iterator[T]:
+    """A demo city committed to the test database for a server process to read, with what
+    `prepare` adds to it (users, keys) in the same transaction; removed afterwards."""
+    with engine.begin() as connection:
+        load.clear(connection)  # the test database only; a crashed earlier run may have left rows
+        load.load(connection, load.plan(generate(scale, seed, AS_OF)))
+        prepared = prepare(connection)
+    try:
+        yield prepared
+    finally:
+        with engine.begin() as connection:
+            load.clear(connection)
 
 
 @contextmanager

@@ -3,6 +3,7 @@ blocked — the page must load, draw its layers and log no error, as on an offli
 
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -11,12 +12,9 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import Engine
 
 from geoapi.auth import lookup
-from geoapi.demo import load
-from geoapi.demo.generate import generate
 from geoapi.demo.names import STREETS
 from geoapi.settings import Settings
-from tests.conftest import DEMO_AS_OF
-from tests.integration.serving import running_server
+from tests.integration.serving import committed_city, running_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("GEOAPI_TEST_ARTIFACTS", "build/test-artifacts"))
@@ -29,16 +27,12 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def map_server(settings: Settings, engine: Engine) -> Iterator[tuple[str, str]]:
     """`geoapi serve` over a committed demo city, with the blank basemap (no tiles to fetch)."""
-    with engine.begin() as connection:
-        load.clear(connection)
-        load.load(connection, load.plan(generate(0.05, 9, DEMO_AS_OF)))
-        key = lookup.add_user(connection, "wall", "planner")
-    try:
-        with running_server(settings, GEOAPI_MAP_BASEMAP="blank") as url:
-            yield url, key
-    finally:
-        with engine.begin() as connection:
-            load.clear(connection)
+    planner = partial(lookup.add_user, username="wall", role="planner")
+    with (
+        committed_city(engine, 0.05, 9, planner) as key,
+        running_server(settings, GEOAPI_MAP_BASEMAP="blank") as url,
+    ):
+        yield url, key
 
 
 def launch(playwright):

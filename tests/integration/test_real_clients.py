@@ -8,14 +8,11 @@ from dataclasses import dataclass
 import pyogrio
 import pytest
 from owslib.ogcapi.features import Features
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from geoapi.auth import lookup
-from geoapi.demo import load
-from geoapi.demo.generate import generate
 from geoapi.settings import Settings
-from tests.conftest import DEMO_AS_OF
-from tests.integration.serving import running_server
+from tests.integration.serving import committed_city, running_server
 
 LAYERS = [
     "areas",
@@ -46,20 +43,19 @@ class Server:
 @pytest.fixture(scope="module")
 def server(settings: Settings, engine: Engine) -> Iterator[Server]:
     """`geoapi serve` in its own process over a committed demo city (removed afterwards)."""
-    with engine.begin() as connection:
-        load.clear(connection)  # the test database only; a crashed earlier run may have left rows
-        load.load(connection, load.plan(generate(0.03, 4, DEMO_AS_OF)))
+
+    def users(connection: Connection) -> tuple[str, str, str]:
         analyst_key = lookup.add_user(connection, "analyst", "analyst")
         unit = connection.scalar(
             text("SELECT unit_code FROM issues GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
         )
-        unit_key = lookup.add_user(connection, "unit-user", "unit", unit_code=unit)
-    try:
-        with running_server(settings) as url:
-            yield Server(url, analyst_key, unit_key, unit)
-    finally:
-        with engine.begin() as connection:
-            load.clear(connection)
+        return analyst_key, lookup.add_user(connection, "unit-user", "unit", unit_code=unit), unit
+
+    with (
+        committed_city(engine, 0.03, 4, users) as (analyst_key, unit_key, unit),
+        running_server(settings) as url,
+    ):
+        yield Server(url, analyst_key, unit_key, unit)
 
 
 @contextmanager
