@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", default="8,64,128")
     parser.add_argument("--url", help="a running server (default: start one)")
+    parser.add_argument("--workers", default="1", help="processes of the server started")
     args = parser.parse_args()
     settings = Settings()
     engine = make_engine(settings)
@@ -68,7 +69,9 @@ def main() -> None:
     paths += ["/collections/points/items?limit=10", "/issues?limit=10"]
     headers = {"X-API-Key": BENCH_KEY}
     with ExitStack() as stack:
-        url = args.url or stack.enter_context(running_server(settings, GEOAPI_ACCESS_LOG="false"))
+        url = args.url or stack.enter_context(
+            running_server(settings, GEOAPI_ACCESS_LOG="false", GEOAPI_WORKERS=args.workers)
+        )
         print("| clients | answered | req/s | p50 ms | p99 ms | max ms | statuses | errors |")
         print("|---|---|---|---|---|---|---|---|")
         for clients in (int(c) for c in args.clients.split(",") if c):

@@ -138,6 +138,8 @@ def serve(
     """Serve the API with uvicorn: one process, or `--workers` of them on one port."""
     import uvicorn
 
+    from geoapi.protocol import ProblemHttpToolsProtocol
+
     settings = Settings()
     workers = workers or settings.workers
     if reload and workers > 1:
@@ -150,6 +152,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         access_log=settings.access_log,
+        http=ProblemHttpToolsProtocol,
     )
 
 

@@ -3,7 +3,8 @@ could crash or stall the process.
 
 It refuses, as problem+json:
 - a query string longer than `max_query_chars` (414) or holding a NUL byte (400: PostgreSQL
-  text cannot store one, and it is never meant);
+  text cannot store one, and it is never meant), or a path with a control character (400: no
+  resource has one, and routes would not match it);
 - a body larger than its kind allows (413): a photo upload `photo_max_bytes` (plus the form's
   envelope), anything else `max_json_bytes`;
 - a JSON body nested deeper than `max_json_depth`, or with a NUL character or a lone UTF-16
@@ -15,6 +16,7 @@ The body is read once here (it is small by then) and handed on unchanged.
 """
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
@@ -30,6 +32,7 @@ Message = MutableMapping[str, Any]
 Renderer = Callable[[str, int, str], Response]
 MULTIPART_ENVELOPE = 64 * 1024  # boundaries, part headers and small fields around a photo
 NUL_ESCAPES = (b"%00", b"\x00")
+CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 class RequestGuard:
@@ -70,14 +73,17 @@ class RequestGuard:
 
 
 def check_url(scope: Scope, max_query_chars: int) -> None:
-    """414 for a query string past the limit, 400 for a NUL byte in it or in the path."""
+    """414 for a query string past the limit, 400 for a NUL byte in it or a control character
+    in the path."""
     query: bytes = scope.get("query_string", b"")
     if len(query) > max_query_chars:
         raise UriTooLong(
             f"the query string has {len(query):,} characters; at most {max_query_chars:,}"
         )
-    if any(nul in query.lower() for nul in NUL_ESCAPES) or "\x00" in scope.get("path", ""):
+    if any(nul in query.lower() for nul in NUL_ESCAPES):
         raise InvalidParameter("the URL contains a NUL character (%00)")
+    if CONTROL.search(scope.get("path", "")):
+        raise InvalidParameter("the URL path contains a control character (%00-%1F, %7F)")
 
 
 def body_limit(content_type: bytes, settings: Settings) -> int:

@@ -88,7 +88,10 @@ async def collection(request: Request, layer: LayerDep, read: ReaderDep) -> dict
 
 
 @router.get(
-    "/collections/{collectionId}/queryables", operation_id="getQueryables", name="getQueryables"
+    "/collections/{collectionId}/queryables",
+    operation_id="getQueryables",
+    name="getQueryables",
+    responses={200: {"content": {"application/schema+json": {}}}},
 )
 def get_queryables(request: Request, layer: LayerDep) -> JSONResponse:
     """Properties usable in filters and sortby, as JSON Schema."""

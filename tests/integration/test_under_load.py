@@ -218,3 +218,15 @@ def test_no_acknowledged_write_is_lost_or_doubled_across_a_database_crash(settin
     assert max(stored.values()) == 1
     server_errors = {s for s in writers.statuses if isinstance(s, int) and s >= 500 and s != 503}
     assert not server_errors, writers.statuses
+
+
+def test_a_url_past_what_the_http_parser_reads_is_answered_problem_json(served_city):
+    url, _, _ = served_city
+    request = urllib.request.Request(url + "collections/points/items?name=" + "x" * 70_000)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400
+    assert refused.value.headers["content-type"] == "application/problem+json"
+    assert "64 KiB" in json.loads(refused.value.read())["detail"]
+    with urllib.request.urlopen(url + "health", timeout=10) as response:
+        assert response.status == 200
