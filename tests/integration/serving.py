@@ -71,8 +71,12 @@ def running_server(settings: Settings, **env: str) -> Iterator[str]:
         _wait_until_healthy(url, process)
         yield url
     finally:
-        process.terminate()
-        process.wait(10)
+        process.terminate()  # uvicorn finishes the requests in flight, then exits
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()  # a test is about what was answered, not about a slow goodbye
+            process.wait(10)
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
