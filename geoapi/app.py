@@ -24,6 +24,7 @@ from geoapi.notices.router import router as notices_router
 from geoapi.open311.app import PREFIX as OPEN311_PREFIX
 from geoapi.open311.app import create_open311_app, error_response
 from geoapi.openapi import install as describe_errors
+from geoapi.patrol.router import router as patrol_router
 from geoapi.points.router import router as points_router
 from geoapi.settings import Settings
 from geoapi.stats.router import bulletins as bulletins_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stats_router)
     app.include_router(bulletins_router)
     app.include_router(map_router)
+    app.include_router(patrol_router)
     app.mount(OPEN311_PREFIX, create_open311_app(app))
     _mount_assets(app, settings)
     return app

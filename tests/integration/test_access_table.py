@@ -152,6 +152,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/bulletins/{week}"): Rule(FIGURES, get("/bulletins/2026-W47")),
     ("GET", "/map"): Rule(STAFF, get("/map")),
     ("GET", "/aggregates/open-issues"): Rule(STAFF, get("/aggregates/open-issues")),
+    ("POST", "/routes/solve"): Rule(
+        STAFF, post("/routes/solve", lambda s: {"points": [[s["lon"], 30.3], [s["lon"], 30.4]]})
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""Route lists for inspection teams: which stops to visit, in which order."""
