@@ -27,7 +27,7 @@ db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_he
 demo_app = typer.Typer(help="The deterministic demo city.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
-import_app = typer.Typer(help="Import points or areas from files.", no_args_is_help=True)
+import_app = typer.Typer(help="Import points, areas or roads from files.", no_args_is_help=True)
 export_app = typer.Typer(help="Export points to files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
@@ -184,11 +184,13 @@ def _run_import(
     from geoapi.transfer.points import import_points
     from geoapi.transfer.problems import ImportRejected, write_rejects
     from geoapi.transfer.read import UnreadableFile, read_file
+    from geoapi.transfer.roads import import_roads, is_osm, read_osm_result
 
-    importer = {"points": import_points, "areas": import_areas}[kind]
+    importer = {"points": import_points, "areas": import_areas, "roads": import_roads}[kind]
     try:
         with console.status(f"reading {file}"):
-            read = read_file(file, crs=crs, layer=layer)
+            osm = kind == "roads" and is_osm(file)
+            read = read_osm_result(file) if osm else read_file(file, crs=crs, layer=layer)
         with _engine().begin() as connection, console.status(f"importing {len(read.frame):,} rows"):
             report = importer(connection, read.frame, read.problems, skip_invalid)
     except UnreadableFile as exc:
@@ -242,6 +244,21 @@ def import_areas_command(
 ) -> None:
     """Import areas (columns code, name, level, parent_code; polygons); upsert by code."""
     _run_import("areas", file, crs, layer, skip_invalid, rejects)
+
+
+@import_app.command("roads")
+def import_roads_command(
+    file: Annotated[
+        Path, typer.Argument(help="GeoJSON, GeoPackage or Shapefile lines, or .osm / .osm.pbf")
+    ],
+    crs: CrsOption = None,
+    layer: LayerOption = None,
+    skip_invalid: SkipOption = False,
+    rejects: RejectsOption = None,
+) -> None:
+    """Replace the road network that route lists follow (optional columns name, class, oneway,
+    speed_walk/speed_ebike/speed_car in km/h; OpenStreetMap highways are mapped to classes)."""
+    _run_import("roads", file, crs, layer, skip_invalid, rejects)
 
 
 @export_app.command("points")

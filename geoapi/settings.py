@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     max_props_bytes: Annotated[int, Field(ge=64)] = 65_536  # a point's free-form props
     max_aggregate_cells: Annotated[int, Field(ge=1)] = 100_000  # cells one aggregate may make
     route_detour_factor: Annotated[float, Field(ge=1)] = 1.3  # roads vs straight lines
+    route_service_minutes: Annotated[int, Field(gt=0, le=480)] = 15  # a visit, if no checklist says
     photo_max_pixels: Annotated[int, Field(ge=1)] = 64_000_000  # a 48 MP phone photo fits
     # Requests are short and many: parallel workers and JIT cost more to start than they save
     # (a 1,000-feature page took 29 ms with a parallel plan, 12 ms without). Raise for

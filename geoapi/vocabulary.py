@@ -18,6 +18,11 @@ ISSUE_STATUSES = (
 OPEN_ISSUE_STATUSES = ("reported", "dispatched", "rectifying", "rectified")
 ISSUE_SOURCES = ("inspection", "grid_worker", "citizen", "camera", "undercover", "hotline")
 ESCALATION_LEVELS = ("reminder", "supervision")  # 提醒卡, 督办卡
+ROAD_CLASSES = ("arterial", "secondary", "local", "alley", "path", "connector")
+TRAVEL_MODES = ("walk", "ebike", "car")
+# Why a stop is on a route, most urgent first: a rectified problem to verify (核查销号), a point
+# whose visit is overdue or that was never visited, one due that day, one asked for by code.
+STOP_REASONS = ("verify", "overdue", "never_inspected", "due", "requested")
 ROLES = ("admin", "planner", "inspector", "unit", "analyst", "public")
 
 

@@ -61,17 +61,18 @@ web_assets() {
   fi
 }
 
-# True when the URL answers and has (or can create) PostGIS.
+# True when the URL answers and has (or can create) PostGIS and pgRouting.
 url_answers() {
   "$VENV/bin/python" - "$1" <<'PY' 2>/dev/null
 import sys, psycopg2
 conn = psycopg2.connect(sys.argv[1], connect_timeout=3)
 conn.autocommit = True
 conn.cursor().execute("CREATE EXTENSION IF NOT EXISTS postgis")
+conn.cursor().execute("CREATE EXTENSION IF NOT EXISTS pgrouting")
 PY
 }
 
-# Start (or create) the local PostgreSQL cluster, with PostGIS installed for its version.
+# Start (or create) the local PostgreSQL cluster, with PostGIS and pgRouting installed for its version.
 local_cluster() {
   apt_ensure postgresql
   local line version cluster status
@@ -83,7 +84,7 @@ local_cluster() {
     line=$(pg_lsclusters -h | head -n 1)
   fi
   read -r version cluster _ status _ <<<"$line"
-  apt_ensure "postgresql-$version-postgis-3"
+  apt_ensure "postgresql-$version-postgis-3" "postgresql-$version-pgrouting"
   if [ "$status" != "online" ]; then
     say "starting PostgreSQL $version/$cluster"
     as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start
@@ -105,6 +106,6 @@ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_ROLE') \gexec
 SELECT 'CREATE DATABASE $name OWNER $PG_ROLE'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$name') \gexec
 SQL
-  as_postgres psql -q -d "$name" -c 'CREATE EXTENSION IF NOT EXISTS postgis' >/dev/null
+  as_postgres psql -q -d "$name" -c 'CREATE EXTENSION IF NOT EXISTS postgis' -c 'CREATE EXTENSION IF NOT EXISTS pgrouting' >/dev/null
   echo "postgresql://$PG_ROLE:$PG_PASSWORD@127.0.0.1:5432/$name"
 }

@@ -20,8 +20,9 @@ def principal_for_key(connection: Connection, key: str) -> Principal | None:
         connection.execute(
             text(
                 "SELECT u.username, u.role, u.unit_code, a.id AS area_id, a.level AS area_level, "
-                "a.code AS area_code FROM api_keys k JOIN users u ON u.id = k.user_id "
-                "LEFT JOIN areas a ON a.id = u.area_id "
+                "a.code AS area_code, t.code AS team_code FROM api_keys k "
+                "JOIN users u ON u.id = k.user_id LEFT JOIN areas a ON a.id = u.area_id "
+                "LEFT JOIN teams t ON t.id = u.team_id "
                 "WHERE k.key_hash = :hash AND k.revoked_at IS NULL AND u.disabled_at IS NULL"
             ),
             {"hash": key_hash(key)},

@@ -21,6 +21,7 @@ class Principal:
     area_level: str | None = None
     area_code: str | None = None
     unit_code: str | None = None
+    team_code: str | None = None  # the inspection team the user works in
 
     @property
     def anonymous(self) -> bool:

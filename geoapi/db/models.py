@@ -1,7 +1,7 @@
 """Tables of DESIGN §4 as SQLAlchemy 2 + GeoAlchemy2 models (SRID 4326 everywhere)."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     REAL,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -31,7 +32,10 @@ from geoapi.vocabulary import (
     ISSUE_SOURCES,
     ISSUE_STATUSES,
     POINT_STATUSES,
+    ROAD_CLASSES,
     ROLES,
+    STOP_REASONS,
+    TRAVEL_MODES,
     sql_in,
 )
 
@@ -273,6 +277,9 @@ class Team(Base):
     code: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
+    base: Mapped[Any | None] = mapped_column(  # where its day starts and ends
+        Geometry("POINT", srid=4326, spatial_index=False)
+    )
 
 
 class Inspection(Base):
@@ -414,3 +421,97 @@ class Escalation(Base):
     at: Mapped[datetime] = mapped_column(Timestamp)
     days_overdue: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     actor: Mapped[str] = mapped_column(Text)
+
+
+class Road(Base):
+    """A road segment of the network that route lists follow, with a speed per travel mode.
+
+    `source`/`target` are `road_nodes` ids (its topology, for pgRouting); a mode's speed NULL
+    means the mode may not use it; `oneway` binds vehicles (e-bike, car), not walkers."""
+
+    __tablename__ = "roads"
+    __table_args__ = (
+        CheckConstraint(sql_in("class", ROAD_CLASSES), name="class"),
+        CheckConstraint("length_m > 0", name="length_positive"),
+        CheckConstraint(
+            "coalesce(speed_walk, 1) > 0 AND coalesce(speed_ebike, 1) > 0 "
+            "AND coalesce(speed_car, 1) > 0",
+            name="speeds_positive",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    geom: Mapped[Any] = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True))
+    name: Mapped[str | None] = mapped_column(Text)
+    road_class: Mapped[str] = mapped_column("class", Text)
+    oneway: Mapped[bool] = mapped_column(server_default=text("false"))
+    speed_walk: Mapped[float | None] = mapped_column(REAL)  # km/h
+    speed_ebike: Mapped[float | None] = mapped_column(REAL)
+    speed_car: Mapped[float | None] = mapped_column(REAL)
+    length_m: Mapped[float] = mapped_column(REAL)
+    source: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    target: Mapped[int | None] = mapped_column(BigInteger, index=True)
+
+
+class RoadNode(Base):
+    """A junction or dead end of the road network (the ends of `roads`)."""
+
+    __tablename__ = "road_nodes"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    geom: Mapped[Any] = mapped_column(_point())
+
+
+class Route(Base):
+    """A team's planned day (巡查路线): where it starts, when, by which mode, on which network."""
+
+    __tablename__ = "routes"
+    __table_args__ = (
+        CheckConstraint(sql_in("mode", TRAVEL_MODES), name="mode"),
+        CheckConstraint("shift_end > shift_start", name="shift_order"),
+        Index("ix_routes_team_id_day", "team_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    mode: Mapped[str] = mapped_column(Text)
+    network: Mapped[str] = mapped_column(Text)  # "roads" or "straight_line"
+    start_geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    start_label: Mapped[str] = mapped_column(Text)
+    shift_start: Mapped[datetime] = mapped_column(Timestamp)
+    shift_end: Mapped[datetime] = mapped_column(Timestamp)
+    return_to_start: Mapped[bool] = mapped_column(server_default=text("true"))
+    distance_m: Mapped[float] = mapped_column(REAL)
+    duration_s: Mapped[float] = mapped_column(REAL)  # travel and service, start to end
+    end_geom: Mapped[Any | None] = mapped_column(  # the leg back to the start
+        Geometry("LINESTRING", srid=4326, spatial_index=False)
+    )
+    unassigned: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class RouteStop(Base):
+    """One stop of a route, in order, with the leg that reaches it."""
+
+    __tablename__ = "route_stops"
+    __table_args__ = (CheckConstraint(sql_in("reason", STOP_REASONS), name="reason"),)
+
+    route_id: Mapped[int] = mapped_column(
+        ForeignKey("routes.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("points.id", ondelete="CASCADE"), index=True
+    )
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    issue_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("issues.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    arrival: Mapped[datetime] = mapped_column(Timestamp)
+    service_s: Mapped[int] = mapped_column(Integer)
+    leg_m: Mapped[float] = mapped_column(REAL)
+    leg_s: Mapped[float] = mapped_column(REAL)
+    leg_geom: Mapped[Any | None] = mapped_column(
+        Geometry("LINESTRING", srid=4326, spatial_index=False)
+    )

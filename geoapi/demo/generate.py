@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -11,6 +12,7 @@ from geoapi.demo.inspections import build_inspections
 from geoapi.demo.issues import build_issues
 from geoapi.demo.names import STREETS, UNITS
 from geoapi.demo.points import build_points
+from geoapi.demo.roads import build_roads
 from geoapi.inspections.checklists import Checklists, load_checklists
 from geoapi.settings import Settings
 from geoapi.vocabulary import OPEN_ISSUE_STATUSES
@@ -27,6 +29,7 @@ class DemoCity:
     issues: pd.DataFrame
     events: pd.DataFrame
     inspections: pd.DataFrame
+    roads: gpd.GeoDataFrame
 
 
 def _units() -> pd.DataFrame:
@@ -42,6 +45,7 @@ def _teams(areas: list[DemoArea]) -> pd.DataFrame:
             "code": [f"T{i:02d}" for i in range(1, len(streets) + 1)],
             "name": [f"{s.name}督导组" for s in streets],
             "area_id": [s.id for s in streets],
+            "base": [s.geom.representative_point() for s in streets],  # the street's office
         }
     )
 
@@ -79,4 +83,7 @@ def generate(
     checklists = checklists or load_checklists(Settings().checklists_dir)
     inspections = build_inspections(rng, points, as_of, checklists)
     points = _point_state(points, built.issues, inspections)
-    return DemoCity(areas, _units(), _teams(areas), points, built.issues, built.events, inspections)
+    roads = build_roads(areas, points)
+    return DemoCity(
+        areas, _units(), _teams(areas), points, built.issues, built.events, inspections, roads
+    )

@@ -3,14 +3,20 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from geoapi.db.copy import copy_frame, ewkb_hex
 from geoapi.demo.generate import DemoCity
+from geoapi.transfer.roads import replace_network, segments
 
 # Children first for TRUNCATE, parents first for COPY.
 TABLES = (
+    "route_stops",
+    "routes",
+    "roads",
+    "road_nodes",
     "escalations",
     "notice_events",
     "notice_issues",
@@ -37,6 +43,7 @@ class LoadPlan:
     """Each table's rows, in load order, ready for COPY."""
 
     frames: list[tuple[str, pd.DataFrame]]
+    roads: gpd.GeoDataFrame  # written by the road import, which also builds the topology
 
     @property
     def total_rows(self) -> int:
@@ -54,18 +61,21 @@ def plan(city: DemoCity) -> LoadPlan:
     points["footprint"] = ewkb_hex(points["footprint"])
     issues = city.issues.copy()
     issues["geom"] = ewkb_hex(issues["geom"])
+    teams = city.teams.copy()
+    teams["base"] = ewkb_hex(teams["base"])
     inspections = city.inspections.copy()
     inspections["device_geom"] = ewkb_hex(inspections["device_geom"])
     return LoadPlan(
         [
             ("areas", areas),
             ("units", city.units),
-            ("teams", city.teams),
+            ("teams", teams),
             ("points", points),
             ("issues", issues),
             ("issue_events", city.events),
             ("inspections", inspections),
-        ]
+        ],
+        city.roads,
     )
 
 
@@ -88,6 +98,7 @@ def load(
     counts = {
         table: copy_frame(connection, table, frame, on_rows) for table, frame in load_plan.frames
     }
+    counts["roads"] = replace_network(connection, segments(load_plan.roads))
     for table in SEQUENCED:
         connection.execute(
             text(

@@ -31,6 +31,7 @@ class Checklist(BaseModel):
     effective_from: date
     title: str
     cycle_days: Annotated[int, Field(gt=0)]
+    service_minutes: Annotated[int, Field(gt=0, le=480)] | None = None  # one visit, on a route
     pass_rate: Annotated[float, Field(gt=0, le=1)] = 0.8
     criteria: Annotated[list[Criterion], Field(min_length=1)]
 
@@ -77,6 +78,15 @@ class Checklists:
             category: checklist.cycle_days
             for category in self._by_category
             if (checklist := self.current(category, on)) is not None
+        }
+
+    def service_minutes(self, on: date) -> dict[str, int]:
+        """Minutes a visit takes per category (those whose checklist says so)."""
+        return {
+            category: checklist.service_minutes
+            for category in self._by_category
+            if (checklist := self.current(category, on)) is not None
+            and checklist.service_minutes is not None
         }
 
     @property

@@ -8,9 +8,11 @@ from sqlalchemy import Connection, text
 from geoapi.areas import AreaRef
 from geoapi.vocabulary import OPEN_ISSUE_STATUSES, sql_in
 
-# One statement: cycles come in as two arrays (from the checklists), the answer is GeoJSON text.
-DUE = f"""
-WITH cycles AS (
+# The rule, as two CTEs (`cycles`, `due`) that other statements build on: the route planner
+# reads `due` as rows. Cycles come in as two arrays (from the checklists); `{where}` limits
+# the points.
+DUE_ROWS = """
+cycles AS (
   SELECT * FROM unnest(CAST(:categories AS text[]), CAST(:days AS int[])) AS c(category, days)
 ), due AS (
   SELECT p.id, p.code, p.name, p.category, p.unit_code, p.geom, p.status, p.score,
@@ -23,9 +25,13 @@ WITH cycles AS (
           SELECT v.visited_at FROM inspections v
            WHERE v.point_id = p.id AND v.visited_at < :day_end
            ORDER BY v.visited_at DESC LIMIT 1) last ON TRUE
-   WHERE k.every IS NOT NULL AND {{where}}
+   WHERE k.every IS NOT NULL AND {where}
      AND (last.visited_at IS NULL OR last.visited_at + make_interval(days => k.every) < :day_end)
-), page AS (
+)"""
+
+# One statement, the answer as GeoJSON text.
+DUE = f"""
+WITH {DUE_ROWS}, page AS (
   SELECT * FROM due
    ORDER BY due_at NULLS FIRST, code
    LIMIT :limit
@@ -70,7 +76,6 @@ def due_points(
 
     `days_late` counts whole days since the visit fell due before `day`; `due` on the day is 0.
     """
-    day_start = datetime.combine(day, time(), tz)
     conditions, params = [scope[0]], dict(scope[1])
     if area is not None:
         conditions.append(f"p.{area.column} = :area_id")
@@ -79,15 +84,19 @@ def due_points(
         conditions.append("p.category = :category")
         params["category"] = category
     sql = DUE.replace("{where}", " AND ".join(f"({c})" for c in conditions))
-    return connection.scalar(
-        text(sql),
-        params
-        | {
-            "categories": list(cycles),
-            "days": list(cycles.values()),
-            "day": day.isoformat(),
-            "day_start": day_start,
-            "day_end": day_start + timedelta(days=1),
-            "limit": limit,
-        },
-    )
+    return connection.scalar(text(sql), params | due_parameters(day, tz, cycles, limit))
+
+
+def due_parameters(
+    day: date, tz: ZoneInfo, cycles: dict[str, int], limit: int
+) -> dict[str, object]:
+    """The bound values `DUE_ROWS` needs for `day` (local midnight to midnight)."""
+    day_start = datetime.combine(day, time(), tz)
+    return {
+        "categories": list(cycles),
+        "days": list(cycles.values()),
+        "day": day.isoformat(),
+        "day_start": day_start,
+        "day_end": day_start + timedelta(days=1),
+        "limit": limit,
+    }

@@ -4,6 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from geoapi.instants import Day
+
 LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
 
 
@@ -32,7 +34,39 @@ class SolveAnswer(BaseModel):
 
     order: list[int]
     length_m: float
-    network: Literal["haversine", "straight_line"] = Field(
-        description="what the lengths follow: great circles, or (metric=network with no road "
-        "network loaded) great circles times GEOAPI_ROUTE_DETOUR_FACTOR"
+    network: Literal["haversine", "roads", "straight_line"] = Field(
+        description="what the lengths follow: great circles; walking on the road network "
+        "(metric=network); or, with no road network loaded, great circles times "
+        "GEOAPI_ROUTE_DETOUR_FACTOR"
     )
+
+
+TravelMode = Literal["walk", "ebike", "car"]
+LocalTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class PlanRequest(BaseModel):
+    """A day to plan for one or more teams; stops come from the rules unless listed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    teams: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=50)]
+    date: Day
+    shift_start: LocalTime = "08:30"
+    shift_end: LocalTime = "17:30"
+    mode: TravelMode = "ebike"
+    include_due: bool = True
+    include_verification: bool = True
+    points: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=500)] = []
+    max_stops: Annotated[int, Field(ge=1, le=200)] = 30
+    time_limit_s: Annotated[float, Field(ge=0.5, le=60)] = 5.0
+
+    @model_validator(mode="after")
+    def _shift_in_order(self) -> "PlanRequest":
+        if self.shift_end <= self.shift_start:
+            raise ValueError(
+                f"shift_end {self.shift_end} is not after shift_start {self.shift_start}"
+            )
+        if len(set(self.teams)) != len(self.teams):
+            raise ValueError("teams: a team is listed twice")
+        return self
