@@ -21,13 +21,13 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from geoapi.auth import lookup  # noqa: E402
+from planner_key import BENCH_KEY, ensure_bench_planner  # noqa: E402
+
 from geoapi.db.engine import make_engine  # noqa: E402
 from geoapi.settings import Settings  # noqa: E402
 from tests.integration.serving import running_server  # noqa: E402
 from tests.loadgen import run_load  # noqa: E402
 
-BENCH_KEY = "bench-planner"  # a benchmark database only
 DEEP = 2000
 
 
@@ -61,8 +61,7 @@ def main() -> None:
     settings = Settings()
     engine = make_engine(settings)
     with engine.begin() as connection:
-        if lookup.principal_for_key(connection, BENCH_KEY) is None:
-            lookup.add_user(connection, BENCH_KEY, "planner", key=BENCH_KEY)
+        ensure_bench_planner(connection)
         codes = list(connection.scalars(text("SELECT code FROM points ORDER BY id LIMIT 50")))
     engine.dispose()
     paths = [f"/points/{code}" for code in codes]

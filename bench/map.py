@@ -11,14 +11,12 @@ import statistics
 import time
 
 from fastapi.testclient import TestClient
+from planner_key import BENCH_KEY, ensure_bench_planner
 from sqlalchemy import text
 
 from geoapi.app import create_app
-from geoapi.auth import lookup
 from geoapi.db.engine import make_engine
 from geoapi.settings import Settings
-
-BENCH_KEY = "bench-planner"  # a benchmark database only
 
 
 def main() -> None:
@@ -29,8 +27,7 @@ def main() -> None:
     settings = Settings(map_basemap="blank")
     engine = make_engine(settings)
     with engine.begin() as connection:
-        if lookup.principal_for_key(connection, BENCH_KEY) is None:
-            lookup.add_user(connection, BENCH_KEY, "planner", key=BENCH_KEY)
+        ensure_bench_planner(connection)
         points = connection.scalar(text("SELECT count(*) FROM points"))
         issues = connection.scalar(text("SELECT count(*) FROM issues"))
         street = connection.scalar(text("SELECT code FROM areas WHERE level = 'street' LIMIT 1"))

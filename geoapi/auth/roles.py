@@ -22,6 +22,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stats": frozenset({"admin", "planner", "analyst"}),  # figures, rankings, bulletins
     "edit_points": frozenset({"admin", "planner"}),
     "delete_points": frozenset({"admin"}),
+    "plan_routes": frozenset({"admin", "planner", "inspector"}),  # inspectors: their own team
+    "routes": frozenset({"admin", "planner", "analyst", "inspector"}),  # read route lists
 }
 
 assert all(roles <= set(ROLES) for roles in PERMISSIONS.values())

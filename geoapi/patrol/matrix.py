@@ -14,7 +14,7 @@ from geoapi.patrol.network import OFF_NETWORK_KMH, metres_per_second
 
 Network = Literal["roads", "straight_line"]
 Weight = Literal["length", "time"]
-SEARCH_MARGIN_DEG = 0.02  # roads up to ~2 km beyond the stops' box may carry a shortest path
+SEARCH_MARGIN_DEG = 0.01  # roads up to ~1 km beyond the stops' box may carry a shortest path
 
 
 @dataclass(frozen=True)

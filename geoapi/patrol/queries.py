@@ -144,7 +144,7 @@ def legs(
 
 
 TEAMS = """
-SELECT t.id, t.code, t.name, a.id AS area_id, a.level AS area_level, a.name AS area_name,
+SELECT t.id, t.code, t.name, a.id AS area_id, a.level AS area_level,
        ST_X(coalesce(t.base, ST_PointOnSurface(a.geom))) AS lon,
        ST_Y(coalesce(t.base, ST_PointOnSurface(a.geom))) AS lat
   FROM teams t LEFT JOIN areas a ON a.id = t.area_id
@@ -196,3 +196,79 @@ SELECT :route_id, s.seq, s.point_id, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326
        seq int, point_id bigint, lon float8, lat float8, issue_id uuid, reason text,
        arrival timestamptz, service_s int, leg_m float8, leg_s float8, leg text)
 """
+
+
+# A stored route as one JSON document, made in PostGIS; a stop is visited once an inspection
+# of its point, or a verification (close or reopen) of its problem, is recorded that day.
+ROUTE = """
+SELECT json_build_object(
+  'id', r.id, 'team', t.code, 'team_name', t.name, 'date', r.day, 'mode', r.mode,
+  'network', r.network, 'created_by', r.created_by, 'created_at', r.created_at,
+  'start', json_build_object('label', r.start_label,
+                             'position', json_build_array(ST_X(r.start_geom), ST_Y(r.start_geom))),
+  'shift_start', r.shift_start, 'shift_end', r.shift_end,
+  'planned_end', r.shift_start + make_interval(secs => r.duration_s),
+  'distance_m', round(r.distance_m), 'duration_s', round(r.duration_s),
+  'unassigned', r.unassigned,
+  'stops', coalesce((
+     SELECT json_agg(json_build_object(
+       'seq', s.seq, 'reason', s.reason, 'point', p.code, 'name', coalesce(p.name, ty.name_zh),
+       'category', p.category, 'address', p.address, 'issue_id', s.issue_id,
+       'position', json_build_array(ST_X(s.geom), ST_Y(s.geom)),
+       'arrival', s.arrival, 'service_min', round(s.service_s / 60.0),
+       'leg_m', round(s.leg_m), 'leg_s', round(s.leg_s), 'visited_at', seen.at
+     ) ORDER BY s.seq)
+       FROM route_stops s
+       LEFT JOIN points p ON p.id = s.point_id
+       LEFT JOIN issues i ON i.id = s.issue_id
+       LEFT JOIN issue_types ty ON ty.code = i.type
+       LEFT JOIN LATERAL (
+         SELECT min(at) AS at FROM (
+           SELECT v.visited_at AS at FROM inspections v
+            WHERE v.point_id = s.point_id AND v.visited_at >= r.day_start
+              AND v.visited_at < r.day_start + interval '1 day'
+           UNION ALL
+           SELECT e.at FROM issue_events e
+            WHERE e.issue_id = s.issue_id AND e.to_status IN ('closed', 'dispatched', 'rectifying')
+              AND e.from_status = 'rectified'
+              AND e.at >= r.day_start AND e.at < r.day_start + interval '1 day') x
+       ) seen ON TRUE
+      WHERE s.route_id = r.id), '[]'::json)
+)::text
+  FROM (SELECT *, (day::timestamp AT TIME ZONE :tz) AS day_start FROM routes) r
+  JOIN teams t ON t.id = r.team_id
+ WHERE r.id = :id
+"""
+
+ROUTE_GEOJSON = """
+SELECT json_build_object('type', 'FeatureCollection',
+                         'features', coalesce(json_agg(f ORDER BY k), '[]'::json))::text
+  FROM (
+    SELECT 2 * s.seq AS k, json_build_object('type', 'Feature', 'id', 'stop-' || s.seq,
+           'geometry', ST_AsGeoJSON(s.geom, 7)::json,
+           'properties', json_build_object('kind', 'stop', 'seq', s.seq, 'reason', s.reason,
+              'point', p.code, 'name', p.name, 'arrival', s.arrival)) AS f
+      FROM route_stops s LEFT JOIN points p ON p.id = s.point_id WHERE s.route_id = :id
+    UNION ALL
+    SELECT 2 * s.seq - 1, json_build_object('type', 'Feature', 'id', 'leg-' || s.seq,
+           'geometry', ST_AsGeoJSON(s.leg_geom, 7)::json,
+           'properties', json_build_object('kind', 'leg', 'to_seq', s.seq, 'metres', round(s.leg_m),
+              'seconds', round(s.leg_s)))
+      FROM route_stops s WHERE s.route_id = :id AND s.leg_geom IS NOT NULL
+    UNION ALL
+    SELECT 1000000, json_build_object('type', 'Feature', 'id', 'leg-back',
+           'geometry', ST_AsGeoJSON(r.end_geom, 7)::json,
+           'properties', json_build_object('kind', 'leg', 'to_seq', NULL))
+      FROM routes r WHERE r.id = :id AND r.end_geom IS NOT NULL
+  ) features
+"""
+
+ROUTE_IDS = """
+SELECT r.id FROM routes r JOIN teams t ON t.id = r.team_id
+ WHERE (CAST(:team AS text) IS NULL OR t.code = :team)
+   AND (CAST(:day AS date) IS NULL OR r.day = :day)
+   AND (CAST(:only_team AS text) IS NULL OR t.code = :only_team)
+ ORDER BY r.day DESC, r.created_at DESC, r.id DESC LIMIT :limit
+"""
+
+ROUTE_TEAM = "SELECT t.code FROM routes r JOIN teams t ON t.id = r.team_id WHERE r.id = :id"

@@ -1,17 +1,33 @@
-"""`/routes/solve`: a visiting order for any list of positions."""
+"""`/routes`: plan a team's day, read it back (JSON, GeoJSON, GPX, CSV), and `/routes/solve`
+for any list of positions."""
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Connection, text
 from starlette.concurrency import run_in_threadpool
 
 from geoapi.auth.dependency import PrincipalDep
-from geoapi.db.engine import ReaderDep
+from geoapi.auth.principal import Principal
+from geoapi.db.engine import ReaderDep, SessionDep
+from geoapi.errors import Forbidden, NotFound
+from geoapi.patrol import formats, queries
 from geoapi.patrol.distances import haversine_matrix
 from geoapi.patrol.matrix import travel_matrix
-from geoapi.patrol.schemas import SolveAnswer, SolveRequest
+from geoapi.patrol.plan import plan_day
+from geoapi.patrol.schemas import PlanRequest, SolveAnswer, SolveRequest
 from geoapi.patrol.solver import order_stops, tour_length
 
 router = APIRouter(prefix="/routes", tags=["Route lists (巡查路线)"])
+RouteFormat = Literal["json", "geojson", "gpx", "csv"]
+MEDIA = {
+    "geojson": "application/geo+json",
+    "gpx": "application/gpx+xml",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 @router.post("/solve", operation_id="solveRoute")
@@ -34,3 +50,90 @@ async def solve_route(
     )
     length = tour_length(metres, order, body.return_to_start)
     return SolveAnswer(order=order, length_m=round(length, 1), network=network)
+
+
+@router.post("/plan", operation_id="planRoutes", status_code=201)
+def plan_routes(
+    request: Request, body: PlanRequest, session: SessionDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Plan and store a day for each team: problems waiting for verification, then points
+    overdue, never visited and due in the team's area, then those asked for, shared between
+    the teams within the shift and ordered on the road network. Stops that fit no shift come
+    back under `unassigned` with the reason. An inspector plans its own team only."""
+    principal.require("plan_routes")
+    state = request.app.state
+    settings = state.settings
+    connection = session.connection()
+    ids, unassigned = plan_day(
+        connection,
+        body,
+        principal,
+        state.checklists,
+        settings.zone,
+        settings.route_service_minutes,
+        settings.route_detour_factor,
+    )
+    session.commit()
+    connection = session.connection()  # the commit gave the first one back to the pool
+    routes = [_document(connection, i, settings.timezone) for i in ids]
+    return {"routes": routes, "unassigned": unassigned}
+
+
+@router.get("", operation_id="listRoutes")
+def list_routes(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+    date: Annotated[date | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Stored routes, newest first, by team and day (an inspector sees its own team's)."""
+    principal.require("routes")
+    connection = session.connection()
+    own = (principal.team_code or "") if principal.role == "inspector" else None
+    ids = connection.scalars(
+        text(queries.ROUTE_IDS),
+        {"team": team, "day": date, "only_team": own, "limit": limit},
+    ).all()
+    return {"routes": [_document(connection, i, request.app.state.settings.timezone) for i in ids]}
+
+
+@router.get("/{route_id}", operation_id="getRoute")
+def get_route(
+    request: Request,
+    route_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    f: RouteFormat = "json",
+) -> Response:
+    """A stored route with its progress (`visited_at` per stop, done and left): JSON; GeoJSON
+    (stops and legs); GPX 1.1 (waypoints and a track); CSV with Chinese headers."""
+    principal.require("routes")
+    connection = session.connection()
+    _check_team(connection, route_id, principal)
+    route = _document(connection, route_id, request.app.state.settings.timezone)
+    if f == "json":
+        return Response(json.dumps(route, ensure_ascii=False), media_type="application/json")
+    if f == "csv":
+        return Response(formats.to_csv(route), media_type=MEDIA["csv"])
+    legs = connection.scalar(text(queries.ROUTE_GEOJSON), {"id": route_id})
+    if f == "geojson":
+        return Response(legs, media_type=MEDIA["geojson"])
+    return Response(formats.gpx(route, json.loads(legs)), media_type=MEDIA["gpx"])
+
+
+def _check_team(connection: Connection, route_id: int, principal: Principal) -> None:
+    team = connection.scalar(text(queries.ROUTE_TEAM), {"id": route_id})
+    if team is None:
+        raise NotFound(f"no route {route_id}")
+    if principal.role == "inspector" and team != principal.team_code:
+        raise Forbidden(f"route {route_id} belongs to team {team}, not yours")
+
+
+def _document(connection: Connection, route_id: int, timezone: str) -> dict[str, Any]:
+    """The route's JSON document, with done/left counted from its stops."""
+    route = json.loads(connection.scalar(text(queries.ROUTE), {"id": route_id, "tz": timezone}))
+    done = sum(1 for s in route["stops"] if s["visited_at"])
+    route["progress"] = {"done": done, "left": len(route["stops"]) - done}
+    return route

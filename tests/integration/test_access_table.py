@@ -29,6 +29,7 @@ STAFF = frozenset({"admin", "planner", "analyst", "inspector", "unit"})
 OFFICE = frozenset({"admin", "planner"})
 FIGURES = frozenset({"admin", "planner", "analyst"})
 REPORTERS = frozenset({"admin", "planner", "inspector"})
+ROUTE_READERS = frozenset({"admin", "planner", "analyst", "inspector"})
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/routes/solve"): Rule(
         STAFF, post("/routes/solve", lambda s: {"points": [[s["lon"], 30.3], [s["lon"], 30.4]]})
     ),
+    ("POST", "/routes/plan"): Rule(
+        REPORTERS,
+        post("/routes/plan", lambda s: {"teams": [s["team"]], "date": "2026-11-21"}),
+        scoped=True,
+    ),
+    ("GET", "/routes"): Rule(ROUTE_READERS, get("/routes")),
+    ("GET", "/routes/{route_id}"): Rule(ROUTE_READERS, get("/routes/{route}"), scoped=True),
 }
 
 
@@ -189,7 +197,18 @@ def world(connection: Connection, client: TestClient, admin_key: str) -> World:
         visit = client.post("/inspections", json={"point_code": code, "answers": answers()})
         notice = client.post("/notices", json={"unit": unit, "issues": [issue["id"]]})
         assert visit.status_code == 201 and notice.status_code == 201, notice.text
+        team = f"T{side}"
+        connection.execute(
+            text(
+                "INSERT INTO teams (code, name, area_id) SELECT :t, :t, id FROM areas WHERE code = :a"
+            ),
+            {"t": team, "a": side},
+        )
+        route = client.post("/routes/plan", json={"teams": [team], "date": "2026-11-21"})
+        assert route.status_code == 201, route.text
         ids[side] = {
+            "team": team,
+            "route": route.json()["routes"][0]["id"],
             "issue": issue["id"],
             "point": code,
             "unit": unit,
@@ -208,6 +227,11 @@ def world(connection: Connection, client: TestClient, admin_key: str) -> World:
         "unit": add(connection, "t-unit", "unit", unit_code="unit_a"),
         "public": add(connection, "t-app", "public"),
     }
+    connection.execute(
+        text(
+            "UPDATE users SET team_id = (SELECT id FROM teams WHERE code = 'TA') WHERE username = 't-inspector'"
+        )
+    )
     return World(keys, ids)
 
 
