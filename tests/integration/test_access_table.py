@@ -200,7 +200,8 @@ def world(connection: Connection, client: TestClient, admin_key: str) -> World:
         team = f"T{side}"
         connection.execute(
             text(
-                "INSERT INTO teams (code, name, area_id) SELECT :t, :t, id FROM areas WHERE code = :a"
+                "INSERT INTO teams (code, name, area_id) "
+                "SELECT :t, :t, id FROM areas WHERE code = :a"
             ),
             {"t": team, "a": side},
         )
@@ -229,7 +230,8 @@ def world(connection: Connection, client: TestClient, admin_key: str) -> World:
     }
     connection.execute(
         text(
-            "UPDATE users SET team_id = (SELECT id FROM teams WHERE code = 'TA') WHERE username = 't-inspector'"
+            "UPDATE users SET team_id = (SELECT id FROM teams WHERE code = 'TA') "
+            "WHERE username = 't-inspector'"
         )
     )
     return World(keys, ids)
