@@ -31,6 +31,8 @@ import_app = typer.Typer(help="Import points, areas or roads from files.", no_ar
 export_app = typer.Typer(help="Export points to files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+routes_app = typer.Typer(help="Route lists of inspection teams.", no_args_is_help=True)
+app.add_typer(routes_app, name="routes")
 users_app = typer.Typer(help="Users, roles, scopes and API keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
@@ -407,6 +409,73 @@ def bulletin_command(
         raise typer.Exit(2) from exc
     out.write_text(html, "utf-8")
     console.print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+@routes_app.command("plan")
+def routes_plan_command(
+    team: Annotated[list[str], typer.Option(help="Team code (repeat for several teams)")],
+    day: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="Day to plan")],
+    out: Annotated[Path, typer.Option(help="Route sheet to write (HTML; one per team: -T01…)")],
+    mode: Annotated[str, typer.Option(help="walk, ebike or car")] = "ebike",
+    shift_start: Annotated[str, typer.Option(help="HH:MM, local time")] = "08:30",
+    shift_end: Annotated[str, typer.Option(help="HH:MM, local time")] = "17:30",
+    max_stops: Annotated[int, typer.Option(help="Stops per team at most")] = 30,
+) -> None:
+    """Plan and store the day of one or more teams and write their printable route sheets."""
+    import json
+
+    from pydantic import ValidationError
+
+    from geoapi.auth.principal import Principal
+    from geoapi.errors import GeoApiError
+    from geoapi.inspections.checklists import load_checklists
+    from geoapi.patrol.plan import plan_day
+    from geoapi.patrol.schemas import PlanRequest
+    from geoapi.patrol.sheet import route_sheet
+    from geoapi.patrol.stored import route_document, route_legs
+
+    settings = Settings()
+    checklists = load_checklists(settings.checklists_dir)
+    try:
+        body = PlanRequest(
+            teams=team,
+            date=day.date(),
+            mode=mode,
+            shift_start=shift_start,
+            shift_end=shift_end,
+            max_stops=max_stops,
+        )
+        with _engine().begin() as connection, console.status("planning"):
+            ids, unassigned = plan_day(
+                connection,
+                body,
+                Principal("cli", "admin"),
+                load_checklists(settings.checklists_dir),
+                settings.zone,
+                settings.route_service_minutes,
+                settings.route_detour_factor,
+            )
+            sheets = [
+                route_sheet(
+                    route_document(connection, i, settings.timezone),
+                    json.loads(route_legs(connection, i)),
+                    checklists,
+                    settings.zone,
+                )
+                for i in ids
+            ]
+    except ValidationError as exc:
+        err.print(f"[red]{exc.errors()[0]['msg']}[/]")
+        raise typer.Exit(2) from exc
+    except GeoApiError as exc:
+        err.print(f"[red]{exc.detail}[/]")
+        raise typer.Exit(2) from exc
+    for code, route_id, html in zip(team, ids, sheets, strict=True):
+        path = out if len(ids) == 1 else out.with_name(f"{out.stem}-{code}{out.suffix}")
+        path.write_text(html, "utf-8")
+        console.print(f"route {route_id} of {code}: wrote {path}")
+    if unassigned:
+        console.print(f"{len(unassigned)} stop(s) fit no shift (see the sheet's last section)")
 
 
 @app.command("escalate")

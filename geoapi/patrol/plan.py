@@ -24,8 +24,8 @@ from geoapi.patrol.schemas import PlanRequest
 # Urgency of a stop for VROOM (0–100): verification closes the loop (核查销号) and comes first.
 PRIORITY = {"verify": 100, "requested": 90, "overdue": 80, "never_inspected": 70, "due": 40}
 WHY = {
-    "shift": "does not fit in the shift after more urgent stops",
-    "max_stops": "beyond max_stops for the team",
+    "shift": "班次内排不下（更紧急的点位优先）",
+    "max_stops": "超出每组最多点位数（max_stops）",
 }
 
 

@@ -19,14 +19,17 @@ from geoapi.patrol.distances import haversine_matrix
 from geoapi.patrol.matrix import travel_matrix
 from geoapi.patrol.plan import plan_day
 from geoapi.patrol.schemas import PlanRequest, SolveAnswer, SolveRequest
+from geoapi.patrol.sheet import route_sheet
 from geoapi.patrol.solver import order_stops, tour_length
+from geoapi.patrol.stored import route_document, route_legs
 
 router = APIRouter(prefix="/routes", tags=["Route lists (巡查路线)"])
-RouteFormat = Literal["json", "geojson", "gpx", "csv"]
+RouteFormat = Literal["json", "geojson", "gpx", "csv", "html"]
 MEDIA = {
     "geojson": "application/geo+json",
     "gpx": "application/gpx+xml",
     "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
 }
 
 
@@ -75,7 +78,7 @@ def plan_routes(
     )
     session.commit()
     connection = session.connection()  # the commit gave the first one back to the pool
-    routes = [_document(connection, i, settings.timezone) for i in ids]
+    routes = [route_document(connection, i, settings.timezone) for i in ids]
     return {"routes": routes, "unassigned": unassigned}
 
 
@@ -96,7 +99,9 @@ def list_routes(
         text(queries.ROUTE_IDS),
         {"team": team, "day": date, "only_team": own, "limit": limit},
     ).all()
-    return {"routes": [_document(connection, i, request.app.state.settings.timezone) for i in ids]}
+    return {
+        "routes": [route_document(connection, i, request.app.state.settings.timezone) for i in ids]
+    }
 
 
 @router.get("/{route_id}", operation_id="getRoute")
@@ -108,18 +113,23 @@ def get_route(
     f: RouteFormat = "json",
 ) -> Response:
     """A stored route with its progress (`visited_at` per stop, done and left): JSON; GeoJSON
-    (stops and legs); GPX 1.1 (waypoints and a track); CSV with Chinese headers."""
+    (stops and legs); GPX 1.1 (waypoints and a track); CSV with Chinese headers; `f=html` the
+    printable route sheet (A4) with a map, QR codes and Amap/Baidu navigation links."""
     principal.require("routes")
     connection = session.connection()
     _check_team(connection, route_id, principal)
-    route = _document(connection, route_id, request.app.state.settings.timezone)
+    route = route_document(connection, route_id, request.app.state.settings.timezone)
     if f == "json":
         return Response(json.dumps(route, ensure_ascii=False), media_type="application/json")
     if f == "csv":
         return Response(formats.to_csv(route), media_type=MEDIA["csv"])
-    legs = connection.scalar(text(queries.ROUTE_GEOJSON), {"id": route_id})
+    legs = route_legs(connection, route_id)
     if f == "geojson":
         return Response(legs, media_type=MEDIA["geojson"])
+    if f == "html":
+        state = request.app.state
+        page = route_sheet(route, json.loads(legs), state.checklists, state.settings.zone)
+        return Response(page, media_type=MEDIA["html"])
     return Response(formats.gpx(route, json.loads(legs)), media_type=MEDIA["gpx"])
 
 
@@ -129,11 +139,3 @@ def _check_team(connection: Connection, route_id: int, principal: Principal) -> 
         raise NotFound(f"no route {route_id}")
     if principal.role == "inspector" and team != principal.team_code:
         raise Forbidden(f"route {route_id} belongs to team {team}, not yours")
-
-
-def _document(connection: Connection, route_id: int, timezone: str) -> dict[str, Any]:
-    """The route's JSON document, with done/left counted from its stops."""
-    route = json.loads(connection.scalar(text(queries.ROUTE), {"id": route_id, "tz": timezone}))
-    done = sum(1 for s in route["stops"] if s["visited_at"])
-    route["progress"] = {"done": done, "left": len(route["stops"]) - done}
-    return route

@@ -1,7 +1,9 @@
 """The map in a real browser: Debian's chromium, headless, with every non-loopback request
 blocked — the page must load, draw its layers and log no error, as on an offline intranet."""
 
+import json
 import os
+import urllib.request
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -117,3 +119,31 @@ def test_the_map_works_offline_in_chromium(map_server):
     assert "筛选 filter: all" in title
     assert (ARTIFACTS / "map.png").stat().st_size > 10_000
     assert bad.status == 400
+
+
+def test_the_route_sheet_renders_offline_in_chromium(map_server):
+    url, key = map_server
+    request = urllib.request.Request(
+        f"{url}routes/plan",
+        data=json.dumps({"teams": ["T01"], "date": "2026-11-21", "max_stops": 8}).encode(),
+        headers={"X-API-Key": key, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        assert answer.status == 201
+        route = json.load(answer)["routes"][0]
+    blocked, failed, errors = [], [], []
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 900, "height": 1300})
+        watch_offline(page, blocked, failed, errors)
+        page.goto(f"{url}routes/{route['id']}?f=html&api_key={key}", wait_until="networkidle")
+        rows = page.locator("#stops tbody tr").count()
+        qr_drawn = page.evaluate(
+            "Array.from(document.querySelectorAll('img.qr')).every(i => i.naturalWidth > 0)"
+        )
+        dots = page.locator("svg.route-map .stops circle").count()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "route-sheet.png"), full_page=True)
+        browser.close()
+    assert (blocked, failed, errors) == ([], [], [])
+    assert rows == dots == len(route["stops"]) > 0 and qr_drawn

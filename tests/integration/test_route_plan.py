@@ -6,10 +6,12 @@ import io
 from datetime import date, datetime, timedelta
 
 import gpxpy
+import numpy as np
 import pytest
 from sqlalchemy import text
 
 from geoapi.auth import lookup
+from geoapi.chinacoords import gcj02_to_bd09, wgs84_to_gcj02
 
 DAY = "2026-11-21"  # the day after the demo's as-of time
 
@@ -135,3 +137,18 @@ def test_progress_follows_the_inspections_recorded_that_day(client, city, connec
 
 def test_an_unknown_route_is_404(client, city):
     assert client.get("/routes/999999").status_code == 404
+
+
+def test_the_route_sheet_lists_every_stop_with_navigation_in_chinese_coordinates(client, city):
+    route = plan(client, max_stops=6).json()["routes"][0]
+    page = client.get(f"/routes/{route['id']}?f=html")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "巡查路线单" in html and route["team_name"] in html and "<svg" in html
+    for stop in route["stops"]:
+        lon, lat = stop["position"]
+        glon, glat = (float(v[0]) for v in wgs84_to_gcj02(np.array([lon]), np.array([lat])))
+        blon, blat = (float(v[0]) for v in gcj02_to_bd09(np.array([glon]), np.array([glat])))
+        assert f"to={glon:.7f},{glat:.7f}" in html  # Amap: GCJ-02
+        assert f"latlng:{blat:.7f},{blon:.7f}" in html  # Baidu: BD-09, latitude first
+    assert html.count('class="qr"') == len(route["stops"])
