@@ -16,6 +16,7 @@ from geoapi.catalog.registry import Layer
 from geoapi.map import data, display
 from geoapi.map.basemaps import Basemap, add_to
 from geoapi.map.filters import MapFilters, where
+from geoapi.patrol.map_layer import add_today_routes
 from geoapi.settings import Settings
 
 OPEN_LAYER, POINTS_LAYER, OVERDUE_LAYER = "open_issues", "points", "overdue_issues"
@@ -79,6 +80,9 @@ def build(
             overlay=True,
         ).add_to(fmap)
         names.append(name)
+    routes = add_today_routes(fmap, connection, principal, basemap, settings)
+    if routes:
+        names.append(routes)
     plugins.Fullscreen().add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     _title(fmap, connection, filters, scope.area_name, basemap)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection, text
 from starlette.concurrency import run_in_threadpool
 
@@ -14,9 +15,11 @@ from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.principal import Principal
 from geoapi.db.engine import ReaderDep, SessionDep
 from geoapi.errors import Forbidden, NotFound
+from geoapi.map import assets, basemaps
 from geoapi.patrol import formats, queries
 from geoapi.patrol.distances import haversine_matrix
 from geoapi.patrol.matrix import travel_matrix
+from geoapi.patrol.phone import phone_page
 from geoapi.patrol.plan import plan_day
 from geoapi.patrol.schemas import PlanRequest, SolveAnswer, SolveRequest
 from geoapi.patrol.sheet import route_sheet
@@ -131,6 +134,26 @@ def get_route(
         page = route_sheet(route, json.loads(legs), state.checklists, state.settings.zone)
         return Response(page, media_type=MEDIA["html"])
     return Response(formats.gpx(route, json.loads(legs)), media_type=MEDIA["gpx"])
+
+
+@router.get("/{route_id}/view", operation_id="viewRoute", response_class=HTMLResponse)
+def view_route(
+    request: Request,
+    route_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    basemap: Annotated[str | None, Query(description="osm, amap, blank, tianditu, custom")] = None,
+) -> HTMLResponse:
+    """The route on a phone: a map (the `/map` basemaps, scripts served locally) above the
+    stops in order with Amap/Baidu navigation links and each stop's checklist."""
+    principal.require("routes")
+    settings = request.app.state.settings
+    chosen = basemaps.choose(settings, basemap)
+    connection = session.connection()
+    _check_team(connection, route_id, principal)
+    route = route_document(connection, route_id, settings.timezone)
+    legs = json.loads(route_legs(connection, route_id))
+    return HTMLResponse(assets.localize(phone_page(route, legs, chosen, settings.zone)))
 
 
 def _check_team(connection: Connection, route_id: int, principal: Principal) -> None:

@@ -41,7 +41,7 @@ def route_sheet(
                 "qr": segno.make(str(links["amap"]), error="m").svg_data_uri(scale=2, border=1),
                 "task": REASONS[stop["reason"]],
                 "checklist": checklist.title if checklist else None,
-                "arrival_local": _local(stop["arrival"], zone),
+                "arrival_local": local_time(stop["arrival"], zone),
             }
         )
     return render(
@@ -49,14 +49,15 @@ def route_sheet(
         route=route,
         stops=stops,
         mode=MODES[route["mode"]],
-        shift_start=_local(route["shift_start"], zone),
-        shift_end=_local(route["shift_end"], zone),
-        planned_end=_local(route["planned_end"], zone),
+        shift_start=local_time(route["shift_start"], zone),
+        shift_end=local_time(route["shift_end"], zone),
+        planned_end=local_time(route["planned_end"], zone),
         svg=route_svg(route, legs),
     )
 
 
-def _local(value: str, zone: ZoneInfo) -> str:
+def local_time(value: str, zone: ZoneInfo) -> str:
+    """An ISO timestamp as HH:MM local time."""
     return datetime.fromisoformat(value).astimezone(zone).strftime("%H:%M")
 
 

@@ -163,6 +163,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/routes"): Rule(ROUTE_READERS, get("/routes")),
     ("GET", "/routes/{route_id}"): Rule(ROUTE_READERS, get("/routes/{route}"), scoped=True),
+    ("GET", "/routes/{route_id}/view"): Rule(
+        ROUTE_READERS, get("/routes/{route}/view?basemap=blank"), scoped=True
+    ),
 }
 
 

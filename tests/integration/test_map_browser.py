@@ -121,8 +121,8 @@ def test_the_map_works_offline_in_chromium(map_server):
     assert bad.status == 400
 
 
-def test_the_route_sheet_renders_offline_in_chromium(map_server):
-    url, key = map_server
+def plan_route(url: str, key: str) -> dict:
+    """Plan team T01's day through the running server."""
     request = urllib.request.Request(
         f"{url}routes/plan",
         data=json.dumps({"teams": ["T01"], "date": "2026-11-21", "max_stops": 8}).encode(),
@@ -130,7 +130,12 @@ def test_the_route_sheet_renders_offline_in_chromium(map_server):
     )
     with urllib.request.urlopen(request, timeout=60) as answer:
         assert answer.status == 201
-        route = json.load(answer)["routes"][0]
+        return json.load(answer)["routes"][0]
+
+
+def test_the_route_sheet_renders_offline_in_chromium(map_server):
+    url, key = map_server
+    route = plan_route(url, key)
     blocked, failed, errors = [], [], []
     with sync_playwright() as playwright:
         browser = launch(playwright)
@@ -147,3 +152,27 @@ def test_the_route_sheet_renders_offline_in_chromium(map_server):
         browser.close()
     assert (blocked, failed, errors) == ([], [], [])
     assert rows == dots == len(route["stops"]) > 0 and qr_drawn
+
+
+def test_the_phone_page_shows_the_route_above_its_stops(map_server):
+    url, key = map_server
+    route = plan_route(url, key)
+    blocked, failed, errors = [], [], []
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+        watch_offline(page, blocked, failed, errors)
+        page.goto(f"{url}routes/{route['id']}/view?api_key={key}", wait_until="networkidle")
+        pins = page.locator(".pin").count()
+        lines = page.locator("path.leaflet-interactive").count()
+        items = page.locator("ol.stops li").count()
+        links = page.locator("ol.stops a", has_text="高德导航").count()
+        map_box = page.locator(".folium-map").bounding_box()
+        list_box = page.locator("ol.stops").bounding_box()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "route-phone.png"), full_page=True)
+        browser.close()
+    assert (blocked, failed, errors) == ([], [], [])
+    assert pins == items == links == len(route["stops"]) and lines == len(route["stops"]) + 1
+    assert map_box["width"] <= 390 and map_box["height"] < 844
+    assert map_box["y"] + map_box["height"] <= list_box["y"]  # the map above the list

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from geoapi.auth import lookup
 from geoapi.chinacoords import gcj02_to_bd09, wgs84_to_gcj02
+from tests.integration.test_map import shown
 
 DAY = "2026-11-21"  # the day after the demo's as-of time
 
@@ -152,3 +153,10 @@ def test_the_route_sheet_lists_every_stop_with_navigation_in_chinese_coordinates
         assert f"to={glon:.7f},{glat:.7f}" in html  # Amap: GCJ-02
         assert f"latlng:{blat:.7f},{blon:.7f}" in html  # Baidu: BD-09, latitude first
     assert html.count('class="qr"') == len(route["stops"])
+
+
+def test_todays_routes_and_their_progress_are_a_layer_of_the_map(client, city, settings):
+    today = datetime.now(settings.zone).date().isoformat()
+    route = plan(client, date=today, max_stops=5).json()["routes"][0]
+    page = client.get("/map?basemap=blank").text
+    assert shown(f"今日巡查路线 routes today (已到 0, 未到 {len(route['stops'])})", page)

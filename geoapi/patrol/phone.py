@@ -1,0 +1,95 @@
+"""The phone page of a route (`/routes/{id}/view`): the route on a Leaflet map (Folium, the
+`/map` basemaps, scripts served locally) above the stops in order, each with its Amap and
+Baidu navigation links and a button that opens its checklist."""
+
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import folium
+
+from geoapi.map import display
+from geoapi.map.basemaps import Basemap, add_to
+from geoapi.patrol.navigation import nav_links
+from geoapi.patrol.sheet import REASONS, local_time
+
+STYLE = """<style>
+html, body { margin: 0; font: 15px/1.4 "WenQuanYi Zen Hei", sans-serif; }
+body { display: flex; flex-direction: column; }  /* header, map, then the stops */
+header { order: 0; }
+.folium-map { order: 1; height: 48vh !important; flex: none; }
+.stops { order: 2; }
+.stops { list-style: none; margin: 0; padding: 0 8px 16px; }
+.stops li { border-bottom: 1px solid #ddd; padding: 8px 0; }
+.stops .seq { display: inline-block; width: 26px; height: 26px; border-radius: 13px;
+  background: #c0392b; color: #fff; text-align: center; line-height: 26px; margin-right: 6px; }
+.stops .done .seq { background: #27ae60; }
+.stops .muted { color: #666; font-size: 13px; }
+.stops a { display: inline-block; margin: 6px 8px 0 0; padding: 6px 10px; border-radius: 6px;
+  background: #eef; color: #124; text-decoration: none; }
+header { padding: 8px; background: #2c3e50; color: #fff; }
+.pin { background: #fff; border: 2px solid #c0392b; border-radius: 12px; text-align: center;
+  font: bold 12px/20px sans-serif; }
+</style>"""
+
+
+def phone_page(
+    route: dict[str, Any], legs: dict[str, Any], basemap: Basemap, zone: ZoneInfo
+) -> str:
+    """The whole page; coordinates drawn in the basemap's datum, links in each app's."""
+    fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True)
+    add_to(fmap, basemap)
+    bounds = []
+    for feature in legs["features"]:
+        if feature["properties"]["kind"] != "leg" or not feature["geometry"]:
+            continue
+        rows = display.shift_rows(
+            [[lat, lon] for lon, lat in feature["geometry"]["coordinates"]], basemap.datum
+        )
+        folium.PolyLine(rows, color="#c0392b", weight=4).add_to(fmap)
+        bounds += rows
+    for stop in route["stops"]:
+        lon, lat = stop["position"]
+        (row,) = display.shift_rows([[lat, lon]], basemap.datum)
+        folium.Marker(
+            row,
+            icon=folium.DivIcon(html=f'<div class="pin">{stop["seq"]}</div>', icon_size=(24, 24)),
+            tooltip=f"{stop['seq']}. {stop['name'] or stop['point'] or ''}",
+        ).add_to(fmap)
+        bounds.append(row)
+    if bounds:
+        fmap.fit_bounds(bounds)
+    root = fmap.get_root()
+    root.header.add_child(folium.Element(STYLE))
+    root.header.add_child(
+        folium.Element(
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(route['team_name'])} {route['date']} 巡查路线</title>"
+        )
+    )
+    root.html.add_child(folium.Element(_stop_list(route, zone)))
+    return root.render()
+
+
+def _stop_list(route: dict[str, Any], zone: ZoneInfo) -> str:
+    done = route["progress"]["done"]
+    items = []
+    for stop in route["stops"]:
+        links = nav_links(*stop["position"], stop["name"] or "", route["mode"])
+        checklist = (
+            f'<a href="/checklists/{escape(stop["category"])}">测评表</a>'
+            if stop["category"]
+            else ""
+        )
+        items.append(
+            f'<li class="{"done" if stop["visited_at"] else ""}"><span class="seq">{stop["seq"]}'
+            f"</span><b>{escape(stop['name'] or stop['point'] or '')}</b> "
+            f'<span class="muted">{local_time(stop["arrival"], zone)} · {REASONS[stop["reason"]]}'
+            f" · {escape(stop['point'] or '')}</span><br>"
+            f'<a href="{escape(str(links["amap"]))}">高德导航</a>'
+            f'<a href="{escape(str(links["baidu"]))}">百度导航</a>{checklist}</li>'
+        )
+    return (
+        f"<header>{escape(route['team_name'])} · {route['date']} · 已完成 {done}/"
+        f'{len(route["stops"])}</header><ol class="stops">{"".join(items)}</ol>'
+    )
