@@ -72,7 +72,8 @@ def phone_page(
 
 
 def _stop_list(route: dict[str, Any], zone: ZoneInfo) -> str:
-    done = route["progress"]["done"]
+    done, late = route["progress"]["done"], route["progress"]["late_min"]
+    behind = "" if late is None else f" · {'晚' if late > 0 else '早'} {abs(late):.0f} 分钟"
     items = []
     for stop in route["stops"]:
         links = nav_links(*stop["position"], stop["name"] or "", route["mode"])
@@ -91,5 +92,5 @@ def _stop_list(route: dict[str, Any], zone: ZoneInfo) -> str:
         )
     return (
         f"<header>{escape(route['team_name'])} · {route['date']} · 已完成 {done}/"
-        f'{len(route["stops"])}</header><ol class="stops">{"".join(items)}</ol>'
+        f'{len(route["stops"])}{behind}</header><ol class="stops">{"".join(items)}</ol>'
     )

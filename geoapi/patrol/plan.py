@@ -3,7 +3,7 @@ waiting for verification, points due or overdue, points asked for), measure trav
 them, share them out within the shifts, and store the routes with their legs."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ class Team:
     area_level: str | None
     lon: float
     lat: float
+    start_label: str = ""
 
 
 def plan_day(
@@ -52,7 +53,7 @@ def plan_day(
     detour_factor: float,
 ) -> tuple[list[int], list[dict[str, Any]]]:
     """Plan and store a route per team; their ids, and the stops no team could take."""
-    teams = _teams(connection, body.teams, principal)
+    teams = _with_start(connection, body, _teams(connection, body.teams, principal), principal)
     stops, owners = _candidates(connection, body, teams, principal, checklists, tz)
     minutes = checklists.service_minutes(body.date)
     service = [60 * minutes.get(s["category"] or "", default_service_minutes) for s in stops]
@@ -139,6 +140,26 @@ def _teams(connection: Connection, codes: list[str], principal: Principal) -> li
         mine = principal.team_code or "none"
         raise Forbidden(f"teams: an inspector plans its own team only (yours: {mine})")
     return [rows[c] for c in codes]
+
+
+def _with_start(
+    connection: Connection, body: PlanRequest, teams: list[Team], principal: Principal
+) -> list[Team]:
+    """Teams starting at their base, or (one team) where the request says."""
+    if body.start_position is not None:
+        lon, lat = body.start_position
+        return [replace(teams[0], lon=lon, lat=lat, start_label="指定起点")]
+    if body.start_point is not None:
+        scope, params = principal.scope_sql("p.")
+        row = connection.execute(
+            text(queries.REQUESTED.format(scope=scope)), params | {"codes": [body.start_point]}
+        ).first()
+        if row is None:
+            raise InvalidParameter(
+                f"start_point: no point (in your scope) with code {body.start_point}"
+            )
+        return [replace(teams[0], lon=row.lon, lat=row.lat, start_label=row.name)]
+    return [replace(t, start_label=f"{t.name}驻地") for t in teams]
 
 
 def _candidates(
@@ -256,7 +277,7 @@ def _store(
             "network": matrix.network,
             "lon": team.lon,
             "lat": team.lat,
-            "label": f"{team.name}驻地",
+            "label": team.start_label,
             "shift_start": day_start,
             "shift_end": day_end,
             "distance_m": total_m,

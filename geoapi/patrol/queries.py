@@ -216,7 +216,8 @@ SELECT json_build_object(
        'category', p.category, 'address', p.address, 'issue_id', s.issue_id,
        'position', json_build_array(ST_X(s.geom), ST_Y(s.geom)),
        'arrival', s.arrival, 'service_min', round(s.service_s / 60.0),
-       'leg_m', round(s.leg_m), 'leg_s', round(s.leg_s), 'visited_at', seen.at
+       'leg_m', round(s.leg_m), 'leg_s', round(s.leg_s), 'visited_at', seen.at,
+       'late_min', round(extract(epoch FROM seen.at - s.arrival) / 60)
      ) ORDER BY s.seq)
        FROM route_stops s
        LEFT JOIN points p ON p.id = s.point_id

@@ -55,6 +55,12 @@ class PlanRequest(BaseModel):
     shift_start: LocalTime = "08:30"
     shift_end: LocalTime = "17:30"
     mode: TravelMode = "ebike"
+    start_point: Annotated[str | None, Field(max_length=64)] = Field(
+        None, description="a point code to start and end at instead of the team's base"
+    )
+    start_position: LonLat | None = Field(
+        None, description="[lon, lat] to start and end at instead of the team's base"
+    )
     include_due: bool = True
     include_verification: bool = True
     points: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=500)] = []
@@ -67,6 +73,10 @@ class PlanRequest(BaseModel):
             raise ValueError(
                 f"shift_end {self.shift_end} is not after shift_start {self.shift_start}"
             )
+        if (self.start_point or self.start_position) and len(self.teams) > 1:
+            raise ValueError("start_point/start_position: one team only (each team has its base)")
+        if self.start_point and self.start_position:
+            raise ValueError("start_point and start_position: give one of them")
         if len(set(self.teams)) != len(self.teams):
             raise ValueError("teams: a team is listed twice")
         return self

@@ -9,10 +9,15 @@ from geoapi.patrol import queries
 
 
 def route_document(connection: Connection, route_id: int, timezone: str) -> dict[str, Any]:
-    """The route's JSON document, with done/left counted from its stops."""
+    """The route's JSON document with its progress: stops done and left, and how late the
+    last visited stop was against the plan (minutes; negative: early)."""
     route = json.loads(connection.scalar(text(queries.ROUTE), {"id": route_id, "tz": timezone}))
-    done = sum(1 for s in route["stops"] if s["visited_at"])
-    route["progress"] = {"done": done, "left": len(route["stops"]) - done}
+    visited = [s for s in route["stops"] if s["visited_at"]]
+    route["progress"] = {
+        "done": len(visited),
+        "left": len(route["stops"]) - len(visited),
+        "late_min": visited[-1]["late_min"] if visited else None,
+    }
     return route
 
 

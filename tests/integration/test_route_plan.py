@@ -33,7 +33,7 @@ def test_a_day_for_one_team_follows_the_roads_within_the_shift(client, city):
     assert arrivals == sorted(arrivals) and start < arrivals[0]
     assert datetime.fromisoformat(route["planned_end"]) <= end
     assert route["distance_m"] >= sum(s["leg_m"] for s in stops)
-    assert route["progress"] == {"done": 0, "left": len(stops)}
+    assert route["progress"] == {"done": 0, "left": len(stops), "late_min": None}
     again = client.get(f"/routes/{route['id']}").json()
     assert again["stops"] == stops  # what was stored is what is read
 
@@ -51,6 +51,16 @@ def test_verification_comes_before_merely_due_points(client, city, connection):
     assert reasons.count("verify") == waiting  # every verification fits before due points
     left = {u["reason"] for u in body["unassigned"]}
     assert "verify" not in left
+
+
+def test_a_day_can_start_at_a_point_instead_of_the_base(client, city, connection):
+    code, lon, lat = connection.execute(
+        text("SELECT code, ST_X(geom), ST_Y(geom) FROM points WHERE category = 'market' LIMIT 1")
+    ).one()
+    route = plan(client, start_point=code, max_stops=5).json()["routes"][0]
+    assert route["start"]["position"] == pytest.approx([lon, lat])
+    both = plan(client, teams=["T01", "T02"], start_position=[lon, lat])
+    assert both.status_code == 400 and "one team only" in both.text
 
 
 def test_a_short_shift_leaves_stops_unassigned_with_the_reason(client, city):
@@ -129,7 +139,7 @@ def test_progress_follows_the_inspections_recorded_that_day(client, city, connec
         },
     )
     again = client.get(f"/routes/{route['id']}").json()
-    assert again["progress"] == {"done": 1, "left": len(route["stops"]) - 1}
+    assert again["progress"] == {"done": 1, "left": len(route["stops"]) - 1, "late_min": 3}
     assert again["stops"][0]["visited_at"] is not None
     listed = client.get(f"/routes?team=T01&date={DAY}").json()["routes"]
     assert [r["id"] for r in listed] == [route["id"]]
