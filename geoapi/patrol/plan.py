@@ -85,7 +85,7 @@ def plan_day(
             groups[v],
             day_start,
             day_end,
-            unassigned,
+            [u for i, u in zip(left, unassigned, strict=True) if owners[i] in (v, None)],
             principal.username,
             len(teams),
         )
@@ -234,7 +234,7 @@ def _store(
     group: "TeamMatrix",
     day_start: datetime,
     day_end: datetime,
-    unassigned: list[dict[str, Any]],
+    unassigned: list[dict[str, Any]],  # the stops of this team's area (or any team's) left out
     username: str,
     offset: int,
 ) -> int:

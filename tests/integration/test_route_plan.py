@@ -77,6 +77,9 @@ def test_two_teams_share_no_stop(client, city):
     body = plan(client, teams=["T01", "T02"], max_stops=10).json()
     points = [s["point"] or s["issue_id"] for r in body["routes"] for s in r["stops"]]
     assert len(points) == len(set(points)) and len(body["routes"]) == 2
+    kept = [{u["point"] for u in r["unassigned"]} for r in body["routes"]]
+    assert not kept[0] & kept[1]  # each route keeps the stops of its own area it left out
+    assert kept[0] | kept[1] == {u["point"] for u in body["unassigned"]}
 
 
 def test_an_inspector_plans_and_reads_its_own_team_only(
