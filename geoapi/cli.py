@@ -450,7 +450,7 @@ def routes_plan_command(
                 connection,
                 body,
                 Principal("cli", "admin"),
-                load_checklists(settings.checklists_dir),
+                checklists,
                 settings.zone,
                 settings.route_service_minutes,
                 settings.route_detour_factor,
@@ -461,6 +461,7 @@ def routes_plan_command(
                     json.loads(route_legs(connection, i)),
                     checklists,
                     settings.zone,
+                    settings.photos_dir,
                 )
                 for i in ids
             ]

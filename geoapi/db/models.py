@@ -469,11 +469,14 @@ class Route(Base):
     __table_args__ = (
         CheckConstraint(sql_in("mode", TRAVEL_MODES), name="mode"),
         CheckConstraint("shift_end > shift_start", name="shift_order"),
+        CheckConstraint("inspector BETWEEN 1 AND inspectors", name="inspector_of"),
         Index("ix_routes_team_id_day", "team_id", "day"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    inspector: Mapped[int] = mapped_column(SmallInteger, server_default="1")  # k of n sent out
+    inspectors: Mapped[int] = mapped_column(SmallInteger, server_default="1")
     day: Mapped[date] = mapped_column(Date)
     mode: Mapped[str] = mapped_column(Text)
     network: Mapped[str] = mapped_column(Text)  # "roads" or "straight_line"

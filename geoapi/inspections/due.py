@@ -10,7 +10,9 @@ from geoapi.vocabulary import OPEN_ISSUE_STATUSES, sql_in
 
 # The rule, as two CTEs (`cycles`, `due`) that other statements build on: the route planner
 # reads `due` as rows. Cycles come in as two arrays (from the checklists); `{where}` limits
-# the points.
+# the points. The last visit before the day is the point's `last_inspected_at` (kept as the
+# latest visit by every write) unless that falls on or after the day: only then, for a day
+# in the past, are the point's visits looked up.
 DUE_ROWS = """
 cycles AS (
   SELECT * FROM unnest(CAST(:categories AS text[]), CAST(:days AS int[])) AS c(category, days)
@@ -21,10 +23,12 @@ cycles AS (
     FROM points p
     LEFT JOIN cycles c ON c.category = p.category
     CROSS JOIN LATERAL (SELECT coalesce(p.cycle_days, c.days) AS every) k
-    LEFT JOIN LATERAL (
-          SELECT v.visited_at FROM inspections v
-           WHERE v.point_id = p.id AND v.visited_at < :day_end
-           ORDER BY v.visited_at DESC LIMIT 1) last ON TRUE
+    CROSS JOIN LATERAL (
+          SELECT CASE WHEN p.last_inspected_at IS NULL OR p.last_inspected_at < :day_end
+                      THEN p.last_inspected_at
+                      ELSE (SELECT max(v.visited_at) FROM inspections v
+                             WHERE v.point_id = p.id AND v.visited_at < :day_end)
+                 END AS visited_at) last
    WHERE k.every IS NOT NULL AND {where}
      AND (last.visited_at IS NULL OR last.visited_at + make_interval(days => k.every) < :day_end)
 )"""

@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
+from geoapi.documents import data_uri
 from geoapi.errors import PayloadTooLarge, UnsupportedMediaType
 
 # Magic numbers: JPEG SOI marker, PNG signature, RIFF container holding WEBP.
@@ -145,6 +146,11 @@ def thumbnail(directory: Path, digest: str) -> bytes | None:
         return thumbnail_path(directory, digest).read_bytes()
     except FileNotFoundError:
         return None
+
+
+def thumbnail_uris(directory: Path, entries: list[dict[str, Any]]) -> list[str]:
+    """The stored thumbnails of a problem's photo entries as data URIs, for printed pages."""
+    return [data_uri(jpeg) for entry in entries if (jpeg := thumbnail(directory, entry["sha256"]))]
 
 
 def _degrees(dms: Any, ref: str) -> float:

@@ -78,11 +78,7 @@ def get_notice(
         return notice
     settings = request.app.state.settings
     thumbnails = {
-        str(issue["id"]): [
-            documents.data_uri(jpeg)
-            for photo in issue["photos"]
-            if (jpeg := photos.thumbnail(settings.photos_dir, photo["sha256"]))
-        ]
+        str(issue["id"]): photos.thumbnail_uris(settings.photos_dir, issue["photos"])
         for issue in notice.issues
     }
     html = documents.render(

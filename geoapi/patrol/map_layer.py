@@ -10,13 +10,15 @@ from sqlalchemy import Connection, text
 from geoapi.auth.principal import Principal
 from geoapi.map import display
 from geoapi.map.basemaps import Basemap
-from geoapi.patrol.stored import route_document, route_legs
+from geoapi.patrol.stored import route_document, route_legs, route_title
 from geoapi.settings import Settings
 
 TODAY = """
-SELECT DISTINCT ON (r.team_id) r.id FROM routes r JOIN teams t ON t.id = r.team_id
+SELECT r.id FROM routes r JOIN teams t ON t.id = r.team_id
  WHERE r.day = :day AND (CAST(:team AS text) IS NULL OR t.code = :team)
- ORDER BY r.team_id, r.created_at DESC, r.id DESC
+   AND r.created_at = (SELECT max(x.created_at) FROM routes x
+                        WHERE x.team_id = r.team_id AND x.day = r.day)
+ ORDER BY r.team_id, r.inspector
 """
 VISITED, LEFT = "#27ae60", "#c0392b"
 
@@ -28,8 +30,9 @@ def add_today_routes(
     basemap: Basemap,
     settings: Settings,
 ) -> str | None:
-    """Add the newest route of each team for today (an inspector: its own team's); the
-    layer's name with the stops done and left, or None when no route is planned today."""
+    """Add each team's newest plan for today, a route per inspector it sends out (an
+    inspector: its own team's); the layer's name with the stops done and left, or None when
+    no route is planned today."""
     day = datetime.now(settings.zone).date()
     team = (principal.team_code or "") if principal.role == "inspector" else None
     ids = connection.scalars(text(TODAY), {"day": day, "team": team}).all()
@@ -48,7 +51,7 @@ def add_today_routes(
                     color="#2c3e50",
                     weight=3,
                     opacity=0.8,
-                    tooltip=route["team_name"],
+                    tooltip=route_title(route),
                 ).add_to(group)
         for stop in route["stops"]:
             lon, lat = stop["position"]
@@ -61,7 +64,7 @@ def add_today_routes(
                 fill=True,
                 fill_opacity=0.95,
                 fill_color=VISITED if stop["visited_at"] else LEFT,
-                tooltip=f"{route['team_name']} {stop['seq']}. {stop['name'] or ''}",
+                tooltip=f"{route_title(route)} {stop['seq']}. {stop['name'] or ''}",
             ).add_to(group)
     group.layer_name = f"今日巡查路线 routes today (已到 {done}, 未到 {left})"
     group.add_to(fmap)

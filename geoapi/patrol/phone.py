@@ -1,17 +1,21 @@
 """The phone page of a route (`/routes/{id}/view`): the route on a Leaflet map (Folium, the
 `/map` basemaps, scripts served locally) above the stops in order, each with its Amap and
-Baidu navigation links and a button that opens its checklist."""
+Baidu navigation links and a button that opens its checklist right there (no other request,
+so it works where the signal is weak)."""
 
+from datetime import date
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import folium
 
+from geoapi.inspections.checklists import Checklist, Checklists
 from geoapi.map import display
 from geoapi.map.basemaps import Basemap, add_to
 from geoapi.patrol.navigation import nav_links
 from geoapi.patrol.sheet import REASONS, local_time
+from geoapi.patrol.stored import route_title
 
 STYLE = """<style>
 html, body { margin: 0; font: 15px/1.4 "WenQuanYi Zen Hei", sans-serif; }
@@ -25,6 +29,9 @@ header { order: 0; }
   background: #c0392b; color: #fff; text-align: center; line-height: 26px; margin-right: 6px; }
 .stops .done .seq { background: #27ae60; }
 .stops .muted { color: #666; font-size: 13px; }
+.stops details { margin-top: 6px; }
+.stops summary { display: inline-block; padding: 6px 10px; border-radius: 6px; background: #efe; }
+.stops details ol { margin: 6px 0 0; padding-left: 22px; font-size: 14px; }
 .stops a { display: inline-block; margin: 6px 8px 0 0; padding: 6px 10px; border-radius: 6px;
   background: #eef; color: #124; text-decoration: none; }
 header { padding: 8px; background: #2c3e50; color: #fff; }
@@ -34,7 +41,11 @@ header { padding: 8px; background: #2c3e50; color: #fff; }
 
 
 def phone_page(
-    route: dict[str, Any], legs: dict[str, Any], basemap: Basemap, zone: ZoneInfo
+    route: dict[str, Any],
+    legs: dict[str, Any],
+    basemap: Basemap,
+    zone: ZoneInfo,
+    checklists: Checklists,
 ) -> str:
     """The whole page; coordinates drawn in the basemap's datum, links in each app's."""
     fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True)
@@ -64,33 +75,41 @@ def phone_page(
     root.header.add_child(
         folium.Element(
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(route['team_name'])} {route['date']} 巡查路线</title>"
+            f"<title>{escape(route_title(route))} {route['date']} 巡查路线</title>"
         )
     )
-    root.html.add_child(folium.Element(_stop_list(route, zone)))
+    root.html.add_child(folium.Element(_stop_list(route, zone, checklists)))
     return root.render()
 
 
-def _stop_list(route: dict[str, Any], zone: ZoneInfo) -> str:
+def _stop_list(route: dict[str, Any], zone: ZoneInfo, checklists: Checklists) -> str:
     done, late = route["progress"]["done"], route["progress"]["late_min"]
     behind = "" if late is None else f" · {'晚' if late > 0 else '早'} {abs(late):.0f} 分钟"
+    day = date.fromisoformat(route["date"])
     items = []
     for stop in route["stops"]:
         links = nav_links(*stop["position"], stop["name"] or "", route["mode"])
-        checklist = (
-            f'<a href="/checklists/{escape(stop["category"])}">测评表</a>'
-            if stop["category"]
-            else ""
-        )
+        checklist = checklists.current(stop["category"], day) if stop["category"] else None
+        facts = [local_time(stop["arrival"], zone), REASONS[stop["reason"]], stop["point"]]
         items.append(
             f'<li class="{"done" if stop["visited_at"] else ""}"><span class="seq">{stop["seq"]}'
             f"</span><b>{escape(stop['name'] or stop['point'] or '')}</b> "
-            f'<span class="muted">{local_time(stop["arrival"], zone)} · {REASONS[stop["reason"]]}'
-            f" · {escape(stop['point'] or '')}</span><br>"
+            f'<span class="muted">{escape(" · ".join(f for f in facts if f))}</span><br>'
             f'<a href="{escape(str(links["amap"]))}">高德导航</a>'
-            f'<a href="{escape(str(links["baidu"]))}">百度导航</a>{checklist}</li>'
+            f'<a href="{escape(str(links["baidu"]))}">百度导航</a>'
+            f"{_checklist(checklist) if checklist else ''}</li>"
         )
     return (
-        f"<header>{escape(route['team_name'])} · {route['date']} · 已完成 {done}/"
+        f"<header>{escape(route_title(route))} · {route['date']} · 已完成 {done}/"
         f'{len(route["stops"])}{behind}</header><ol class="stops">{"".join(items)}</ol>'
     )
+
+
+def _checklist(checklist: Checklist) -> str:
+    """The standard to score the point by, folded under a button."""
+    lines = "".join(
+        f"<li>{escape(c.text)}（{c.weight:g} 分{'，一票否决' if c.critical else ''}）</li>"
+        for c in checklist.criteria
+    )
+    title = escape(checklist.title)
+    return f"<details><summary>测评表</summary><b>{title}</b><ol>{lines}</ol></details>"

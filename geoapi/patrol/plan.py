@@ -25,7 +25,7 @@ from geoapi.patrol.schemas import PlanRequest
 PRIORITY = {"verify": 100, "requested": 90, "overdue": 80, "never_inspected": 70, "due": 40}
 WHY = {
     "shift": "班次内排不下（更紧急的点位优先）",
-    "max_stops": "超出每组最多点位数（max_stops）",
+    "max_stops": "超出每人最多点位数（max_stops）",
 }
 
 
@@ -64,32 +64,39 @@ def plan_day(
     day_start = datetime.combine(body.date, time.fromisoformat(body.shift_start), tz)
     day_end = datetime.combine(body.date, time.fromisoformat(body.shift_end), tz)
     shift_s = int((day_end - day_start).total_seconds())
+    vehicles = [
+        planner.VehicleToPlan(t, shift_s, body.max_stops, team=t)
+        for t in range(len(teams))
+        for _ in range(body.inspectors_per_team)
+    ]
     routes, left = planner.plan(
         costs,
-        [planner.VehicleToPlan(v, shift_s, body.max_stops) for v in range(len(teams))],
+        vehicles,
         [
             planner.StopToPlan(len(teams) + i, service[i], PRIORITY[s["reason"]], owners[i])
             for i, s in enumerate(stops)
         ],
         body.time_limit_s,
     )
-    unassigned = [_unassigned(stops[i], routes, owners[i], body.max_stops) for i in left]
+    full = [len(r.stops) >= body.max_stops for r in routes]
+    unassigned = [_unassigned(stops[i], vehicles, full, owners[i]) for i in left]
     ids = [
         _store(
             connection,
             body,
-            team,
+            teams[vehicle.team],
+            v % body.inspectors_per_team + 1,
             route.stops,
             stops,
             service,
-            groups[v],
+            groups[vehicle.team],
             day_start,
             day_end,
-            [u for i, u in zip(left, unassigned, strict=True) if owners[i] in (v, None)],
+            [u for i, u in zip(left, unassigned, strict=True) if owners[i] in (vehicle.team, None)],
             principal.username,
             len(teams),
         )
-        for v, (team, route) in enumerate(zip(teams, routes, strict=True))
+        for v, (vehicle, route) in enumerate(zip(vehicles, routes, strict=True))
     ]
     return ids, unassigned
 
@@ -170,22 +177,30 @@ def _candidates(
     checklists: Checklists,
     tz: ZoneInfo,
 ) -> tuple[list[dict[str, Any]], list[int | None]]:
-    """Stops by the rules, most urgent first, one per point; and the team each belongs to."""
-    limit = 2 * body.max_stops  # enough to choose from; the matrix grows with each one
+    """Stops by the rules, most urgent first, one per point; and the team each belongs to.
+
+    Each team gets a pool of the stops its inspectors can take plus one route's worth:
+    verifications first, points due filling what is left (a pool full of verifications needs
+    no due list). Enough to choose a compact day from; the travel matrix grows with the
+    square of the pool."""
+    pool = body.max_stops * (body.inspectors_per_team + 1)
     found: list[tuple[dict[str, Any], int | None]] = []
     for v, team in enumerate(teams):
         if team.area_id is None:
             continue
-        area = {"area_id": team.area_id, "limit": limit}
+        area = {"area_id": team.area_id, "limit": pool}
+        mine: list[tuple[dict[str, Any], int | None]] = []
         if body.include_verification:
             sql = queries.VERIFICATIONS.format(level=team.area_level)
-            found += [(dict(r._mapping), v) for r in connection.execute(text(sql), area)]
-        if body.include_due:
+            mine += [(dict(r._mapping), v) for r in connection.execute(text(sql), area)]
+        if body.include_due and len(mine) < pool:
             sql = queries.DUE_STOPS.format(
                 due_rows=DUE_ROWS.replace("{where}", f"p.{team.area_level}_id = :area_id")
             )
-            params = area | due_parameters(body.date, tz, checklists.cycles(body.date), limit)
-            found += [(dict(r._mapping), v) for r in connection.execute(text(sql), params)]
+            cycles = checklists.cycles(body.date)
+            params = area | due_parameters(body.date, tz, cycles, pool - len(mine))
+            mine += [(dict(r._mapping), v) for r in connection.execute(text(sql), params)]
+        found += mine
     if body.points:
         scope, params = principal.scope_sql("p.")
         rows = connection.execute(
@@ -210,10 +225,13 @@ def _candidates(
 
 
 def _unassigned(
-    stop: dict[str, Any], routes: list[planner.PlannedRoute], owner: int | None, max_stops: int
+    stop: dict[str, Any],
+    vehicles: list[planner.VehicleToPlan],
+    full: list[bool],  # per vehicle: it holds max_stops already
+    owner: int | None,
 ) -> dict[str, Any]:
-    full = [len(r.stops) >= max_stops for r in routes if owner is None or r.vehicle == owner]
-    why = WHY["max_stops"] if full and all(full) else WHY["shift"]
+    could = [f for v, f in zip(vehicles, full, strict=True) if owner in (None, v.team)]
+    why = WHY["max_stops"] if could and all(could) else WHY["shift"]
     return {
         "point": stop["code"],
         "name": stop["name"],
@@ -228,6 +246,7 @@ def _store(
     connection: Connection,
     body: PlanRequest,
     team: Team,
+    inspector: int,  # 1 … body.inspectors_per_team
     order: list[int],
     stops: list[dict[str, Any]],
     service: list[int],
@@ -272,6 +291,8 @@ def _store(
         text(queries.INSERT_ROUTE),
         {
             "team_id": team.id,
+            "inspector": inspector,
+            "inspectors": body.inspectors_per_team,
             "day": body.date,
             "mode": body.mode,
             "network": matrix.network,

@@ -177,12 +177,13 @@ SELECT NULL::uuid AS issue_id, p.id AS point_id, p.code, p.name, p.category,
 """
 
 INSERT_ROUTE = """
-INSERT INTO routes (team_id, day, mode, network, start_geom, start_label, shift_start,
-                    shift_end, return_to_start, distance_m, duration_s, end_geom, unassigned,
-                    created_by)
-VALUES (:team_id, :day, :mode, :network, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :label,
-        :shift_start, :shift_end, true, :distance_m, :duration_s,
-        ST_SetSRID(ST_GeomFromGeoJSON(:end_geojson), 4326), CAST(:unassigned AS jsonb), :by)
+INSERT INTO routes (team_id, inspector, inspectors, day, mode, network, start_geom,
+                    start_label, shift_start, shift_end, return_to_start, distance_m,
+                    duration_s, end_geom, unassigned, created_by)
+VALUES (:team_id, :inspector, :inspectors, :day, :mode, :network,
+        ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :label, :shift_start, :shift_end, true,
+        :distance_m, :duration_s, ST_SetSRID(ST_GeomFromGeoJSON(:end_geojson), 4326),
+        CAST(:unassigned AS jsonb), :by)
 RETURNING id
 """
 
@@ -202,7 +203,8 @@ SELECT :route_id, s.seq, s.point_id, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326
 # of its point, or a verification (close or reopen) of its problem, is recorded that day.
 ROUTE = """
 SELECT json_build_object(
-  'id', r.id, 'team', t.code, 'team_name', t.name, 'date', r.day, 'mode', r.mode,
+  'id', r.id, 'team', t.code, 'team_name', t.name, 'inspector', r.inspector,
+  'inspectors', r.inspectors, 'date', r.day, 'mode', r.mode,
   'network', r.network, 'created_by', r.created_by, 'created_at', r.created_at,
   'start', json_build_object('label', r.start_label,
                              'position', json_build_array(ST_X(r.start_geom), ST_Y(r.start_geom))),
@@ -217,7 +219,8 @@ SELECT json_build_object(
        'position', json_build_array(ST_X(s.geom), ST_Y(s.geom)),
        'arrival', s.arrival, 'service_min', round(s.service_s / 60.0),
        'leg_m', round(s.leg_m), 'leg_s', round(s.leg_s), 'visited_at', seen.at,
-       'late_min', round(extract(epoch FROM seen.at - s.arrival) / 60)
+       'late_min', round(extract(epoch FROM seen.at - s.arrival) / 60),
+       'photos', coalesce(i.photos, '[]'::jsonb)
      ) ORDER BY s.seq)
        FROM route_stops s
        LEFT JOIN points p ON p.id = s.point_id
@@ -269,7 +272,7 @@ SELECT r.id FROM routes r JOIN teams t ON t.id = r.team_id
  WHERE (CAST(:team AS text) IS NULL OR t.code = :team)
    AND (CAST(:day AS date) IS NULL OR r.day = :day)
    AND (CAST(:only_team AS text) IS NULL OR t.code = :only_team)
- ORDER BY r.day DESC, r.created_at DESC, r.id DESC LIMIT :limit
+ ORDER BY r.day DESC, r.created_at DESC, r.id LIMIT :limit
 """
 
 ROUTE_TEAM = "SELECT t.code FROM routes r JOIN teams t ON t.id = r.team_id WHERE r.id = :id"

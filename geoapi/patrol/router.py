@@ -131,7 +131,13 @@ def get_route(
         return Response(legs, media_type=MEDIA["geojson"])
     if f == "html":
         state = request.app.state
-        page = route_sheet(route, json.loads(legs), state.checklists, state.settings.zone)
+        page = route_sheet(
+            route,
+            json.loads(legs),
+            state.checklists,
+            state.settings.zone,
+            state.settings.photos_dir,
+        )
         return Response(page, media_type=MEDIA["html"])
     return Response(formats.gpx(route, json.loads(legs)), media_type=MEDIA["gpx"])
 
@@ -153,7 +159,8 @@ def view_route(
     _check_team(connection, route_id, principal)
     route = route_document(connection, route_id, settings.timezone)
     legs = json.loads(route_legs(connection, route_id))
-    return HTMLResponse(assets.localize(phone_page(route, legs, chosen, settings.zone)))
+    page = phone_page(route, legs, chosen, settings.zone, request.app.state.checklists)
+    return HTMLResponse(assets.localize(page))
 
 
 def _check_team(connection: Connection, route_id: int, principal: Principal) -> None:

@@ -64,7 +64,12 @@ class PlanRequest(BaseModel):
     include_due: bool = True
     include_verification: bool = True
     points: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=500)] = []
-    max_stops: Annotated[int, Field(ge=1, le=200)] = 30
+    inspectors_per_team: Annotated[int, Field(ge=1, le=20)] = Field(
+        1, description="inspectors each team sends out, each with a route of their own"
+    )
+    max_stops: Annotated[int, Field(ge=1, le=200)] = Field(
+        30, description="most stops on one inspector's route"
+    )
     time_limit_s: Annotated[float, Field(ge=0.5, le=60)] = 5.0
 
     @model_validator(mode="after")

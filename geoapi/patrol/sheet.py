@@ -4,6 +4,7 @@ self-contained page: the map is SVG drawn here and the QR codes are inline (no t
 requests), so it prints and works offline."""
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ import segno
 
 from geoapi.documents import render
 from geoapi.inspections.checklists import Checklists
+from geoapi.issues.photos import thumbnail_uris
 from geoapi.patrol.navigation import nav_links
 
 MAP_WIDTH, MAP_HEIGHT, MARGIN = 680, 420, 24
@@ -26,9 +28,14 @@ MODES = {"walk": "步行", "ebike": "电动车", "car": "汽车"}
 
 
 def route_sheet(
-    route: dict[str, Any], legs: dict[str, Any], checklists: Checklists, zone: ZoneInfo
+    route: dict[str, Any],
+    legs: dict[str, Any],
+    checklists: Checklists,
+    zone: ZoneInfo,
+    photos_dir: Path,
 ) -> str:
-    """The HTML page of one stored route (its JSON document and its GeoJSON legs)."""
+    """The HTML page of one stored route (its JSON document and its GeoJSON legs); a problem
+    to verify shows its photos (before and after rectification) as thumbnails."""
     day = datetime.fromisoformat(route["date"]).date()
     stops = []
     for stop in route["stops"]:
@@ -42,6 +49,7 @@ def route_sheet(
                 "task": REASONS[stop["reason"]],
                 "checklist": checklist.title if checklist else None,
                 "arrival_local": local_time(stop["arrival"], zone),
+                "thumbnails": thumbnail_uris(photos_dir, stop["photos"]),
             }
         )
     return render(

@@ -24,3 +24,10 @@ def route_document(connection: Connection, route_id: int, timezone: str) -> dict
 def route_legs(connection: Connection, route_id: int) -> str:
     """The route's stops and legs as GeoJSON text (made in PostGIS)."""
     return connection.scalar(text(queries.ROUTE_GEOJSON), {"id": route_id})
+
+
+def route_title(route: dict[str, Any]) -> str:
+    """The team's name, and which of its inspectors when it sent out several."""
+    if route["inspectors"] > 1:
+        return f"{route['team_name']} 巡查员 {route['inspector']}/{route['inspectors']}"
+    return route["team_name"]

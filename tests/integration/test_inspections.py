@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Connection, text
 
+from geoapi.points import state as point_state
 from tests.factories import make_area_tree, make_point
 from tests.integration.test_issues_loop import move, report
 from tests.integration.test_roles import as_
@@ -173,6 +174,7 @@ def visited(connection: Connection, point_id: int, at: datetime, passed: bool = 
         ),
         {"p": point_id, "at": at, "passed": passed},
     )
+    point_state.refresh(connection, [point_id])  # as every write of a visit does
 
 
 @pytest.fixture

@@ -165,7 +165,10 @@ def test_the_phone_page_shows_the_route_above_its_stops(map_server):
         page.goto(f"{url}routes/{route['id']}/view?api_key={key}", wait_until="networkidle")
         pins = page.locator(".pin").count()
         lines = page.locator("path.leaflet-interactive").count()
-        items = page.locator("ol.stops li").count()
+        items = page.locator("ol.stops > li").count()
+        checklists = page.locator("ol.stops summary", has_text="测评表")
+        checklists.first.click()
+        criteria = page.locator("ol.stops details[open] ol li").count()
         links = page.locator("ol.stops a", has_text="高德导航").count()
         map_box = page.locator(".folium-map").bounding_box()
         list_box = page.locator("ol.stops").bounding_box()
@@ -174,5 +177,6 @@ def test_the_phone_page_shows_the_route_above_its_stops(map_server):
         browser.close()
     assert (blocked, failed, errors) == ([], [], [])
     assert pins == items == links == len(route["stops"]) and lines == len(route["stops"]) + 1
+    assert criteria >= 3  # the first checklist opened on the spot, its lines listed
     assert map_box["width"] <= 390 and map_box["height"] < 844
     assert map_box["y"] + map_box["height"] <= list_box["y"]  # the map above the list

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import gpxpy
 import numpy as np
 import pytest
+from PIL import Image
 from sqlalchemy import text
 
 from geoapi.auth import lookup
@@ -82,6 +83,20 @@ def test_two_teams_share_no_stop(client, city):
     assert kept[0] | kept[1] == {u["point"] for u in body["unassigned"]}
 
 
+def test_a_team_of_three_inspectors_gets_three_routes_sharing_its_stops(client, city):
+    one = plan(client, max_stops=5).json()
+    three = plan(client, max_stops=5, inspectors_per_team=3).json()
+    routes = three["routes"]
+    assert [(r["team"], r["inspector"], r["inspectors"]) for r in routes] == [
+        ("T01", k, 3) for k in (1, 2, 3)
+    ]
+    taken = [s["point"] or s["issue_id"] for r in routes for s in r["stops"]]
+    assert len(taken) == len(set(taken)) and all(len(r["stops"]) <= 5 for r in routes)
+    assert len(taken) > len(one["routes"][0]["stops"])  # three people visit more than one
+    sheet = client.get(f"/routes/{routes[1]['id']}?f=html").text
+    assert "巡查员 <b>2/3</b>" in sheet
+
+
 def test_an_inspector_plans_and_reads_its_own_team_only(
     settings, session, connection, city, anonymous
 ):
@@ -103,6 +118,7 @@ def test_an_inspector_plans_and_reads_its_own_team_only(
         ({"teams": [], "date": DAY}, "teams"),
         ({"teams": ["T01"], "date": DAY, "mode": "plane"}, "mode"),
         ({"teams": ["T01"], "date": DAY, "points": ["NO-SUCH"]}, "NO-SUCH"),
+        ({"teams": ["T01"], "date": DAY, "inspectors_per_team": 0}, "inspectors_per_team"),
     ],
 )
 def test_bad_plans_are_400(client, city, body, word):
@@ -166,6 +182,27 @@ def test_the_route_sheet_lists_every_stop_with_navigation_in_chinese_coordinates
         assert f"to={glon:.7f},{glat:.7f}" in html  # Amap: GCJ-02
         assert f"latlng:{blat:.7f},{blon:.7f}" in html  # Baidu: BD-09, latitude first
     assert html.count('class="qr"') == len(route["stops"])
+
+
+def test_the_route_sheet_shows_the_photo_of_each_problem_to_verify(client, city, connection):
+    issue_id = connection.scalar(
+        text(
+            "SELECT i.id FROM issues i JOIN teams t ON t.area_id = i.street_id "
+            "WHERE t.code = 'T01' AND i.status = 'rectified' ORDER BY i.deadline LIMIT 1"
+        )
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 160, 60)).save(buffer, "JPEG")
+    uploaded = client.post(
+        f"/issues/{issue_id}/photos",
+        files={"file": ("after.jpg", buffer.getvalue(), "image/jpeg")},
+        data={"tag": "after"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    route = plan(client, max_stops=3).json()["routes"][0]
+    assert str(issue_id) in {s["issue_id"] for s in route["stops"]}  # verification comes first
+    html = client.get(f"/routes/{route['id']}?f=html").text
+    assert html.count('<img class="thumb" src="data:image/jpeg;base64,') == 1
 
 
 def test_todays_routes_and_their_progress_are_a_layer_of_the_map(client, city, settings):
