@@ -88,10 +88,6 @@ TO_WGS84: dict[str, Callable[[Array, Array], tuple[Array, Array]]] = {
     "gcj02": gcj02_to_wgs84,
     "bd09": bd09_to_wgs84,
 }
-FROM_WGS84: dict[str, Callable[[Array, Array], tuple[Array, Array]]] = {
-    "gcj02": wgs84_to_gcj02,
-    "bd09": wgs84_to_bd09,
-}
 
 
 def coords_to_wgs84(datum: str) -> Callable[[Array], Array]:

@@ -8,8 +8,6 @@ from sqlalchemy import ColumnElement, text
 from geoapi.auth.roles import allowed
 from geoapi.errors import Forbidden, Unauthorized
 
-AREA_LEVELS = ("district", "street", "community", "grid")
-
 
 @dataclass(frozen=True)
 class Principal:

@@ -34,10 +34,6 @@ TABLES = (
 SEQUENCED = ("areas", "points", "teams", "issue_events", "inspections")
 
 
-class DatabaseNotEmpty(Exception):
-    """The demo would mix with data already there."""
-
-
 @dataclass(frozen=True)
 class LoadPlan:
     """Each table's rows, in load order, ready for COPY."""

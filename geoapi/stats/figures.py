@@ -15,7 +15,7 @@ Definitions (each period is [start, end), local time):
 - score rate: mean 得分率 of visits in the period (area, unit and category filters apply).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
@@ -157,12 +157,11 @@ class Filters:
     unit: str | None = None
     category: str | None = None
     type: str | None = None
-    scope: tuple[str, dict[str, Any]] = field(default=("TRUE", {}))
 
     def issues_sql(self) -> tuple[str, str, dict[str, Any]]:
         """Predicates on issues `i` (+ their point `p`) and on visited points `q`, and values."""
-        on_issues, on_points = [self.scope[0]], ["TRUE"]
-        params: dict[str, Any] = dict(self.scope[1]) | {"area_id": None}
+        on_issues, on_points = ["TRUE"], ["TRUE"]  # figures are city-wide roles' (`stats`)
+        params: dict[str, Any] = {"area_id": None}
         if self.area is not None:
             on_issues.append(f"i.{self.area.column} = :area_id")
             on_points.append(f"q.{self.area.column} = :area_id")

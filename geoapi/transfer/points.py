@@ -80,13 +80,14 @@ def _staging_rows(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     anchor[is_point] = geoms[is_point]
     footprint = geoms.copy()
     footprint[is_point] = None
-    extra = [c for c in frame.columns if c not in (*COLUMNS, frame.geometry.name)]
+    extra = [c for c in frame.columns if c not in (*COLUMNS, *DERIVED, frame.geometry.name)]
+    exported = frame["props"] if "props" in frame.columns else pd.Series("", index=frame.index)
     return pd.DataFrame(
         {
             **{c: checks.text_values(frame, c) for c in COLUMNS},
             "props": [
-                json.dumps(_plain(row), ensure_ascii=False)
-                for row in frame[extra].to_dict("records")
+                json.dumps(_json_object(kept) | _plain(row), ensure_ascii=False)
+                for kept, row in zip(exported, frame[extra].to_dict("records"), strict=True)
             ],
             "geom": ewkb_hex(pd.Series(anchor)),
             "footprint": ewkb_hex(pd.Series(footprint)),
@@ -94,10 +95,15 @@ def _staging_rows(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     )
 
 
-def _json_object(value: str) -> dict[str, object]:
-    """The `props` column of an exported file back as a dict (empty when absent or not JSON)."""
+def _json_object(value: object) -> dict[str, object]:
+    """The `props` column of our own export back as a dict: read as an object (GeoJSON) or as
+    JSON text (GPKG, CSV); empty when blank; anything else is kept under `props`."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return {}
     try:
-        parsed = json.loads(value) if value else {}
+        parsed = json.loads(value)
     except json.JSONDecodeError:
         return {"props": value}
     return parsed if isinstance(parsed, dict) else {"props": parsed}

@@ -1,3 +1,5 @@
+import json
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -90,6 +92,9 @@ def test_export_then_import_round_trips(connection, tmp_path, fmt):
     after = read_points(connection)
     compare = ["code", "name", "category", "address", "unit", "street", "grid", "lon", "lat"]
     pd.testing.assert_frame_equal(after[compare], before[compare], check_exact=False, atol=1e-7)
+    props = [json.loads(p) for p in after["props"]]
+    assert props == [json.loads(p) for p in before["props"]]  # not nested inside themselves
+    assert props[before["code"].tolist().index("M1")] == {"stalls": 120}
     if fmt != "csv":  # CSV carries the point only
         assert shapely.equals_exact(
             after.geometry.to_numpy(), before.geometry.to_numpy(), tolerance=1e-7
