@@ -3,10 +3,12 @@
 LKH-3 (through elkai's parameter interface) finds optimal or near-optimal tours. Its default
 settings spend most of their time on the subgradient ascent and on n trials (1,000 stops: 9 s);
 a short ascent (INITIAL_PERIOD), few trials and a time limit on the search keep the tour within
-a fraction of a per cent of the default's (bench/routes.py) at a tenth of the time. Only the
-preprocessing cannot be interrupted and grows with n² (2,000 stops: about 1.5 s here): when its
-estimate does not fit half the time limit, a nearest-neighbour tour is improved by 2-opt moves
-until the limit instead.
+a fraction of a per cent of the default's (bench/routes.py) at a tenth of the time. What LKH
+spends outside its TIME_LIMIT (reading the matrix, the ascent, the trial under way when time
+runs out) cannot be interrupted and grows with n² (2,000 stops: about 2.9 s here): the search
+gets what is left of the caller's limit after that estimate, and when the estimate does not
+fit most of the limit, a nearest-neighbour tour is improved by 2-opt moves until the limit
+instead.
 
 An open route (no return to the start) is solved as a tour through a dummy stop that every stop
 reaches for free and that leads only back to the start: cutting the tour there leaves the
@@ -18,7 +20,8 @@ import time
 import numpy as np
 from elkai import _elkai
 
-LKH_PREPARE_SECONDS_AT_1000 = 0.4  # reading the matrix and the short ascent; grows with n²
+LKH_OVERHEAD_SECONDS_AT_1000 = 0.75  # outside LKH's TIME_LIMIT; grows with n² (measured here)
+LKH_OVERHEAD_SECONDS_FIXED = 0.05
 LKH_ASCENT_PERIOD = 50
 # LKH works in integers and multiplies them by its own precision: costs are scaled so the
 # longest leg is SCALE (and a forbidden one 10 × that), far from overflow, fine enough to rank.
@@ -36,11 +39,12 @@ def order_stops(
     if n <= 3 or longest <= 0:  # nothing to order: every stop at the same place
         return [start, *[i for i in range(n) if i != start]]
     scaled = np.asarray(metres, dtype=float) * (SCALE / longest)
-    matrix = _rooted(scaled, start, return_to_start)
     deadline = time.monotonic() + time_limit_s
-    preparing = LKH_PREPARE_SECONDS_AT_1000 * (len(matrix) / 1000) ** 2
-    if preparing <= time_limit_s / 2:
-        tour = _lkh(matrix, search_seconds=0.8 * (time_limit_s - preparing))
+    matrix = _rooted(scaled, start, return_to_start)
+    overhead = LKH_OVERHEAD_SECONDS_FIXED + LKH_OVERHEAD_SECONDS_AT_1000 * (len(matrix) / 1000) ** 2
+    if overhead <= 0.7 * time_limit_s:
+        left = deadline - time.monotonic() - overhead
+        tour = _lkh(matrix, search_seconds=0.9 * left)
     else:
         tour = _two_opt(matrix, _nearest_neighbour(matrix), deadline)
     order = [i for i in tour if i < n]  # the dummy stop (index n) is left out
