@@ -1,21 +1,12 @@
 """Closed vocabularies of the domain (DESIGN §2–3), shared by models, import and demo data.
 
 Categories and issue types are tables (extensible by data); these lists are fixed by the
-domain's rules, so the database enforces them with CHECK constraints built from here.
+domain's rules, so the database enforces them with CHECK constraints built from here. A
+problem's states and their kinds live in `geoapi.issues.states`.
 """
 
 AREA_LEVELS = ("district", "street", "community", "grid")
 POINT_STATUSES = ("unchecked", "compliant", "non_compliant")
-ISSUE_STATUSES = (
-    "reported",
-    "dispatched",
-    "rectifying",
-    "rectified",
-    "closed",
-    "rejected",
-    "merged",
-)
-OPEN_ISSUE_STATUSES = ("reported", "dispatched", "rectifying", "rectified")
 ISSUE_SOURCES = ("inspection", "grid_worker", "citizen", "camera", "undercover", "hotline")
 ESCALATION_LEVELS = ("reminder", "supervision")  # 提醒卡, 督办卡
 ROAD_CLASSES = ("arterial", "secondary", "local", "alley", "path", "connector")

@@ -2,7 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from geoapi.issues import states
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -18,19 +20,40 @@ class Source(Strict):
     """Where a layer's rows come from: a table or view, plus a fixed SQL filter."""
 
     table: Annotated[str, Field(pattern=r"^([a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*$")]
-    filter: str | None = None  # trusted SQL from the repository, never from a request
+    # Trusted SQL from the repository, never from a request; `{open}`, `{overdue}`… name the
+    # rules of a problem's states (geoapi.issues.states.LAYER_RULES), spelled out here.
+    filter: str | None = None
     id_column: Identifier = "id"
     geometry_column: Identifier = "geom"
     datetime_column: Identifier | None = None
     srid: int = 4326
 
+    @field_validator("filter")
+    @classmethod
+    def _spell_out_rules(cls, sql: str | None) -> str | None:
+        if sql is None:
+            return None
+        try:
+            return sql.format_map(states.LAYER_RULES)
+        except (KeyError, IndexError, ValueError) as exc:
+            known = ", ".join(f"{{{name}}}" for name in states.LAYER_RULES)
+            raise ValueError(f"filter: unknown rule {exc}; known: {known}") from exc
+
 
 class Style(Strict):
-    """Default map style: colour features by a property, with a palette per value."""
+    """Default map style: colour features by a property, with a palette per value
+    (`palette: problem_states`: the colours of a problem's states, from their module)."""
 
     color_by: Identifier | None = None
     palette: dict[str, Color] = {}
     default_color: Color = "#3388ff"
+
+    @field_validator("palette", mode="before")
+    @classmethod
+    def _named_palette(cls, value: object) -> object:
+        if value == "problem_states":
+            return {str(status): colour for status, colour in states.COLOURS.items()}
+        return value
 
 
 class Heatmap(Strict):

@@ -26,11 +26,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from geoapi.issues import states
+from geoapi.issues.states import Status
 from geoapi.vocabulary import (
     AREA_LEVELS,
     ESCALATION_LEVELS,
     ISSUE_SOURCES,
-    ISSUE_STATUSES,
     POINT_STATUSES,
     ROAD_CLASSES,
     ROLES,
@@ -46,9 +47,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-# Issues that reached dispatch carry the unit and deadline of their rectification notice.
-DISPATCHED_STATUSES = ("dispatched", "rectifying", "rectified", "closed")
 
 Timestamp = DateTime(timezone=True)
 
@@ -179,7 +177,7 @@ class Issue(AreaIds, Base):
 
     __tablename__ = "issues"
     __table_args__ = (
-        CheckConstraint(sql_in("status", ISSUE_STATUSES), name="status"),
+        CheckConstraint(states.in_sql("status", states.STATUSES), name="status"),
         CheckConstraint(sql_in("source", ISSUE_SOURCES), name="source"),
         CheckConstraint("severity BETWEEN 1 AND 3", name="severity_range"),
         CheckConstraint("confidence IS NULL OR confidence BETWEEN 0 AND 1", name="confidence"),
@@ -194,31 +192,27 @@ class Issue(AreaIds, Base):
             "closed_at IS NULL OR closed_at >= reported_at", name="closed_after_report"
         ),
         CheckConstraint(
-            "(status = 'closed') = (closed_at IS NOT NULL)", name="closed_iff_closed_at"
+            f"(status = '{Status.CLOSED}') = (closed_at IS NOT NULL)", name="closed_iff_closed_at"
         ),
-        CheckConstraint(
-            f"NOT ({sql_in('status', DISPATCHED_STATUSES)}) OR "
+        CheckConstraint(  # past dispatch: the unit and deadline of its rectification notice
+            f"NOT ({states.in_sql('status', states.ASSIGNED)}) OR "
             "(unit_code IS NOT NULL AND deadline IS NOT NULL AND dispatched_at IS NOT NULL)",
             name="dispatched_has_unit_deadline",
         ),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint(
-            "(status = 'merged') = (merged_into IS NOT NULL)", name="merged_has_target"
+            f"(status = '{Status.MERGED}') = (merged_into IS NOT NULL)", name="merged_has_target"
         ),
         _lonlat_in_range("geom"),
         Index(
             "ix_issues_open_point_id",
             "point_id",
-            postgresql_where=text(
-                "status IN ('reported', 'dispatched', 'rectifying', 'rectified')"
-            ),
+            postgresql_where=text(states.open_sql()),
         ),
         Index(
             "ix_issues_open_deadline",
             "deadline",
-            postgresql_where=text(
-                "status IN ('reported', 'dispatched', 'rectifying', 'rectified')"
-            ),
+            postgresql_where=text(states.open_sql()),
         ),
     )
 
@@ -231,7 +225,7 @@ class Issue(AreaIds, Base):
     severity: Mapped[int] = mapped_column(SmallInteger, server_default="2")
     source: Mapped[str] = mapped_column(Text, index=True)
     confidence: Mapped[float | None] = mapped_column(REAL)
-    status: Mapped[str] = mapped_column(Text, server_default="reported", index=True)
+    status: Mapped[str] = mapped_column(Text, server_default=Status.REPORTED, index=True)
     description: Mapped[str | None] = mapped_column(Text)
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), index=True)
     deadline: Mapped[datetime | None] = mapped_column(Timestamp, index=True)
@@ -254,7 +248,7 @@ class IssueEvent(Base):
 
     __tablename__ = "issue_events"
     __table_args__ = (
-        CheckConstraint(sql_in("to_status", ISSUE_STATUSES), name="to_status"),
+        CheckConstraint(states.in_sql("to_status", states.STATUSES), name="to_status"),
         Index("ix_issue_events_issue_id_at", "issue_id", "at"),
     )
 

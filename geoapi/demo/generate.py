@@ -14,8 +14,8 @@ from geoapi.demo.names import STREETS, UNITS
 from geoapi.demo.points import build_points
 from geoapi.demo.roads import build_roads
 from geoapi.inspections.checklists import Checklists, load_checklists
+from geoapi.issues.states import OPEN
 from geoapi.settings import Settings
-from geoapi.vocabulary import OPEN_ISSUE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def _point_state(
 ) -> pd.DataFrame:
     """Status and last visit follow the data: open problems or a failed visit → non-compliant."""
     last = inspections.sort_values("visited_at").groupby("point_id").last()
-    open_points = set(issues.loc[issues["status"].isin(OPEN_ISSUE_STATUSES), "point_id"].dropna())
+    open_points = set(issues.loc[issues["status"].isin(OPEN), "point_id"].dropna())
     points = points.copy()
     points["last_inspected_at"] = points["id"].map(last["visited_at"])
     points["score"] = points["id"].map(last["score_rate"])

@@ -12,6 +12,7 @@ from numpy.random import Generator
 from geoapi.db.reference import CATEGORY_ISSUE_TYPES, ISSUE_TYPES
 from geoapi.demo.city import DemoArea, km_to_deg, sample_inside
 from geoapi.demo.names import CENTER
+from geoapi.issues.states import Status, next_status
 from geoapi.vocabulary import ISSUE_SOURCES
 
 DAY = 86_400.0
@@ -41,12 +42,17 @@ OFFICE = "区创城办"
 class Lifecycle:
     """Where one issue's simulated loop ended, and the events on the way."""
 
-    status: str = "reported"
+    status: Status = Status.REPORTED
     deadline: float | None = None
     dispatched_at: float | None = None
     rectified_at: float | None = None
     closed_at: float | None = None
     events: list[tuple[float, str, str, str | None, str, str | None]] = field(default_factory=list)
+
+    def step(self, at: float, actor: str, action: str, note: str | None = None) -> None:
+        """Take `action` by the state machine's rules (an illegal one raises)."""
+        before, self.status = self.status, next_status(self.status, action)
+        self.events.append((at, actor, action, before, self.status, note))
 
 
 def _reporter(source: str, n: int) -> str:
@@ -65,43 +71,39 @@ def simulate(
 ) -> Lifecycle:
     """Walk one issue through report → dispatch → rectify → verify, stopping at `as_of`."""
     life = Lifecycle()
-    life.events.append((reported, _reporter(source, seq), "report", None, "reported", None))
+    life.events.append((reported, _reporter(source, seq), "report", None, life.status, None))
     days = DEADLINE_DAYS[type_code]
     t = reported + rng.uniform(0.05, 1.0) * DAY
     if rng.random() < 0.04:
         if t <= as_of:
-            life.status = "rejected"
-            life.events.append((t, OFFICE, "reject", "reported", "rejected", "经核实不属于问题"))
+            life.step(t, OFFICE, "reject", "经核实不属于问题")
         return life
-    action, previous = "dispatch", "reported"
+    action = "dispatch"
     for rework in range(3):
         if t > as_of:
             return life
-        life.status, life.dispatched_at = "dispatched", life.dispatched_at or t
+        life.dispatched_at = life.dispatched_at or t
         life.deadline = t + days * DAY
         note = f"限{days}天内整改" if rework == 0 else "复查未通过，返工整改"
-        life.events.append(
-            (t, OFFICE if rework == 0 else "复查组", action, previous, "dispatched", note)
-        )
+        life.step(t, OFFICE if rework == 0 else "复查组", action, note)
         t += rng.uniform(0.05, 0.6) * DAY
         if t > as_of:
             return life
-        life.status = "rectifying"
-        life.events.append((t, unit, "start", "dispatched", "rectifying", None))
+        life.step(t, unit, "start")
         pace = rng.random()  # a third of units miss the deadline, some by weeks
         t += days * DAY * (rng.uniform(1.1, 6.0) if pace < 0.33 else rng.uniform(0.2, 0.95))
         if t > as_of:
             return life
-        life.status, life.rectified_at = "rectified", t
-        life.events.append((t, unit, "rectify", "rectifying", "rectified", "已整改，附整改后照片"))
+        life.rectified_at = t
+        life.step(t, unit, "rectify", "已整改，附整改后照片")
         t += rng.uniform(0.2, 2.0) * DAY
         if t > as_of:
             return life
         if rng.random() < 0.85 or rework == 2:
-            life.status, life.closed_at = "closed", t
-            life.events.append((t, "复查组", "close", "rectified", "closed", "复查合格，销号"))
+            life.closed_at = t
+            life.step(t, "复查组", "close", "复查合格，销号")
             return life
-        action, previous = "reopen", "rectified"
+        action = "reopen"
     return life
 
 

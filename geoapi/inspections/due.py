@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, text
 
 from geoapi.areas import AreaRef
-from geoapi.vocabulary import OPEN_ISSUE_STATUSES, sql_in
+from geoapi.issues.states import open_sql
 
 # The rule, as two CTEs (`cycles`, `due`) that other statements build on: the route planner
 # reads `due` as rows. Cycles come in as two arrays (from the checklists); `{where}` limits
@@ -60,7 +60,7 @@ SELECT json_build_object(
                           THEN ceil(extract(epoch FROM :day_start - page.due_at) / 86400)::int
                           ELSE 0 END,
         'open_issues', (SELECT count(*) FROM issues i WHERE i.point_id = page.id
-                         AND {sql_in("i.status", OPEN_ISSUE_STATUSES)})))
+                         AND {open_sql("i")})))
      ORDER BY page.due_at NULLS FIRST, page.code), '[]'::json))::text
   FROM page
 """

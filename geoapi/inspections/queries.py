@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
 
-from geoapi.vocabulary import OPEN_ISSUE_STATUSES, sql_in
+from geoapi.issues.states import open_sql
 
 
 def point_for_visit(
@@ -101,7 +101,7 @@ def open_issue_of_type(connection: Connection, point_id: int, issue_type: str) -
     return connection.scalar(
         text(
             "SELECT id FROM issues i WHERE point_id = :p AND type = :t AND "
-            f"{sql_in('i.status', OPEN_ISSUE_STATUSES)} ORDER BY reported_at LIMIT 1"
+            f"{open_sql('i')} ORDER BY reported_at LIMIT 1"
         ),
         {"p": point_id, "t": issue_type},
     )

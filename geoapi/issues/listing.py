@@ -9,7 +9,8 @@ from sqlalchemy import Connection
 
 from geoapi.errors import InvalidParameter
 from geoapi.issues import queries
-from geoapi.vocabulary import ISSUE_SOURCES, ISSUE_STATUSES
+from geoapi.issues.states import STATUSES, WITH_UNIT
+from geoapi.vocabulary import ISSUE_SOURCES
 
 
 class IssueFilters(BaseModel):
@@ -39,9 +40,9 @@ def issue_filters(
 ) -> IssueFilters:
     """Parse and check the list's query parameters."""
     states = [s.strip() for s in status.split(",")] if status else []
-    unknown = [s for s in states if s not in ISSUE_STATUSES]
+    unknown = [s for s in states if s not in STATUSES]
     if unknown:
-        raise InvalidParameter(f"status: unknown {unknown}; known: {', '.join(ISSUE_STATUSES)}")
+        raise InvalidParameter(f"status: unknown {unknown}; known: {', '.join(STATUSES)}")
     if source is not None and source not in ISSUE_SOURCES:
         raise InvalidParameter(f"source: unknown {source!r}; known: {', '.join(ISSUE_SOURCES)}")
     return IssueFilters(
@@ -92,7 +93,7 @@ def as_cql(connection: Connection, filters: IssueFilters, now: datetime) -> dict
         overdue = {
             "op": "and",
             "args": [
-                {"op": "in", "args": [{"property": "status"}, ["dispatched", "rectifying"]]},
+                {"op": "in", "args": [{"property": "status"}, [str(s) for s in WITH_UNIT]]},
                 {"op": "<", "args": [{"property": "deadline"}, {"timestamp": now.isoformat()}]},
             ],
         }

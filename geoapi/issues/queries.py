@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, text
 
 from geoapi.db.reference import CATEGORY_ISSUE_TYPES
+from geoapi.issues.states import Status, open_sql
 
 ISSUE_COLUMNS = """
     i.id, i.status, i.version, i.type, i.severity, i.source, i.description, i.confidence,
@@ -114,7 +115,7 @@ def open_duplicates(
                 f"coalesce({predicate}, false) AS in_scope "
                 f"FROM issues, {HERE} "
                 "WHERE type = :type AND id <> :id "
-                f"AND status IN ('reported', 'dispatched', 'rectifying', 'rectified') AND {NEAR} "
+                f"AND {open_sql()} AND {NEAR} "
                 "ORDER BY geom <-> here LIMIT 20"
             ),
             {**_near(lon, lat, radius_m), "type": issue_type, "id": issue_id, **params},
@@ -129,7 +130,7 @@ def insert_issue(connection: Connection, values: Mapping[str, Any]) -> bool:
             "INSERT INTO issues (id, point_id, geom, type, severity, source, confidence, "
             "description, status, version) VALUES (:id, :point_id, "
             "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :type, :severity, :source, :confidence, "
-            ":description, 'reported', 1) ON CONFLICT (id) DO NOTHING RETURNING true"
+            f":description, '{Status.REPORTED}', 1) ON CONFLICT (id) DO NOTHING RETURNING true"
         ),
         dict(values),
     )

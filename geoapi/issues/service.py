@@ -12,8 +12,8 @@ from geoapi import boundary
 from geoapi.auth.principal import Principal
 from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
 from geoapi.issues import photos, queries
-from geoapi.issues.lifecycle import IllegalMove, allowed_actions, next_status
 from geoapi.issues.schemas import Duplicate, Event, IssueCreate, IssuePublic, Transition
+from geoapi.issues.states import ENDED, IllegalMove, Status, allowed_actions, next_status
 from geoapi.points import state as point_state
 from geoapi.settings import Settings
 
@@ -64,7 +64,9 @@ def create_issue(
     if not inserted:  # a concurrent retry won the race: same id, same problem
         return Created(read_issue(connection, issue_id, principal), created=False)
     _in_scope(connection, issue_id, principal, "report")
-    queries.insert_event(connection, issue_id, principal.username, "report", None, "reported", None)
+    queries.insert_event(
+        connection, issue_id, principal.username, "report", None, Status.REPORTED, None
+    )
     radius = settings.duplicate_radius(body.type)
     nearby = queries.open_duplicates(
         connection, issue_id, body.type, lon, lat, radius, principal.scope_sql("issues.")
@@ -281,5 +283,5 @@ def _check_merge_target(
     target = queries.select_issue(connection, into, scope=principal.scope_sql("i."))
     if target is None or not target["in_scope"]:
         raise InvalidParameter(f"merge: no issue {into} in your scope")
-    if target["status"] in ("closed", "rejected", "merged"):
+    if target["status"] in ENDED:
         raise Conflict(f"merge: issue {into} is {target['status']}; merge into an open one")

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geoapi.issues.states import open_sql, overdue_sql
 from geoapi.map.filters import Where
-from geoapi.vocabulary import OPEN_ISSUE_STATUSES
 
-OPEN = "i.status IN ('" + "', '".join(OPEN_ISSUE_STATUSES) + "')"
-OVERDUE = "i.status IN ('dispatched', 'rectifying') AND i.deadline < now()"
+OPEN = open_sql("i")
+OVERDUE = overdue_sql("i")
 HEAT_CELL_DEG = 0.001  # ~100 m: heat-map cells above the heat threshold
 CLUSTER_CELL_DEG = 0.005  # ~500 m: point clusters above the marker threshold
 WEEK_CELL_DEG = 0.002  # ~200 m: cells of the weekly heat map

@@ -10,7 +10,8 @@ from sqlalchemy import Connection, text
 from geoapi.auth.principal import Principal
 from geoapi.errors import InvalidParameter
 from geoapi.instants import Instant
-from geoapi.vocabulary import ISSUE_SOURCES, ISSUE_STATUSES
+from geoapi.issues.states import STATUSES
+from geoapi.vocabulary import ISSUE_SOURCES
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def map_filters(
         category=_list(category),
         type=_list(type),
         source=_known("source", _list(source), ISSUE_SOURCES),
-        status=_known("status", _list(status), ISSUE_STATUSES),
+        status=_known("status", _list(status), STATUSES),
         since=since,
         until=until,
     )

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
 
-from geoapi.vocabulary import sql_in
+from geoapi.issues.states import WITH_UNIT, in_sql, overdue_sql
 
-NOTIFIABLE = ("dispatched", "rectifying")  # with the unit and not yet reported fixed
+NOTIFIABLE = WITH_UNIT  # a notice lists problems the unit holds, not yet reported fixed
 
 # The problem's latest hand-over to its unit; a notice lists a problem once per hand-over.
 LAST_DISPATCH = """
@@ -125,7 +125,7 @@ SELECT i.id, i.type, t.name_zh AS type_name, i.severity, i.status, i.description
        i.deadline, i.closed_at, i.photos, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
        p.code AS point_code, p.name AS point_name, p.address,
        s.name AS street, c.name AS community,
-       i.status IN ('dispatched', 'rectifying') AND i.deadline < :now AS overdue,
+       {overdue_sql("i", ":now")} AS overdue,
        coalesce((SELECT json_agg(json_build_object('level', e.level, 'at', e.at,
                                  'days_overdue', e.days_overdue) ORDER BY e.at)
                    FROM escalations e WHERE e.issue_id = i.id), '[]') AS escalations
@@ -165,7 +165,7 @@ def list_notices(connection: Connection, where: str, params: dict[str, Any]) -> 
                 f"""
 SELECT n.id, n.number, n.unit_code AS unit, n.issued_at, n.deadline, n.acknowledged_at,
        count(i.id) AS problems,
-       count(i.id) FILTER (WHERE i.status IN ('dispatched', 'rectifying')) AS open
+       count(i.id) FILTER (WHERE {in_sql("i.status", NOTIFIABLE)}) AS open
   FROM notices n
   LEFT JOIN notice_issues ni ON ni.notice_id = n.id
   LEFT JOIN issues i ON i.id = ni.issue_id
@@ -198,7 +198,7 @@ WITH late AS (
          (SELECT ni.notice_id FROM notice_issues ni JOIN notices n ON n.id = ni.notice_id
            WHERE ni.issue_id = i.id ORDER BY n.issued_at DESC LIMIT 1) AS notice_id
     FROM issues i
-   WHERE {sql_in("i.status", NOTIFIABLE)} AND i.deadline < :now
+   WHERE {overdue_sql("i", ":now")}
      AND NOT EXISTS (SELECT FROM escalations e
                       WHERE e.issue_id = i.id
                         AND e.at > CAST(:now AS timestamptz) - CAST(:every AS interval))

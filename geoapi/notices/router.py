@@ -10,20 +10,11 @@ from geoapi import documents
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.db.engine import SessionDep
 from geoapi.issues import photos
+from geoapi.issues.states import NAMES_ZH
 from geoapi.notices import service
 from geoapi.notices.schemas import Acknowledgement, EscalationPublic, NoticeCreate, NoticePublic
 
 router = APIRouter(tags=["Rectification notices (整改通知单)"])
-
-STATUS_NAMES = {
-    "dispatched": "已交办",
-    "rectifying": "整改中",
-    "rectified": "已整改待核查",
-    "closed": "已销号",
-    "merged": "已合并",
-    "rejected": "已驳回",
-    "reported": "待交办",
-}
 
 
 @router.post("/notices", status_code=201, operation_id="createNotice")
@@ -86,7 +77,7 @@ def get_notice(
         notice=notice,
         zone=settings.zone,
         thumbnails=thumbnails,
-        statuses=STATUS_NAMES,
+        statuses=NAMES_ZH,
     )
     return HTMLResponse(html)
 

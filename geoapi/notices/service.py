@@ -9,10 +9,10 @@ from geoapi import areas
 from geoapi.auth.principal import Principal
 from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound
 from geoapi.issues import queries as issue_queries
+from geoapi.issues.states import AWAITING_VERIFICATION, Status, in_sql
 from geoapi.notices import queries
 from geoapi.notices.schemas import EscalationPublic, NoticeCreate, NoticePublic
 from geoapi.settings import Settings
-from geoapi.vocabulary import sql_in
 
 
 def issue_notice(
@@ -65,7 +65,7 @@ def _choose(connection: Connection, body: NoticeCreate, area: areas.AreaRef | No
         if problems:
             raise Conflict("; ".join(problems), problems=problems)
         return rows
-    conditions = ["i.unit_code = :unit", sql_in("i.status", queries.NOTIFIABLE)]
+    conditions = ["i.unit_code = :unit", in_sql("i.status", queries.NOTIFIABLE)]
     params: dict[str, Any] = {}
     if area is not None:
         conditions.append(f"i.{area.column} = :area_id")
@@ -110,8 +110,8 @@ def read_notice(
     follow_up = {
         "problems": len(problems),
         "open": sum(p["status"] in queries.NOTIFIABLE for p in problems),
-        "rectified": sum(p["status"] == "rectified" for p in problems),
-        "closed": sum(p["status"] == "closed" for p in problems),
+        "rectified": sum(p["status"] in AWAITING_VERIFICATION for p in problems),
+        "closed": sum(p["status"] == Status.CLOSED for p in problems),
         "overdue": sum(bool(p["overdue"]) for p in problems),
         "reminders": sum(e["level"] == "reminder" for p in problems for e in p["escalations"]),
         "supervisions": sum(

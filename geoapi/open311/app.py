@@ -24,9 +24,7 @@ from geoapi.issues import service as issues
 from geoapi.issues.schemas import IssueCreate
 from geoapi.open311 import queries, spec
 from geoapi.open311.formats import render
-from geoapi.open311.queries import CLOSED_STATES
 from geoapi.settings import Settings
-from geoapi.vocabulary import OPEN_ISSUE_STATUSES as OPEN_STATES
 
 log = logging.getLogger(__name__)
 PREFIX = "/open311/v2"
@@ -177,12 +175,9 @@ def list_requests(
     _enabled(settings)
     ids = [_uuid(v) for v in _split(service_request_id)]
     wanted = set(_split(status))
-    if wanted - {"open", "closed"}:
+    if wanted - set(spec.OPEN311_STATES):
         raise Open311Error(400, f"status: open or closed, not {status!r}")
-    states = [
-        *(OPEN_STATES if "open" in wanted else ()),
-        *(CLOSED_STATES if "closed" in wanted else ()),
-    ]
+    states = [state for name in sorted(wanted) for state in spec.OPEN311_STATES[name]]
     start, end = _dates(start_date, "start_date"), _dates(end_date, "end_date")
     if start is None and end is None and not ids:
         start = datetime.now(UTC) - timedelta(days=DEFAULT_DAYS)

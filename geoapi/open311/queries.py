@@ -6,8 +6,6 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
 
-CLOSED_STATES = ("closed", "rejected", "merged")
-
 REQUESTS = """
 SELECT i.id, i.status, i.type, t.name_zh AS type_name, t.default_deadline_days AS days,
        i.description, u.name AS unit_name, i.reported_at, i.deadline, i.unit_code,

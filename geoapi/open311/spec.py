@@ -4,19 +4,21 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
-from geoapi.vocabulary import OPEN_ISSUE_STATUSES as OPEN_STATES
+from geoapi.issues.states import ENDED, OPEN, Status
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
+# GeoReport's two statuses, and which of our states each covers.
+OPEN311_STATES = {"open": OPEN, "closed": ENDED}
 
 # Status notes a citizen reads (the internal state is more detailed than open/closed).
 NOTES = {
-    "reported": "已受理，待派遣 (received)",
-    "dispatched": "已派遣至{unit}，限期整改 (assigned to {unit})",
-    "rectifying": "{unit}整改中 (being fixed)",
-    "rectified": "已整改，待核查 (fixed, awaiting verification)",
-    "closed": "已核查销号 (verified and closed)",
-    "rejected": "不予受理：{reason} (not accepted)",
-    "merged": "与已报告的问题合并 (duplicate of {merged_into})",
+    Status.REPORTED: "已受理，待派遣 (received)",
+    Status.DISPATCHED: "已派遣至{unit}，限期整改 (assigned to {unit})",
+    Status.RECTIFYING: "{unit}整改中 (being fixed)",
+    Status.RECTIFIED: "已整改，待核查 (fixed, awaiting verification)",
+    Status.CLOSED: "已核查销号 (verified and closed)",
+    Status.REJECTED: "不予受理：{reason} (not accepted)",
+    Status.MERGED: "与已报告的问题合并 (duplicate of {merged_into})",
 }
 
 
@@ -46,7 +48,7 @@ def request(row: RowMapping) -> dict[str, Any]:
     )
     return {
         "service_request_id": str(row["id"]),
-        "status": "open" if row["status"] in OPEN_STATES else "closed",
+        "status": next(k for k, covered in OPEN311_STATES.items() if row["status"] in covered),
         "status_notes": notes,
         "service_name": row["type_name"],
         "service_code": row["type"],

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from geoapi.issues.states import AWAITING_VERIFICATION, VERIFIED, in_sql
 from geoapi.patrol.network import speed_column
 
 SNAP_GRID_DEG = 1e-7  # ends closer than ~1 cm are one junction
@@ -151,12 +152,12 @@ SELECT t.id, t.code, t.name, a.id AS area_id, a.level AS area_level,
  WHERE t.code = ANY(CAST(:codes AS text[]))
 """
 
-VERIFICATIONS = """
+VERIFICATIONS = f"""
 SELECT i.id AS issue_id, i.point_id, p.code, coalesce(p.name, t.name_zh) AS name, p.category,
        ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, 'verify' AS reason
   FROM issues i JOIN issue_types t ON t.code = i.type
   LEFT JOIN points p ON p.id = i.point_id
- WHERE i.status = 'rectified' AND i.{level}_id = :area_id
+ WHERE {in_sql("i.status", AWAITING_VERIFICATION)} AND i.{{level}}_id = :area_id
  ORDER BY i.deadline NULLS LAST, i.reported_at
  LIMIT :limit
 """
@@ -201,7 +202,7 @@ SELECT :route_id, s.seq, s.point_id, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326
 
 # A stored route as one JSON document, made in PostGIS; a stop is visited once an inspection
 # of its point, or a verification (close or reopen) of its problem, is recorded that day.
-ROUTE = """
+ROUTE = f"""
 SELECT json_build_object(
   'id', r.id, 'team', t.code, 'team_name', t.name, 'inspector', r.inspector,
   'inspectors', r.inspectors, 'date', r.day, 'mode', r.mode,
@@ -233,8 +234,8 @@ SELECT json_build_object(
               AND v.visited_at < r.day_start + interval '1 day'
            UNION ALL
            SELECT e.at FROM issue_events e
-            WHERE e.issue_id = s.issue_id AND e.to_status IN ('closed', 'dispatched', 'rectifying')
-              AND e.from_status = 'rectified'
+            WHERE e.issue_id = s.issue_id AND {in_sql("e.to_status", VERIFIED)}
+              AND {in_sql("e.from_status", AWAITING_VERIFICATION)}
               AND e.at >= r.day_start AND e.at < r.day_start + interval '1 day') x
        ) seen ON TRUE
       WHERE s.route_id = r.id), '[]'::json)

@@ -2,6 +2,8 @@
 
 from sqlalchemy import Connection, RowMapping, text
 
+from geoapi.issues.states import open_sql
+
 VERSION = "p.version"  # what a client echoes in If-Match
 
 FEATURE = f"""
@@ -16,7 +18,7 @@ SELECT json_build_object(
             'lon', ST_X(p.geom), 'lat', ST_Y(p.geom),
             'street', s.code, 'community', c.code, 'grid', g.code,
             'open_issues', (SELECT count(*) FROM issues i WHERE i.point_id = p.id
-                            AND i.status IN ('reported', 'dispatched', 'rectifying', 'rectified')),
+                            AND {open_sql("i")}),
             'props', p.props, 'updated_at', p.updated_at))::text AS feature,
        {VERSION} AS version
   FROM points p

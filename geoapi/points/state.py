@@ -4,13 +4,13 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, text
 
-from geoapi.vocabulary import OPEN_ISSUE_STATUSES, sql_in
+from geoapi.issues.states import open_sql
 
 REFRESH = f"""
 UPDATE points p
    SET status = CASE
          WHEN EXISTS (SELECT FROM issues i
-                       WHERE i.point_id = p.id AND {sql_in("i.status", OPEN_ISSUE_STATUSES)})
+                       WHERE i.point_id = p.id AND {open_sql("i")})
               OR last.passed IS FALSE THEN 'non_compliant'
          WHEN last.visited_at IS NOT NULL THEN 'compliant'
          ELSE 'unchecked' END,

@@ -7,6 +7,7 @@ import geopandas as gpd
 from sqlalchemy import Connection, text
 
 from geoapi import documents
+from geoapi.issues.states import DROPPED, in_sql
 from geoapi.settings import Settings
 from geoapi.stats import charts, periods, service
 from geoapi.stats.figures import Filters
@@ -14,11 +15,11 @@ from geoapi.stats.figures import Filters
 LIST_LENGTH = 20
 MAP_PROBLEMS = 20_000  # dots on the static map; the street shading counts all of them
 
-OPEN_AT_END = """
+OPEN_AT_END = f"""
 i.reported_at < :end
 AND (i.closed_at IS NULL OR i.closed_at >= :end)
 AND NOT EXISTS (SELECT FROM issue_events e WHERE e.issue_id = i.id
-                 AND e.to_status IN ('rejected', 'merged') AND e.at < :end)
+                 AND {in_sql("e.to_status", DROPPED)} AND e.at < :end)
 """
 
 OVERDUE = f"""

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, text
 
 from geoapi.areas import AreaRef
+from geoapi.issues.states import DROPPED, in_sql
 from geoapi.stats.periods import Period
 
 GROUPS = {
@@ -56,7 +57,7 @@ WITH periods AS (
 ), base AS (
   SELECT i.id, i.reported_at, i.closed_at, i.deadline, i.dispatched_at, {group} AS grp,
          coalesce(i.closed_at, (SELECT min(e.at) FROM issue_events e WHERE e.issue_id = i.id
-                                  AND e.to_status IN ('rejected', 'merged'))) AS ended_at,
+                                  AND {dropped})) AS ended_at,
          EXISTS (SELECT FROM issue_events e
                   WHERE e.issue_id = i.id AND e.action = 'defer') AS deferred
     FROM issues i LEFT JOIN points p ON p.id = i.point_id
@@ -194,6 +195,7 @@ def compute(
         f"SELECT key AS grp FROM ({universe}) u" if universe else "SELECT NULL::text AS grp"
     )
     sql = FIGURES.format(
+        dropped=in_sql("e.to_status", DROPPED),
         group=group,
         score_group=score_group,
         where=where,

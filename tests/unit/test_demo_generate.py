@@ -6,7 +6,8 @@ import pytest
 import shapely
 
 from geoapi.demo.generate import generate
-from geoapi.vocabulary import ISSUE_SOURCES, ISSUE_STATUSES, OPEN_ISSUE_STATUSES
+from geoapi.issues.states import OPEN, Status
+from geoapi.vocabulary import ISSUE_SOURCES
 
 AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
 NEXT = {
@@ -64,7 +65,7 @@ def test_every_category_type_source_and_state_occurs():
     assert big.points["category"].nunique() == 10
     assert big.issues["type"].nunique() == 12
     assert set(big.issues["source"]) == set(ISSUE_SOURCES)
-    assert set(big.issues["status"]) == set(ISSUE_STATUSES) - {"merged"}
+    assert set(big.issues["status"]) == set(Status) - {Status.MERGED}
 
 
 def test_issue_timestamps_are_consistent(city):
@@ -93,7 +94,7 @@ def test_event_histories_chain_to_the_final_state(city):
 
 
 def test_points_with_open_issues_are_non_compliant(city):
-    open_points = city.issues.loc[city.issues["status"].isin(OPEN_ISSUE_STATUSES), "point_id"]
+    open_points = city.issues.loc[city.issues["status"].isin(OPEN), "point_id"]
     status = city.points.set_index("id")["status"]
     assert status.loc[open_points.dropna().unique()].eq("non_compliant").all()
     assert set(status) == {"unchecked", "compliant", "non_compliant"}
