@@ -24,7 +24,7 @@ header { order: 0; }
 .folium-map { order: 1; height: 48vh !important; flex: none; }
 .stops { order: 2; }
 .stops { list-style: none; margin: 0; padding: 0 8px 16px; }
-.stops li { border-bottom: 1px solid #ddd; padding: 8px 0; }
+.stops > li { border-bottom: 1px solid #ddd; padding: 8px 0; }
 .stops .seq { display: inline-block; width: 26px; height: 26px; border-radius: 13px;
   background: #c0392b; color: #fff; text-align: center; line-height: 26px; margin-right: 6px; }
 .stops .done .seq { background: #27ae60; }
