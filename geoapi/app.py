@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from geoapi import __version__, health
 from geoapi.auth.cache import KeyCache
 from geoapi.catalog.load import load_layers
+from geoapi.catalog.needed import check_needed
 from geoapi.catalog.registry import LayerRegistry
 from geoapi.db.engine import make_engine, make_read_engine
 from geoapi.errors import install_error_handlers
@@ -38,9 +39,9 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service for `settings` (read from the environment when omitted)."""
     settings = settings or Settings()
-    registry = LayerRegistry(
-        load_layers(settings.layers_dir), settings.public_layers
-    )  # a bad layer file stops here
+    definitions = load_layers(settings.layers_dir)  # a bad layer file stops here
+    check_needed(definitions)  # so does a missing layer the code reads
+    registry = LayerRegistry(definitions, settings.public_layers)
     checklists = load_checklists(settings.checklists_dir)  # so does a bad checklist
     engine = make_engine(settings, settings.db_statement_timeout_s)
     read_engine = make_read_engine(settings)

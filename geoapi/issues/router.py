@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Header, Path, Query, Request, Response, Upl
 from fastapi.responses import FileResponse
 
 from geoapi.auth.dependency import PrincipalDep
+from geoapi.catalog import needed
 from geoapi.catalog.registry import LayersDep
 from geoapi.db.engine import SessionDep
 from geoapi.etags import etag, if_match_version
@@ -26,7 +27,6 @@ from geoapi.issues.listing import IssueFiltersDep
 from geoapi.issues.schemas import IssueCreate, IssuePublic, Transition
 
 router = APIRouter(prefix="/issues", tags=["Issues (closed loop)"])
-ISSUES_LAYER = "issues"  # layers/issues.yaml: the list pages through the published layer
 
 
 @router.post(
@@ -68,7 +68,7 @@ def list_issues(
     Only the caller's rows: an inspector's area, a unit's own problems.
     """
     principal.require("read")
-    layer = layers[ISSUES_LAYER]
+    layer = layers[needed.ISSUES.id]  # the list pages through the published layer
     connection = session.connection()
     cql = listing.as_cql(connection, filters, datetime.now(UTC))
     query = ItemsQuery(

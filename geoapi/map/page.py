@@ -12,6 +12,7 @@ from folium import plugins
 from sqlalchemy import Connection, text
 
 from geoapi.auth.principal import Principal
+from geoapi.catalog import needed
 from geoapi.catalog.registry import Layer
 from geoapi.map import data, display
 from geoapi.map.basemaps import Basemap, add_to
@@ -19,7 +20,6 @@ from geoapi.map.filters import MapFilters, where
 from geoapi.patrol.map_layer import add_today_routes
 from geoapi.settings import Settings
 
-OPEN_LAYER, POINTS_LAYER, OVERDUE_LAYER = "open_issues", "points", "overdue_issues"
 WEEKS = 12
 
 
@@ -52,7 +52,7 @@ def build(
     )
     add_to(fmap, basemap)
     names: list[str] = []
-    heat_def = layers[OPEN_LAYER].definition.heatmap
+    heat_def = layers[needed.OPEN_ISSUES.id].definition.heatmap
     weight = heat_def.weight if heat_def else "1"
     heat = data.open_issue_heat(connection, scope, weight, settings.map_heat_limit)
     name = f"热力图 open problems ({heat.total:,})"
@@ -63,8 +63,10 @@ def build(
         min_opacity=0.3,
     ).add_to(fmap)
     names.append(name)
-    names += _points(fmap, connection, scope, layers[POINTS_LAYER], basemap, settings)
-    names.append(_overdue(fmap, connection, scope, layers[OVERDUE_LAYER], basemap, settings))
+    names += _points(fmap, connection, scope, layers[needed.POINTS.id], basemap, settings)
+    names.append(
+        _overdue(fmap, connection, scope, layers[needed.OVERDUE_ISSUES.id], basemap, settings)
+    )
     for level, title in (("street", "街道 streets"), ("grid", "网格 grids")):
         names.append(_choropleth(fmap, connection, scope, level, title, basemap, level == "street"))
     weeks, frames = data.weekly_heat(connection, scope, WEEKS)

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.principal import Principal
+from geoapi.catalog import needed
 from geoapi.catalog.registry import AllLayersDep
 from geoapi.db.engine import SessionDep
 from geoapi.features.links import GEOJSON
@@ -61,7 +62,7 @@ def open_issue_cells(
     """Open problems per cell (ST_HexagonGrid / ST_SquareGrid), with the heat map's weights."""
     settings = request.app.state.settings
     viewer = _viewer(principal, settings)
-    heat = layers[page.OPEN_LAYER].definition.heatmap
+    heat = layers[needed.OPEN_ISSUES.id].definition.heatmap
     connection = session.connection()
     body = aggregates.open_issue_cells(
         connection,

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path, Request, Response
 
 from geoapi.auth.dependency import PrincipalDep
+from geoapi.catalog import needed
 from geoapi.catalog.registry import AllLayersDep, for_principal
 from geoapi.db.engine import SessionDep
 from geoapi.errors import NotFound
@@ -13,7 +14,6 @@ from geoapi.features.links import GEOJSON
 from geoapi.points import queries, service
 
 router = APIRouter(prefix="/points", tags=["Inspection points"])
-POINTS_LAYER = "points"  # reading a point needs what reading the points layer needs
 CodePath = Annotated[str, Path(min_length=1, max_length=100, description="The point's code")]
 IfMatch = Annotated[str | None, Header(description="ETag of the version you edited")]
 
@@ -69,7 +69,7 @@ def get_point(
     principal: PrincipalDep,
 ) -> Response:
     """One point as a GeoJSON Feature, with its area codes and open problems; ETag for edits."""
-    for_principal(layers[POINTS_LAYER], principal)
+    for_principal(layers[needed.POINTS.id], principal)  # as reading the points layer
     return _read(request, session, code)
 
 

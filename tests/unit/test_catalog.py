@@ -2,7 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from geoapi.app import create_app
 from geoapi.catalog.load import CatalogError, load_layers
+from geoapi.settings import Settings
 
 LAYERS = Path(__file__).parents[2] / "layers"
 MINIMAL = "id: {id}\ntitle: T\nsource: {{table: points}}\nproperties: [code, name]\n"
@@ -67,3 +69,35 @@ def test_empty_or_missing_directory_is_refused(tmp_path):
         load_layers(tmp_path)
     with pytest.raises(CatalogError, match="does not exist"):
         load_layers(tmp_path / "nope")
+
+
+def shipped_copy(tmp_path: Path) -> Path:
+    for path in LAYERS.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text("utf-8"), "utf-8")
+    return tmp_path
+
+
+def test_the_service_refuses_to_start_without_a_layer_it_reads(tmp_path):
+    layers = shipped_copy(tmp_path)
+    (layers / "open_issues.yaml").rename(layers / "open_problems.yaml.bak")
+    with pytest.raises(CatalogError, match=r"layer 'open_issues' is missing \(used by /map"):
+        create_app(Settings(layers_dir=layers))
+
+
+def test_the_service_refuses_to_start_when_a_layer_it_reads_lacks_a_property(tmp_path):
+    layers = shipped_copy(tmp_path)
+    path = layers / "issues.yaml"
+    path.write_text(path.read_text("utf-8").replace("unit_code, ", ""), "utf-8")
+    with pytest.raises(CatalogError, match="layer 'issues' lacks properties unit_code"):
+        create_app(Settings(layers_dir=layers))
+
+
+def test_a_layer_filter_names_only_known_rules(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "id: bad\ntitle: Bad\nsource: {table: issues, filter: '{closed_ones}'}\n"
+        "properties: [status]\n",
+        "utf-8",
+    )
+    with pytest.raises(CatalogError, match=r"unknown rule 'closed_ones'; known: \{open\}"):
+        load_layers(tmp_path)
