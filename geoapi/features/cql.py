@@ -55,7 +55,7 @@ FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 METRES = {"meters": 1.0, "metres": 1.0, "m": 1.0, "kilometers": 1000.0, "km": 1000.0}
 GEOMETRY_NAMES = {"geometry", "geom"}
 DEGREE_METRES = 111_320.0  # metres per degree of latitude: a safe bound for index pre-filters
-CRS84_SRID = literal_column("4326")
+CRS84_SRID: ColumnElement[int] = literal_column("4326")
 
 
 TEXT_STRINGS = re.compile(r"'(?:[^']|'')*'")  # CQL2 text literals ('' escapes a quote)
@@ -115,7 +115,9 @@ def parse_filter(text: str, lang: str | None, crs: str | None) -> dict[str, Any]
 class Values(dict[str, Any]):
     """A filter's values by parameter name, named in the order they are bound."""
 
-    def bind(self, value: Any, type_: TypeEngine[Any] | type[TypeEngine[Any]]) -> BindParameter:
+    def bind(
+        self, value: Any, type_: TypeEngine[Any] | type[TypeEngine[Any]]
+    ) -> BindParameter[Any]:
         """A parameter holding `value`, named after the values bound before it."""
         name = f"cql{len(self)}"
         self[name] = value

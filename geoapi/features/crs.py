@@ -62,4 +62,5 @@ def bbox_to_crs84(values: list[float], crs: OutputCrs) -> tuple[float, float, fl
     if crs.srid == 4326:
         west, south, east, north = values
         return west, south, east, north
-    return _to_lonlat(crs.srid).transform_bounds(*values)
+    left, bottom, right, top = values
+    return _to_lonlat(crs.srid).transform_bounds(left, bottom, right, top)

@@ -34,7 +34,7 @@ def url_for(request: Request, name: str, **params: str) -> str:
     return str(request.url_for(name, **params))
 
 
-def collection_doc(request: Request, layer: Layer, extent: Extent) -> dict:
+def collection_doc(request: Request, layer: Layer, extent: Extent) -> dict[str, Any]:
     """The `/collections/{id}` document (also each entry of `/collections`)."""
     definition = layer.definition
     doc: dict[str, Any] = {

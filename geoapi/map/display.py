@@ -1,9 +1,12 @@
-"""Overlay coordinates in the basemap's datum: GCJ-02 for Amap, WGS 84 otherwise."""
+"""Overlay coordinates in the basemap's datum: GCJ-02 for Amap, WGS 84 otherwise; the page a
+Folium map renders into."""
 
 from typing import Any
 
+import folium
 import numpy as np
 import shapely
+from branca.element import Figure
 
 from geoapi.chinacoords import wgs84_to_gcj02
 
@@ -32,3 +35,10 @@ def shift_features(collection: dict[str, Any], datum: str) -> dict[str, Any]:
         geometry = shapely.transform(shapely.geometry.shape(feature["geometry"]), to_gcj02)
         features.append(feature | {"geometry": shapely.geometry.mapping(geometry)})
     return collection | {"features": features}
+
+
+def page_of(fmap: folium.Map) -> Figure:
+    """The HTML page a Folium map renders into (its header and body take extra elements)."""
+    root = fmap.get_root()
+    assert isinstance(root, Figure)  # a map added to nothing else is the root of its Figure
+    return root

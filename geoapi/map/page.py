@@ -238,7 +238,7 @@ def _title(
         f"筛选 filter: {html.escape(filters.describe())} · "
         f"数据截至 data as of {stamp:%Y-%m-%d %H:%M} UTC · 底图 {html.escape(basemap.name)}"
     )
-    fmap.get_root().html.add_child(
+    display.page_of(fmap).html.add_child(
         folium.Element(
             '<div id="map-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
             "background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;"

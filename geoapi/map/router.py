@@ -71,7 +71,7 @@ def open_issue_cells(
         size,
         by,
         heat.weight if heat else "1",
-        tuple(bbox) if bbox else None,
+        (bbox[0], bbox[1], bbox[2], bbox[3]) if bbox else None,
         settings.max_aggregate_cells,
     )
     return Response(body, media_type=GEOJSON)

@@ -1,6 +1,7 @@
 """Open311's SQL: services from issue types, service requests from issues."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +45,7 @@ def requests(
     codes: list[str] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
-    states: list[str] | None = None,
+    states: Sequence[str] | None = None,
     limit: int = 1000,
 ) -> list[RowMapping]:
     """Service requests, newest first; `ids` alone when given (the spec's rule)."""

@@ -70,7 +70,7 @@ def phone_page(
         bounds.append(row)
     if bounds:
         fmap.fit_bounds(bounds)
-    root = fmap.get_root()
+    root = display.page_of(fmap)
     root.header.add_child(folium.Element(STYLE))
     root.header.add_child(
         folium.Element(
@@ -88,7 +88,8 @@ def _stop_list(route: dict[str, Any], zone: ZoneInfo, checklists: Checklists) ->
     day = date.fromisoformat(route["date"])
     items = []
     for stop in route["stops"]:
-        links = nav_links(*stop["position"], stop["name"] or "", route["mode"])
+        lon, lat = stop["position"]
+        links = nav_links(lon, lat, stop["name"] or "", route["mode"])
         checklist = checklists.current(stop["category"], day) if stop["category"] else None
         facts = [local_time(stop["arrival"], zone), REASONS[stop["reason"]], stop["point"]]
         items.append(

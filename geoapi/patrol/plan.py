@@ -329,14 +329,13 @@ def _legs(
     for a, b in steps:
         ends = (matrix.positions[a], matrix.positions[b])
         seconds = float(matrix.costs[a, b])
-        leg = None
-        if matrix.snaps is not None:
-            leg = on_roads.get((matrix.snaps[a].node, matrix.snaps[b].node))
-        if leg is None:
+        snaps = matrix.snaps
+        leg = on_roads.get((snaps[a].node, snaps[b].node)) if snaps is not None else None
+        if leg is None or snaps is None:
             metres = seconds * metres_per_second(OFF_NETWORK_KMH[mode])
             coords = [list(ends[0]), list(ends[1])]
         else:
-            metres = matrix.snaps[a].metres + leg.metres + matrix.snaps[b].metres
+            metres = snaps[a].metres + leg.metres + snaps[b].metres
             middle = json.loads(leg.geojson)["coordinates"] if leg.geojson else []
             coords = [list(ends[0]), *middle, list(ends[1])]
         out.append((round(metres, 1), round(seconds, 1), _line(coords)))

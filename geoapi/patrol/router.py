@@ -45,12 +45,13 @@ async def solve_route(
     network (`network: roads`), or straight lines times the detour factor when there is none
     (`network: straight_line`)."""
     principal.require("read")
+    network: Literal["haversine", "roads", "straight_line"] = "haversine"
     if body.metric == "network":
         detour = request.app.state.settings.route_detour_factor
         matrix = await read(lambda c: travel_matrix(c, body.points, "walk", "length", detour))
         metres, network = matrix.costs, matrix.network
     else:
-        metres, network = haversine_matrix(np.asarray(body.points, dtype=float)), "haversine"
+        metres = haversine_matrix(np.asarray(body.points, dtype=float))
     order = await run_in_threadpool(
         order_stops, metres, body.start_index, body.return_to_start, body.time_limit_s
     )

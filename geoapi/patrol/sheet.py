@@ -39,7 +39,8 @@ def route_sheet(
     day = datetime.fromisoformat(route["date"]).date()
     stops = []
     for stop in route["stops"]:
-        links = nav_links(*stop["position"], stop["name"] or "", route["mode"])
+        lon, lat = stop["position"]
+        links = nav_links(lon, lat, stop["name"] or "", route["mode"])
         checklist = checklists.current(stop["category"], day) if stop["category"] else None
         stops.append(
             stop

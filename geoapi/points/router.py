@@ -51,7 +51,7 @@ def _read(request: Request, session: SessionDep, code: str) -> Response:
     return Response(row["feature"], media_type=GEOJSON, headers=headers)
 
 
-GEOJSON_ANSWER = {200: {"content": {GEOJSON: {}}}}
+GEOJSON_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {GEOJSON: {}}}}
 
 
 @router.get(

@@ -47,7 +47,7 @@ def weekly_chart(series: list[dict[str, Any]]) -> str:
     rate.set_ylim(0, 100)
     rate.set_ylabel("结案率 %")
     handles = axis.get_legend_handles_labels()[0] + rate.get_legend_handles_labels()[0]
-    axis.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=8)
+    axis.legend(handles, [str(h.get_label()) for h in handles], loc="upper left", fontsize=8)
     axis.set_title("近12周问题发现与销号")
     return _png(figure)
 

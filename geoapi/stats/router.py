@@ -19,7 +19,9 @@ from geoapi.stats.figures import Filters
 
 router = APIRouter(prefix="/stats", tags=["Figures and rankings (周通报, 赛马)"])
 Format = Annotated[Literal["json", "csv"], Query(description="csv: a download for spreadsheets")]
-CSV_TOO = {200: {"content": {"application/json": {}, "text/csv": {}}}}  # f=csv
+CSV_TOO: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/csv": {}}}  # f=csv
+}
 
 
 def _period(

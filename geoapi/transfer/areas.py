@@ -1,5 +1,7 @@
 """Import administrative areas: validate levels and parents, upsert by code, re-join points."""
 
+from collections.abc import Set as AbstractSet
+
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -15,7 +17,7 @@ AREA_TYPES = ("Polygon", "MultiPolygon")
 
 
 def validate(
-    connection: Connection, frame: gpd.GeoDataFrame, unreadable: set[int] = frozenset()
+    connection: Connection, frame: gpd.GeoDataFrame, unreadable: AbstractSet[int] = frozenset()
 ) -> list[RowProblem]:
     """Every problem of every row, including parents that are missing or of the wrong level."""
     codes = checks.text_values(frame, "code")

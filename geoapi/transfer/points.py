@@ -1,6 +1,7 @@
 """Import inspection points: validate every row, then upsert by code in one statement."""
 
 import json
+from collections.abc import Set as AbstractSet
 
 import geopandas as gpd
 import pandas as pd
@@ -20,7 +21,7 @@ FOOTPRINT_TYPES = ("LineString", "MultiLineString", "Polygon", "MultiPolygon")
 
 
 def validate(
-    connection: Connection, frame: gpd.GeoDataFrame, unreadable: set[int] = frozenset()
+    connection: Connection, frame: gpd.GeoDataFrame, unreadable: AbstractSet[int] = frozenset()
 ) -> list[RowProblem]:
     """Every problem of every row; `unreadable` rows already failed to give a geometry."""
     categories = set(connection.scalars(text("SELECT code FROM categories")))

@@ -89,7 +89,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, gpd.GeoDataFrame, list[RowProbl
     lon = pd.to_numeric(raw[lon_col].str.strip(), errors="coerce")
     lat = pd.to_numeric(raw[lat_col].str.strip(), errors="coerce")
     problems = [
-        RowProblem(row + 1, col, f"{raw.at[row, col]!r} is not a number")
+        RowProblem(int(row) + 1, col, f"{raw.at[row, col]!r} is not a number")
         for col, values in ((lon_col, lon), (lat_col, lat))
         for row in np.flatnonzero(values.isna().to_numpy())
     ]

@@ -6,6 +6,7 @@ a new one would route through junctions that no longer exist.
 """
 
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import geopandas as gpd
@@ -75,9 +76,9 @@ def read_osm(path: Path) -> gpd.GeoDataFrame:
         .with_locations()
         .with_filter(osmium.filter.KeyFilter("highway"))
     ):
-        if not way.is_way():
+        if not isinstance(way, osmium.osm.Way):
             continue
-        highway = way.tags.get("highway", "")
+        highway = way.tags.get("highway") or ""
         road_class = "alley" if way.tags.get("service") == "alley" else OSM_CLASSES.get(highway)
         if road_class is None:
             continue
@@ -114,7 +115,7 @@ def read_osm_result(path: Path) -> ReadResult:
 
 
 def validate(
-    connection: Connection, frame: gpd.GeoDataFrame, unreadable: set[int] = frozenset()
+    connection: Connection, frame: gpd.GeoDataFrame, unreadable: AbstractSet[int] = frozenset()
 ) -> list[RowProblem]:
     """Lines with a known class (when given), a readable one-way flag and positive speeds."""
     problems = [
