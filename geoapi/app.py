@@ -27,6 +27,7 @@ from geoapi.open311.app import create_open311_app, error_response
 from geoapi.openapi import install as describe_errors
 from geoapi.patrol.router import router as patrol_router
 from geoapi.points.router import router as points_router
+from geoapi.reference.router import router as reference_router
 from geoapi.settings import Settings
 from geoapi.stats.router import bulletins as bulletins_router
 from geoapi.stats.router import router as stats_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(features_router)
     app.include_router(tiles_router)
     app.include_router(issues_router)
+    app.include_router(reference_router)
     app.include_router(inspections_router)  # before /points/{code}: it serves /points/due
     app.include_router(points_router)
     app.include_router(notices_router)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine
 
 from geoapi.db import migrate
 from geoapi.db.engine import make_engine
+from geoapi.reference.cli import APPS as REFERENCE_APPS
 from geoapi.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ routes_app = typer.Typer(help="Route lists of inspection teams.", no_args_is_hel
 app.add_typer(routes_app, name="routes")
 users_app = typer.Typer(help="Users, roles, scopes and API keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+for _name, _sub in REFERENCE_APPS.items():
+    app.add_typer(_sub, name=_name)
 
 console = Console()
 err = Console(stderr=True)
@@ -93,6 +96,7 @@ def demo_load(
     from geoapi.demo import load
     from geoapi.demo.generate import generate
     from geoapi.demo.users import add_demo_users
+    from geoapi.reference.model import read_reference
 
     end_day = as_of.date() if as_of else date.today()
     end = datetime.combine(end_day, time(20, 0), CHINA_STANDARD_TIME).astimezone(UTC)
@@ -108,7 +112,7 @@ def demo_load(
             )
             raise typer.Exit(1)
         with console.status(f"generating the demo city (scale {scale:g}, seed {seed})"):
-            plan = load.plan(generate(scale, seed, end))
+            plan = load.plan(generate(scale, seed, end, read_reference(connection)))
         if replace:
             load.clear(connection)
         with progress() as bar:

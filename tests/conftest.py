@@ -16,6 +16,7 @@ from geoapi.db import migrate
 from geoapi.db.engine import Reader, get_reader, get_session, make_engine
 from geoapi.demo import load
 from geoapi.demo.generate import DemoCity, generate
+from geoapi.reference.model import Reference, read_reference
 from geoapi.settings import Settings
 from tests.factories import make_point, make_unit
 
@@ -38,6 +39,13 @@ def engine(settings: Settings) -> Iterator[Engine]:
     migrate.upgrade(engine)  # migrations are under test too
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def reference(engine: Engine) -> Reference:
+    """The reference tables as the migrations seed them (what the demo generator reads)."""
+    with engine.connect() as connection:
+        return read_reference(connection)
 
 
 @pytest.fixture
@@ -124,9 +132,9 @@ DEMO_AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def city(connection: Connection) -> DemoCity:
+def city(connection: Connection, reference: Reference) -> DemoCity:
     """A small demo city (about 500 points, 150 problems) inside the test's transaction."""
-    city = generate(0.05, 9, DEMO_AS_OF)
+    city = generate(0.05, 9, DEMO_AS_OF, reference)
     load.load(connection, load.plan(city))
     return city
 

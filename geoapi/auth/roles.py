@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "delete_points": frozenset({"admin"}),
     "plan_routes": frozenset({"admin", "planner", "inspector"}),  # inspectors: their own team
     "routes": frozenset({"admin", "planner", "analyst", "inspector"}),  # read route lists
+    "reference": frozenset({"admin"}),  # create and change categories, types, units, teams
 }
 
 assert all(roles <= set(ROLES) for roles in PERMISSIONS.values())

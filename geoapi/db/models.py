@@ -127,6 +127,23 @@ class IssueType(Base):
     name_zh: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str] = mapped_column(Text)
     default_deadline_days: Mapped[int] = mapped_column(SmallInteger)
+    # Dispatched to this unit when the problem's point has no responsible unit of its own.
+    default_unit_code: Mapped[str | None] = mapped_column(
+        ForeignKey("units.code", ondelete="SET NULL")
+    )
+
+
+class CategoryIssueType(Base):
+    """A kind of problem found at a kind of point: links a report to a point nearby."""
+
+    __tablename__ = "category_issue_types"
+
+    category: Mapped[str] = mapped_column(
+        ForeignKey("categories.code", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True
+    )
+    issue_type: Mapped[str] = mapped_column(
+        ForeignKey("issue_types.code", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True
+    )
 
 
 class Unit(Base):

@@ -15,6 +15,7 @@ from geoapi.demo.points import build_points
 from geoapi.demo.roads import build_roads
 from geoapi.inspections.checklists import Checklists, load_checklists
 from geoapi.issues.states import OPEN
+from geoapi.reference.model import Reference
 from geoapi.settings import Settings
 
 
@@ -70,16 +71,22 @@ def _point_state(
 
 
 def generate(
-    scale: float, seed: int, as_of: datetime, checklists: Checklists | None = None
+    scale: float,
+    seed: int,
+    as_of: datetime,
+    reference: Reference,
+    checklists: Checklists | None = None,
 ) -> DemoCity:
     """Build the demo city; `scale` multiplies points and issues (1 ≈ 10,000 points).
 
-    Visits are scored against `checklists` (default: the repository's `checklists/`).
+    Problem types, their periods and where they occur come from `reference` (the database's
+    tables: `read_reference`); visits are scored against `checklists` (default: the
+    repository's `checklists/`).
     """
     rng = np.random.default_rng(seed)
     areas = build_areas(rng)
     points = build_points(rng, areas, scale)
-    built = build_issues(rng, areas, points, scale, as_of)
+    built = build_issues(rng, areas, points, scale, as_of, reference)
     checklists = checklists or load_checklists(Settings().checklists_dir)
     inspections = build_inspections(rng, points, as_of, checklists)
     points = _point_state(points, built.issues, inspections)

@@ -9,18 +9,19 @@ import pandas as pd
 import shapely
 from numpy.random import Generator
 
-from geoapi.db.reference import CATEGORY_ISSUE_TYPES, ISSUE_TYPES
 from geoapi.demo.city import DemoArea, km_to_deg, sample_inside
 from geoapi.demo.names import CENTER
 from geoapi.issues.states import Status, next_status
+from geoapi.reference.model import Reference
 from geoapi.vocabulary import ISSUE_SOURCES
 
 DAY = 86_400.0
 ISSUES_PER_SCALE = 3_000
 HISTORY_DAYS = 120
 SOURCE_WEIGHTS = (0.35, 0.25, 0.15, 0.15, 0.05, 0.05)  # order of ISSUE_SOURCES
-DEADLINE_DAYS = {code: days for code, _, _, days in ISSUE_TYPES}
-NAME_ZH = {code: name for code, name, _, _ in ISSUE_TYPES}
+# The demo city's units by problem type (a type it does not list: the type's default unit,
+# else city management); loaded as the types' default units where they have none.
+FALLBACK_UNIT = "urban_mgmt"
 UNIT_BY_TYPE = {
     "street_vending": "urban_mgmt",
     "clutter": "urban_mgmt",
@@ -67,12 +68,12 @@ def _reporter(source: str, n: int) -> str:
 
 
 def simulate(
-    rng: Generator, reported: float, type_code: str, unit: str, source: str, seq: int, as_of: float
+    rng: Generator, reported: float, days: int, unit: str, source: str, seq: int, as_of: float
 ) -> Lifecycle:
-    """Walk one issue through report → dispatch → rectify → verify, stopping at `as_of`."""
+    """Walk one issue (`days` to rectify) through report → dispatch → rectify → verify,
+    stopping at `as_of`."""
     life = Lifecycle()
     life.events.append((reported, _reporter(source, seq), "report", None, life.status, None))
-    days = DEADLINE_DAYS[type_code]
     t = reported + rng.uniform(0.05, 1.0) * DAY
     if rng.random() < 0.04:
         if t <= as_of:
@@ -145,30 +146,42 @@ class _Placement:
     descriptions: list[str]
 
 
-def _place(rng: Generator, areas: list[DemoArea], points: pd.DataFrame, count: int) -> _Placement:
+def unit_for(reference: Reference, kind: str) -> str:
+    """The demo unit that rectifies problems of `kind`."""
+    return UNIT_BY_TYPE.get(kind) or reference.issue_types[kind].default_unit or FALLBACK_UNIT
+
+
+def _place(
+    rng: Generator,
+    areas: list[DemoArea],
+    points: pd.DataFrame,
+    count: int,
+    reference: Reference,
+) -> _Placement:
     """70 % of issues at a point (a type that occurs at its category), the rest anywhere."""
     at_point = rng.random(count) < 0.7
     category = points["category"]
     weight = np.where(category.eq("parking"), 0.2, np.where(category.eq("street_shop"), 1.0, 3.0))
     point_index = rng.choice(len(points), size=count, p=weight / weight.sum())
-    all_types = np.array([code for code, *_ in ISSUE_TYPES])
+    all_types = np.array(list(reference.issue_types))
     xy = sample_inside(rng, areas[0].geom, count)
     placement = _Placement(xy, [], [], [], [])
     street_offices = points["unit_code"].where(points["unit_code"].str.startswith("street_"))
     for i in range(count):
         row = points.iloc[point_index[i]]
         if at_point[i]:
-            kind = str(rng.choice(CATEGORY_ISSUE_TYPES[row["category"]]))
+            kind = str(rng.choice(reference.types_at(row["category"])))
             xy[i] = (row["geom"].x, row["geom"].y)
             own_office = row["unit_code"].startswith("street_")
-            unit = row["unit_code"] if own_office else UNIT_BY_TYPE[kind]
+            unit = row["unit_code"] if own_office else unit_for(reference, kind)
             placement.point_ids.append(int(row["id"]))
-            placement.descriptions.append(f"{row['name']}：{NAME_ZH[kind]}")
+            placement.descriptions.append(f"{row['name']}：{reference.issue_types[kind].name_zh}")
         else:
             kind = str(rng.choice(all_types))
-            unit = UNIT_BY_TYPE[kind]
+            unit = unit_for(reference, kind)
             placement.point_ids.append(None)
-            placement.descriptions.append(f"{NAME_ZH[kind]}（巡查发现，无对应点位）")
+            name = reference.issue_types[kind].name_zh
+            placement.descriptions.append(f"{name}（巡查发现，无对应点位）")
         if unit == "street":  # the street office nearest the sampled point
             nearest = street_offices.iloc[point_index[i]]
             unit = nearest if isinstance(nearest, str) else "street_01"
@@ -179,17 +192,30 @@ def _place(rng: Generator, areas: list[DemoArea], points: pd.DataFrame, count: i
 
 
 def build_issues(
-    rng: Generator, areas: list[DemoArea], points: pd.DataFrame, scale: float, as_of: datetime
+    rng: Generator,
+    areas: list[DemoArea],
+    points: pd.DataFrame,
+    scale: float,
+    as_of: datetime,
+    reference: Reference,
 ) -> DemoIssues:
     """Issues at or near points (70 %) or anywhere in the district, with full histories."""
     end = as_of.timestamp()
     count = max(1, round(ISSUES_PER_SCALE * scale))
-    place = _place(rng, areas, points, count)
+    place = _place(rng, areas, points, count, reference)
     sources = rng.choice(np.array(ISSUE_SOURCES), size=count, p=SOURCE_WEIGHTS)
     reported = _daytime_report_times(rng, count, end)
     ids = [str(uuid.UUID(bytes=rng.bytes(16), version=4)) for _ in range(count)]
     lives = [
-        simulate(rng, reported[i], place.types[i], place.units[i], sources[i], i, end)
+        simulate(
+            rng,
+            reported[i],
+            reference.issue_types[place.types[i]].deadline_days,
+            place.units[i],
+            sources[i],
+            i,
+            end,
+        )
         for i in range(count)
     ]
     issues = pd.DataFrame(

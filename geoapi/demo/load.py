@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, text
 
 from geoapi.db.copy import copy_frame, ewkb_hex
 from geoapi.demo.generate import DemoCity
+from geoapi.demo.issues import UNIT_BY_TYPE
 from geoapi.transfer.roads import replace_network, segments
 
 # Children first for TRUNCATE, parents first for COPY.
@@ -83,8 +84,14 @@ def has_data(connection: Connection) -> bool:
 
 
 def clear(connection: Connection) -> None:
-    """Remove every row the demo writes (and users/keys, which reference areas and units)."""
-    connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY"))
+    """Remove every row the demo writes (and users/keys, which reference areas and units).
+
+    Units are deleted rather than truncated: problem types keep their other columns and
+    lose only the default unit that pointed at one."""
+    connection.execute(text("UPDATE issue_types SET default_unit_code = NULL"))
+    truncated = [t for t in TABLES if t != "units"]
+    connection.execute(text(f"TRUNCATE {', '.join(truncated)} RESTART IDENTITY"))
+    connection.execute(text("DELETE FROM units"))
 
 
 def load(
@@ -95,6 +102,15 @@ def load(
         table: copy_frame(connection, table, frame, on_rows) for table, frame in load_plan.frames
     }
     counts["roads"] = replace_network(connection, segments(load_plan.roads))
+    connection.execute(  # dispatch without a unit then goes where the demo sends the type
+        text(
+            "UPDATE issue_types t SET default_unit_code = d.unit "
+            "FROM unnest(CAST(:types AS text[]), CAST(:units AS text[])) AS d(type, unit) "
+            "WHERE t.code = d.type AND t.default_unit_code IS NULL "
+            "AND EXISTS (SELECT FROM units u WHERE u.code = d.unit)"
+        ),
+        {"types": list(UNIT_BY_TYPE), "units": list(UNIT_BY_TYPE.values())},
+    )
     for table in SEQUENCED:
         connection.execute(
             text(

@@ -7,6 +7,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Connection
 
+from geoapi import areas
 from geoapi.errors import InvalidParameter
 from geoapi.issues import queries
 from geoapi.issues.states import STATUSES, WITH_UNIT
@@ -80,10 +81,8 @@ def as_cql(connection: Connection, filters: IssueFilters, now: datetime) -> dict
         if value is not None
     ]
     if filters.area is not None:
-        area = queries.area_by_code(connection, filters.area)
-        if area is None:
-            raise InvalidParameter(f"area: no area {filters.area!r}")
-        terms.append(_equals(f"{area['level']}_id", area["id"]))
+        area = areas.resolve(connection, filters.area)
+        terms.append(_equals(area.column, area.id))
     if filters.point is not None:
         point = queries.point_by_code(connection, filters.point)
         if point is None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
 
-from geoapi.db.reference import CATEGORY_ISSUE_TYPES
 from geoapi.issues.states import Status, open_sql
 
 ISSUE_COLUMNS = """
@@ -16,11 +15,6 @@ ISSUE_COLUMNS = """
     i.closed_at, i.merged_into, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, i.point_id,
     p.code AS point_code, p.name AS point_name
 """
-
-
-def categories_for(issue_type: str) -> list[str]:
-    """Point categories where this type of problem is found."""
-    return [c for c, types in CATEGORY_ISSUE_TYPES.items() if issue_type in types]
 
 
 def issue_type_days(connection: Connection, issue_type: str) -> int | None:
@@ -33,6 +27,18 @@ def issue_type_days(connection: Connection, issue_type: str) -> int | None:
 def issue_type_codes(connection: Connection) -> list[str]:
     """Every known issue type."""
     return list(connection.scalars(text("SELECT code FROM issue_types ORDER BY code")))
+
+
+def default_unit(connection: Connection, point_id: int | None, issue_type: str) -> str | None:
+    """Who a problem goes to unless the dispatcher says: its point's responsible unit (门前三包),
+    else its type's default unit."""
+    return connection.scalar(
+        text(
+            "SELECT coalesce((SELECT unit_code FROM points WHERE id = :point), "
+            "default_unit_code) FROM issue_types WHERE code = :type"
+        ),
+        {"point": point_id, "type": issue_type},
+    )
 
 
 def unit_exists(connection: Connection, unit: str) -> bool:
@@ -87,9 +93,10 @@ def nearest_point(
         connection.execute(
             text(
                 f"SELECT id, code, name, {DISTANCE} AS distance_m FROM points, {HERE} "
-                f"WHERE category = ANY(:categories) AND {NEAR} ORDER BY geom <-> here LIMIT 1"
+                "WHERE category IN (SELECT category FROM category_issue_types "
+                f"WHERE issue_type = :type) AND {NEAR} ORDER BY geom <-> here LIMIT 1"
             ),
-            {**_near(lon, lat, radius_m), "categories": categories_for(issue_type)},
+            {**_near(lon, lat, radius_m), "type": issue_type},
         )
         .mappings()
         .first()
@@ -238,15 +245,6 @@ def insert_event(
             "to_status": to_status,
             "note": note,
         },
-    )
-
-
-def area_by_code(connection: Connection, code: str) -> RowMapping | None:
-    """An area's id and level."""
-    return (
-        connection.execute(text("SELECT id, level FROM areas WHERE code = :c"), {"c": code})
-        .mappings()
-        .first()
     )
 
 

@@ -238,9 +238,16 @@ def _effects(
     if move.action in ("dispatch", "reopen"):
         if move.action == "reopen" and (move.unit or move.deadline):
             principal.require("dispatch")  # choosing unit and deadline is dispatching
-        unit = move.unit or row["unit"]
+        unit = (
+            move.unit
+            or row["unit"]
+            or queries.default_unit(connection, row["point_id"], row["type"])
+        )
         if unit is None:
-            raise InvalidParameter(f"{move.action}: unit is required")
+            raise InvalidParameter(
+                f"{move.action}: unit is required (the problem's point has no responsible unit "
+                f"and type {row['type']!r} no default unit)"
+            )
         if not queries.unit_exists(connection, unit):
             raise InvalidParameter(f"unit: no unit {unit!r}")
         days = queries.issue_type_days(connection, row["type"]) or 1

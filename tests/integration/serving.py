@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from geoapi.demo import load
 from geoapi.demo.generate import generate
+from geoapi.reference.model import read_reference
 from geoapi.settings import Settings
 
 AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)  # tests.conftest.DEMO_AS_OF
@@ -35,7 +36,8 @@ def committed_city(
     `prepare` adds to it (users, keys) in the same transaction; removed afterwards."""
     with engine.begin() as connection:
         load.clear(connection)  # the test database only; a crashed earlier run may have left rows
-        load.load(connection, load.plan(generate(scale, seed, AS_OF)))
+        city = generate(scale, seed, AS_OF, read_reference(connection))
+        load.load(connection, load.plan(city))
         prepared = prepare(connection)
     try:
         yield prepared

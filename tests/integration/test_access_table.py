@@ -27,6 +27,7 @@ from tests.integration.test_inspections import answers
 EVERYONE = frozenset({"anonymous", "public", "admin", "planner", "analyst", "inspector", "unit"})
 STAFF = frozenset({"admin", "planner", "analyst", "inspector", "unit"})
 OFFICE = frozenset({"admin", "planner"})
+ADMIN = frozenset({"admin"})
 FIGURES = frozenset({"admin", "planner", "analyst"})
 REPORTERS = frozenset({"admin", "planner", "inspector"})
 ROUTE_READERS = frozenset({"admin", "planner", "analyst", "inspector"})
@@ -62,6 +63,10 @@ def post(path: str, body: Callable[[dict[str, Any]], Any] | None = None, **extra
         **({"json": body(side)} if body else {}),
         **extra,
     }
+
+
+def put(path: str, body: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda side: {"method": "PUT", "url": path, "json": body}
 
 
 def tiny_png() -> bytes:
@@ -161,6 +166,26 @@ RULES: dict[tuple[str, str], Rule] = {
         post("/routes/plan", lambda s: {"teams": [s["team"]], "date": "2026-11-21"}),
         scoped=True,
     ),
+    ("GET", "/categories"): Rule(STAFF, get("/categories")),
+    ("GET", "/categories/{code}"): Rule(STAFF, get("/categories/market")),
+    ("PUT", "/categories/{code}"): Rule(
+        ADMIN, put("/categories/market", {"name_zh": "市场", "name_en": "Market"})
+    ),
+    ("GET", "/issue-types"): Rule(STAFF, get("/issue-types")),
+    ("GET", "/issue-types/{code}"): Rule(STAFF, get("/issue-types/garbage")),
+    ("PUT", "/issue-types/{code}"): Rule(
+        ADMIN,
+        put(
+            "/issue-types/garbage",
+            {"name_zh": "垃圾", "name_en": "Garbage", "default_deadline_days": 1},
+        ),
+    ),
+    ("GET", "/units"): Rule(STAFF, get("/units")),
+    ("GET", "/units/{code}"): Rule(STAFF, get("/units/unit_a")),
+    ("PUT", "/units/{code}"): Rule(ADMIN, put("/units/unit_c", {"name": "丙单位"})),
+    ("GET", "/teams"): Rule(STAFF, get("/teams")),
+    ("GET", "/teams/{code}"): Rule(STAFF, get("/teams/TA")),
+    ("PUT", "/teams/{code}"): Rule(ADMIN, put("/teams/TC", {"name": "丙组"})),
     ("GET", "/routes"): Rule(ROUTE_READERS, get("/routes")),
     ("GET", "/routes/{route_id}"): Rule(ROUTE_READERS, get("/routes/{route}"), scoped=True),
     ("GET", "/routes/{route_id}/view"): Rule(

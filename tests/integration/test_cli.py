@@ -158,3 +158,23 @@ def test_serve_runs_the_workers_asked_for(settings: Settings):
 def test_serve_refuses_reload_with_several_workers():
     result = run("serve", "--reload", "--workers", "2")
     assert result.exit_code == 2 and "--reload runs a single process" in result.output
+
+
+def test_reference_rows_are_listed_and_put_from_the_command_line(cli_env):
+    try:
+        added = run("units", "put", "parks_cli", "--name", "园林绿化局")
+        assert added.exit_code == 0, added.output
+        listed = run("units", "list")
+        assert "parks_cli" in listed.output and "园林绿化局" in listed.output
+        typed = run("types", "put", "noise_cli", "--name-zh", "噪声", "--name-en", "Noise",
+                    "--days", "3", "--default-unit", "parks_cli",
+                    "--category", "market")  # fmt: skip
+        assert typed.exit_code == 0, typed.output
+        market = run("categories", "list").output
+        assert "noise_cli" in market
+        bad = run("types", "put", "x", "--name-zh", "x", "--name-en", "x", "--days", "3",
+                  "--category", "nowhere")  # fmt: skip
+        assert bad.exit_code == 2 and "'nowhere'" in bad.output
+    finally:
+        with cli_env.begin() as connection:
+            connection.execute(text("DELETE FROM issue_types WHERE code = 'noise_cli'"))

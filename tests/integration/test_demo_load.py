@@ -10,8 +10,8 @@ AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def loaded(connection: Connection):
-    city = generate(0.1, 5, AS_OF)
+def loaded(connection: Connection, reference):
+    city = generate(0.1, 5, AS_OF, reference)
     counts = load.load(connection, load.plan(city))
     return city, counts
 
@@ -74,11 +74,11 @@ def test_sequences_continue_after_the_loaded_ids(connection: Connection, loaded)
     assert new_id == len(city.points) + 1
 
 
-def test_clear_then_reload_gives_the_same_rows(connection: Connection, loaded):
+def test_clear_then_reload_gives_the_same_rows(connection: Connection, loaded, reference):
     city, _ = loaded
     before = connection.execute(text("SELECT code, ST_AsText(geom) FROM points ORDER BY id")).all()
     load.clear(connection)
     assert not load.has_data(connection)
-    load.load(connection, load.plan(generate(0.1, 5, AS_OF)))
+    load.load(connection, load.plan(generate(0.1, 5, AS_OF, reference)))
     after = connection.execute(text("SELECT code, ST_AsText(geom) FROM points ORDER BY id")).all()
     assert before == after

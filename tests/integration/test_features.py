@@ -123,7 +123,7 @@ def test_prev_links_walk_back_from_the_last_page_to_the_first(client: TestClient
     assert backward == forward[-2::-1]
 
 
-def test_sortby_orders_with_nulls_last(client: TestClient, city):
+def test_sortby_orders_with_nulls_last(client: TestClient, city, reference):
     deadlines = []
     url = "/collections/issues/items?limit=50&sortby=-deadline"
     while url:
@@ -132,10 +132,10 @@ def test_sortby_orders_with_nulls_last(client: TestClient, city):
         url = next_link(body)
     present = [d for d in deadlines if d is not None]
     assert present == sorted(present, reverse=True)
-    assert len(deadlines) == len(generate(0.05, 9, DEMO_AS_OF).issues)
+    assert len(deadlines) == len(generate(0.05, 9, DEMO_AS_OF, reference).issues)
 
 
-def test_ascending_pages_reach_the_nulls_after_the_values(client: TestClient, city):
+def test_ascending_pages_reach_the_nulls_after_the_values(client: TestClient, city, reference):
     deadlines, ids = [], []
     url = "/collections/issues/items?limit=30&sortby=deadline"
     while url:
@@ -146,7 +146,7 @@ def test_ascending_pages_reach_the_nulls_after_the_values(client: TestClient, ci
     present = [d for d in deadlines if d is not None]
     assert present == sorted(present)
     assert None in deadlines and deadlines[len(present) :] == [None] * (len(ids) - len(present))
-    assert len(ids) == len(set(ids)) == len(generate(0.05, 9, DEMO_AS_OF).issues)
+    assert len(ids) == len(set(ids)) == len(generate(0.05, 9, DEMO_AS_OF, reference).issues)
 
 
 def test_bbox_keeps_only_features_inside(client: TestClient, connection, city):

@@ -86,7 +86,7 @@ def test_point_filter_and_newest_first(client, connection, city):
     [
         ({"status": "lost"}, "status: unknown"),
         ({"source": "rumour"}, "source: unknown"),
-        ({"area": "000000"}, "no area '000000'"),
+        ({"area": "000000"}, "no area with code '000000'"),
         ({"point": "NOPE"}, "no point 'NOPE'"),
         ({"overdue": "maybe"}, "overdue"),
         ({"reported_since": "yesterday"}, "reported_since"),

@@ -39,15 +39,20 @@ def test_a_day_for_one_team_follows_the_roads_within_the_shift(client, city):
     assert again["stops"] == stops  # what was stored is what is read
 
 
-def test_verification_comes_before_merely_due_points(client, city, connection):
-    waiting = connection.scalar(
+def waiting_verification(connection) -> tuple[str, int]:
+    """The team with the most rectified problems waiting in its street, and how many."""
+    team, waiting = connection.execute(
         text(
-            "SELECT count(*) FROM issues i JOIN teams t ON t.area_id = i.street_id "
-            "WHERE t.code = 'T01' AND i.status = 'rectified'"
+            "SELECT t.code, count(*) FROM issues i JOIN teams t ON t.area_id = i.street_id "
+            "WHERE i.status = 'rectified' GROUP BY t.code ORDER BY count(*) DESC, t.code LIMIT 1"
         )
-    )
-    assert waiting > 0
-    body = plan(client, max_stops=waiting + 2).json()
+    ).one()
+    return team, waiting
+
+
+def test_verification_comes_before_merely_due_points(client, city, connection):
+    team, waiting = waiting_verification(connection)
+    body = plan(client, teams=[team], max_stops=waiting + 2).json()
     reasons = [s["reason"] for s in body["routes"][0]["stops"]]
     assert reasons.count("verify") == waiting  # every verification fits before due points
     left = {u["reason"] for u in body["unassigned"]}
@@ -185,11 +190,14 @@ def test_the_route_sheet_lists_every_stop_with_navigation_in_chinese_coordinates
 
 
 def test_the_route_sheet_shows_the_photo_of_each_problem_to_verify(client, city, connection):
+    team, _ = waiting_verification(connection)
     issue_id = connection.scalar(
         text(
             "SELECT i.id FROM issues i JOIN teams t ON t.area_id = i.street_id "
-            "WHERE t.code = 'T01' AND i.status = 'rectified' ORDER BY i.deadline LIMIT 1"
-        )
+            "WHERE t.code = :team AND i.status = 'rectified' "
+            "ORDER BY i.deadline NULLS LAST, i.reported_at LIMIT 1"
+        ),
+        {"team": team},
     )
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (30, 160, 60)).save(buffer, "JPEG")
@@ -199,7 +207,7 @@ def test_the_route_sheet_shows_the_photo_of_each_problem_to_verify(client, city,
         data={"tag": "after"},
     )
     assert uploaded.status_code == 201, uploaded.text
-    route = plan(client, max_stops=3).json()["routes"][0]
+    route = plan(client, teams=[team], max_stops=3).json()["routes"][0]
     assert str(issue_id) in {s["issue_id"] for s in route["stops"]}  # verification comes first
     html = client.get(f"/routes/{route['id']}?f=html").text
     assert html.count('<img class="thumb" src="data:image/jpeg;base64,') == 1

@@ -81,25 +81,6 @@ def test_the_version_in_force_is_the_latest_started():
     assert checklists.by_key("public_toilet@t1") is TOILET
 
 
-def test_shipped_checklists_name_known_categories_and_problem_types():
-    from pathlib import Path
-
-    from geoapi.db.reference import CATEGORIES, ISSUE_TYPES
-    from geoapi.inspections.checklists import load_checklists
-
-    shipped = load_checklists(Path("checklists"))
-    assert set(shipped.categories) >= {
-        "market", "back_alley", "old_compound", "parking", "public_toilet", "street_shop",
-        "practice_station",
-    }  # fmt: skip
-    categories = {c for c, *_ in CATEGORIES}
-    types = {t for t, *_ in ISSUE_TYPES}
-    for category in shipped.categories:
-        checklist = shipped.current(category, date(2026, 11, 24))
-        assert checklist.category in categories
-        assert {c.issue_type for c in checklist.criteria} - {None} <= types
-
-
 def test_a_bad_checklist_file_names_file_and_field(tmp_path):
     from geoapi.inspections.checklists import load_checklists
     from geoapi.yamlfiles import DataFileError

@@ -7,6 +7,7 @@ import shapely
 
 from geoapi.demo.generate import generate
 from geoapi.issues.states import OPEN, Status
+from geoapi.reference.model import Reference, TypeRef
 from geoapi.vocabulary import ISSUE_SOURCES
 
 AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -22,19 +23,19 @@ NEXT = {
 
 
 @pytest.fixture(scope="module")
-def city():
-    return generate(0.2, 11, AS_OF)
+def city(reference):
+    return generate(0.2, 11, AS_OF, reference)
 
 
-def test_same_seed_gives_the_same_city(city):
-    again = generate(0.2, 11, AS_OF)
+def test_same_seed_gives_the_same_city(city, reference):
+    again = generate(0.2, 11, AS_OF, reference)
     for name in ("points", "issues", "events", "inspections"):
         pd.testing.assert_frame_equal(getattr(city, name), getattr(again, name))
     assert [a.geom.wkb for a in city.areas] == [a.geom.wkb for a in again.areas]
 
 
-def test_another_seed_gives_another_city(city):
-    other = generate(0.2, 12, AS_OF)
+def test_another_seed_gives_another_city(city, reference):
+    other = generate(0.2, 12, AS_OF, reference)
     assert not city.points["geom"].iloc[:10].equals(other.points["geom"].iloc[:10])
 
 
@@ -60,8 +61,8 @@ def test_every_point_and_issue_is_inside_the_district(city):
     assert shapely.covers(district, city.issues["geom"].to_numpy()).all()
 
 
-def test_every_category_type_source_and_state_occurs():
-    big = generate(1, 3, AS_OF)
+def test_every_category_type_source_and_state_occurs(reference):
+    big = generate(1, 3, AS_OF, reference)
     assert big.points["category"].nunique() == 10
     assert big.issues["type"].nunique() == 12
     assert set(big.issues["source"]) == set(ISSUE_SOURCES)
@@ -108,3 +109,13 @@ def test_alleys_are_lines_and_compounds_polygons(city):
     assert set(shapely.get_type_id(compounds["footprint"].to_numpy())) == {3}
     assert shapely.is_valid(compounds["footprint"].to_numpy()).all()
     assert shapely.intersects(alleys["footprint"].to_numpy(), alleys["geom"].to_numpy()).all()
+
+
+def test_a_type_added_as_data_appears_in_the_demo_with_a_unit(reference):
+    added = TypeRef("noise", "噪声扰民", 3, default_unit=None)  # no unit of the demo's own
+    types = reference.issue_types | {"noise": added}
+    found_at = reference.found_at | {"market": ("noise",)}
+    city = generate(0.2, 11, AS_OF, Reference(types, found_at))
+    noise = city.issues[city.issues["type"] == "noise"]
+    dispatched = noise[noise["dispatched_at"].notna()]
+    assert len(dispatched) > 0 and dispatched["unit_code"].notna().all()
