@@ -12,7 +12,7 @@ from geoapi.map.filters import Where
 KEYS = {
     "status": "i.status",
     "type": "i.type",
-    "week": "to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'IYYY-\"W\"IW')",
+    "week": "to_char(i.reported_at AT TIME ZONE :tz, 'IYYY-\"W\"IW')",
     "none": "NULL::text",
 }
 GRIDS = {"hex": "ST_HexagonGrid", "square": "ST_SquareGrid"}

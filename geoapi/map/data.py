@@ -73,7 +73,7 @@ def points_by_category(connection: Connection, where: Where, limit: int) -> dict
           FROM (SELECT category, count(*) AS total, json_agg(json_build_array(
                   round(ST_Y(geom)::numeric, 5), round(ST_X(geom)::numeric, 5), code, name,
                   status, open_issue_count,
-                  to_char(last_inspected_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'))
+                  to_char(last_inspected_at AT TIME ZONE :tz, 'YYYY-MM-DD'))
                   ORDER BY code) AS rows
                   FROM point_layer p WHERE {where.points} GROUP BY category) c
         """
@@ -114,7 +114,7 @@ def overdue_issues(connection: Connection, where: Where, limit: int) -> Rows:
         SELECT json_build_object('total', (SELECT count(*) FROM f), 'rows', coalesce(
                  (SELECT json_agg(json_build_array(
                     round(ST_Y(geom)::numeric, 5), round(ST_X(geom)::numeric, 5), id, type,
-                    unit_code, to_char(deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'),
+                    unit_code, to_char(deadline AT TIME ZONE :tz, 'YYYY-MM-DD'),
                     extract(day FROM now() - deadline)::int) ORDER BY deadline)
                     FROM (SELECT * FROM f ORDER BY deadline LIMIT :limit) o), '[]'))::text
         """,
@@ -157,7 +157,7 @@ def weekly_heat(connection: Connection, where: Where, weeks: int) -> tuple[list[
     result = _json(
         connection,
         f"""
-        WITH f AS (SELECT date_trunc('week', i.reported_at AT TIME ZONE 'Asia/Shanghai') AS monday,
+        WITH f AS (SELECT date_trunc('week', i.reported_at AT TIME ZONE :tz) AS monday,
                           floor(ST_X(i.geom) / :cell)::int AS ix,
                           floor(ST_Y(i.geom) / :cell)::int AS iy
                      FROM issues i WHERE {where.issues}),

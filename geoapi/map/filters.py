@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 from sqlalchemy import Connection, text
 
+from geoapi import areas
 from geoapi.auth.principal import Principal
 from geoapi.errors import InvalidParameter
 from geoapi.instants import Instant
@@ -91,21 +92,20 @@ class Where:
     area_name: str
 
 
-def where(connection: Connection, filters: MapFilters, principal: Principal) -> Where:
-    """The filters as SQL; unknown area, category or type codes are 400."""
+def where(
+    connection: Connection, filters: MapFilters, principal: Principal, timezone: str
+) -> Where:
+    """The filters as SQL; unknown area, category or type codes are 400. `:tz` is bound to
+    `timezone` (the local days and weeks the map shows)."""
     issues: list[str] = []
     points: list[str] = []
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = {"tz": timezone}
     area_name = "全域 (whole district)"
     if filters.area:
-        row = connection.execute(
-            text("SELECT id, level, name FROM areas WHERE code = :c"), {"c": filters.area}
-        ).first()
-        if row is None:
-            raise InvalidParameter(f"area: no area {filters.area!r}")
-        issues.append(f"i.{row.level}_id = :area_id")
-        points.append(f"p.{row.level}_id = :area_id")
-        params["area_id"], area_name = row.id, row.name
+        area = areas.resolve(connection, filters.area)
+        issues.append(f"i.{area.column} = :area_id")
+        points.append(f"p.{area.column} = :area_id")
+        params["area_id"], area_name = area.id, area.name
     if filters.category:
         known = set(connection.scalars(text("SELECT code FROM categories")))
         params["categories"] = _known("category", filters.category, known)

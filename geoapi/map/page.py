@@ -40,7 +40,7 @@ def build(
     settings: Settings,
 ) -> MapPage:
     """The whole page for these filters, as the principal may see it."""
-    scope = where(connection, filters, principal)
+    scope = where(connection, filters, principal, settings.timezone)
     lat, lon = display.shift_rows([[*data.center(connection, scope)]], basemap.datum)[0]
     fmap = folium.Map(
         location=[lat, lon],

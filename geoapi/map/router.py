@@ -66,7 +66,7 @@ def open_issue_cells(
     connection = session.connection()
     body = aggregates.open_issue_cells(
         connection,
-        where(connection, filters, viewer),
+        where(connection, filters, viewer, settings.timezone),
         cell,
         size,
         by,

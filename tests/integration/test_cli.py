@@ -114,7 +114,7 @@ def test_map_command_writes_a_standalone_page(cli_env, tmp_path):
     assert '<script src="/static' not in html and "L.heatLayer" in html
     assert "category=market" in html and len(html) > 300_000  # Leaflet and plugins inside
     bad = run("map", "--out", str(out), "--area", "NOPE")
-    assert bad.exit_code == 2 and "no area 'NOPE'" in bad.output
+    assert bad.exit_code == 2 and "no area with code 'NOPE'" in bad.output
 
 
 def _serve_once(settings: Settings, **variables: str) -> str:

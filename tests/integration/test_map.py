@@ -82,7 +82,7 @@ def test_filters_narrow_the_map_and_show_in_the_title(map_client, city, connecti
 @pytest.mark.parametrize(
     ("params", "needle"),
     [
-        ({"area": "NOPE"}, "no area 'NOPE'"),
+        ({"area": "NOPE"}, "no area with code 'NOPE'"),
         ({"category": "zoo"}, "category: unknown ['zoo']"),
         ({"status": "done"}, "status: unknown ['done']"),
         ({"since": "yesterday"}, "since"),
