@@ -18,7 +18,7 @@ from geoapi.reference.cli import APPS as REFERENCE_APPS
 from geoapi.settings import Settings
 
 if TYPE_CHECKING:
-    from geoapi.transfer.problems import RowProblem
+    from geoapi.transfer.row_errors import RowError
 
 app = typer.Typer(
     help="geoapi: inspection points and problems for civilized-city campaigns.",
@@ -188,9 +188,9 @@ def _run_import(
 ) -> None:
     from geoapi.transfer.areas import import_areas
     from geoapi.transfer.points import import_points
-    from geoapi.transfer.problems import ImportRejected, write_rejects
     from geoapi.transfer.read import UnreadableFile, read_file
     from geoapi.transfer.roads import import_roads, is_osm, read_osm_result
+    from geoapi.transfer.row_errors import ImportRejected, write_rejects
 
     importer = {"points": import_points, "areas": import_areas, "roads": import_roads}[kind]
     try:
@@ -198,16 +198,16 @@ def _run_import(
             osm = kind == "roads" and is_osm(file)
             read = read_osm_result(file) if osm else read_file(file, crs=crs, layer=layer)
         with _engine().begin() as connection, console.status(f"importing {len(read.frame):,} rows"):
-            report = importer(connection, read.frame, read.problems, skip_invalid)
+            report = importer(connection, read.frame, read.errors, skip_invalid)
     except UnreadableFile as exc:
         err.print(f"[red]cannot import:[/] {exc}")
         raise typer.Exit(2) from exc
     except ImportRejected as exc:
-        _print_problems(exc.problems)
+        _print_row_errors(exc.errors)
         err.print(f"[red]{exc}[/] (--skip-invalid loads the good rows)")
         raise typer.Exit(1) from exc
     if report.rejected:
-        _print_problems(report.rejected)
+        _print_row_errors(report.rejected)
         if rejects:
             count = write_rejects(rejects, read.original, report.rejected)
             console.print(f"wrote {count} rejected row(s) with reasons to {rejects}")
@@ -219,13 +219,13 @@ def _run_import(
         console.print(f"new units created: {', '.join(report.new_units)}")
 
 
-def _print_problems(problems: "list[RowProblem]") -> None:
-    table = Table("row", "field", "problem", title="rows that cannot be imported")
-    for p in problems[:200]:
-        table.add_row(str(p.row), p.field, p.problem)
+def _print_row_errors(errors: "list[RowError]") -> None:
+    table = Table("row", "field", "error", title="rows that cannot be imported")
+    for e in errors[:200]:
+        table.add_row(str(e.row), e.field, e.message)
     err.print(table)
-    if len(problems) > 200:
-        err.print(f"… and {len(problems) - 200} more")
+    if len(errors) > 200:
+        err.print(f"… and {len(errors) - 200} more")
 
 
 @import_app.command("points")
@@ -373,10 +373,10 @@ def map_command(
     basemap: Annotated[str | None, typer.Option(help="osm, amap, blank, …")] = None,
 ) -> None:
     """Write the planners' map (the same page as /map) to a standalone HTML file."""
+    from geoapi.auth.principal import SYSTEM
     from geoapi.catalog.load import load_layers
     from geoapi.catalog.registry import LayerRegistry
     from geoapi.errors import GeoApiError
-    from geoapi.issues.service import SYSTEM
     from geoapi.map import assets, basemaps, page
     from geoapi.map.filters import map_filters
 
@@ -486,7 +486,7 @@ def routes_plan_command(
 @app.command("escalate")
 def escalate_command() -> None:
     """Issue reminder/supervision cards for late problems (once per interval; run from cron)."""
-    from geoapi.issues.service import SYSTEM
+    from geoapi.auth.principal import SYSTEM
     from geoapi.notices import service
 
     with _engine().begin() as connection:

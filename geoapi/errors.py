@@ -10,9 +10,9 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-log = logging.getLogger(__name__)
+from geoapi.media import PROBLEM_JSON
 
-PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 class GeoApiError(Exception):
@@ -129,15 +129,15 @@ CONNECTION_LOST = ("08", "57P")
 QUERY_CANCELED = "57014"  # statement_timeout
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    """Render an RFC 9457 problem document."""
+def problem_detail(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """Render an RFC 9457 problem details document (an error answer, not a campaign problem)."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
 def _geoapi_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoApiError)
-    response = problem(exc.status_code, exc.title, exc.detail, code=exc.code, **exc.extra)
+    response = problem_detail(exc.status_code, exc.title, exc.detail, code=exc.code, **exc.extra)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'ApiKey header="X-API-Key"'
     return response
@@ -146,7 +146,9 @@ def _geoapi_error(_: Request, exc: Exception) -> JSONResponse:
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     messages = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
-    return problem(400, InvalidParameter.title, "; ".join(messages), code=InvalidParameter.code)
+    return problem_detail(
+        400, InvalidParameter.title, "; ".join(messages), code=InvalidParameter.code
+    )
 
 
 def explain_database_error(exc: SQLAlchemyError) -> GeoApiError:
@@ -188,7 +190,9 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
     """Starlette's own errors (unknown route 404, wrong method 405, bad multipart 400)."""
     assert isinstance(exc, HTTPException)
     titles = {404: NotFound.title, 405: "Method not allowed", 400: InvalidParameter.title}
-    response = problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+    response = problem_detail(
+        exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail)
+    )
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
@@ -196,7 +200,7 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s", request.url.path, exc_info=exc)
-    return problem(500, GeoApiError.title, "The server could not complete the request.")
+    return problem_detail(500, GeoApiError.title, "The server could not complete the request.")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -23,7 +23,13 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from geoapi.errors import GeoApiError, InvalidParameter, PayloadTooLarge, UriTooLong, problem
+from geoapi.errors import (
+    GeoApiError,
+    InvalidParameter,
+    PayloadTooLarge,
+    UriTooLong,
+    problem_detail,
+)
 from geoapi.settings import Settings
 
 Message = MutableMapping[str, Any]
@@ -69,7 +75,7 @@ class RequestGuard:
         for prefix, render in self.renderers.items():
             if path.startswith(prefix):
                 return render(path, exc.status_code, exc.detail)
-        return problem(exc.status_code, exc.title, exc.detail, code=exc.code)
+        return problem_detail(exc.status_code, exc.title, exc.detail, code=exc.code)
 
 
 def check_url(scope: Scope, max_query_chars: int) -> None:

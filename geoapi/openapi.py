@@ -12,9 +12,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from geoapi.errors import PROBLEM_JSON
+from geoapi.media import GEOJSON, PROBLEM_JSON
 
-GEOJSON = "application/geo+json"
 PROBLEM_DETAIL = {
     "type": "object",
     "description": "An RFC 9457 problem document (OGC API exception shape).",

@@ -10,7 +10,8 @@ import json
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from geoapi.errors import PROBLEM_JSON, InvalidParameter
+from geoapi.errors import InvalidParameter
+from geoapi.media import PROBLEM_JSON
 
 
 class ProblemHttpToolsProtocol(HttpToolsProtocol):

@@ -63,3 +63,7 @@ class Principal:
 
 
 ANONYMOUS = Principal(username="anonymous", role="public")
+
+
+# The service acting on its own (merging a duplicate, escalating late problems, the CLI).
+SYSTEM = Principal(username="system", role="admin")

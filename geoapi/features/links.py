@@ -11,8 +11,8 @@ from geoapi.catalog.registry import Layer
 from geoapi.features.crs import SUPPORTED
 from geoapi.features.params import Cursor
 from geoapi.features.queries import Extent, FeaturePage
+from geoapi.media import GEOJSON
 
-GEOJSON = "application/geo+json"
 JSON_TYPE = "application/json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 

@@ -13,6 +13,7 @@ from geoapi.features.crs import parse_crs
 from geoapi.features.extents import extent_of, extents_of
 from geoapi.features.params import ItemsParameters, OutputParameters, items_query, parse_format
 from geoapi.features.schemas import queryables
+from geoapi.media import GEOJSON
 
 router = APIRouter(tags=["OGC API - Features"])
 FeatureIdPath = Annotated[str, Path(alias="featureId", description="Feature id")]
@@ -146,6 +147,6 @@ def _media_type(fmt: str | None, accept: str | None) -> str:
     """geo+json, unless the client asked for plain JSON (f=json, or Accept without geo+json)."""
     if fmt == "json":
         return links.JSON_TYPE
-    if fmt is None and accept and links.JSON_TYPE in accept and links.GEOJSON not in accept:
+    if fmt is None and accept and links.JSON_TYPE in accept and GEOJSON not in accept:
         return links.JSON_TYPE
-    return links.GEOJSON
+    return GEOJSON

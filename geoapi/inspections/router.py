@@ -1,15 +1,13 @@
-"""`/inspections`, `/checklists` and `/points/due`: scored visits and what is due next."""
+"""`/inspections` and `/checklists`: scored visits and the standards they are scored by."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from geoapi import areas
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.db.engine import SessionDep
-from geoapi.errors import InvalidParameter, NotFound
-from geoapi.features.links import GEOJSON, GeoJSONResponse
-from geoapi.inspections import due, service
+from geoapi.errors import NotFound
+from geoapi.inspections import service
 from geoapi.inspections.checklists import Checklist, Checklists
 from geoapi.inspections.schemas import InspectionCreate, InspectionPublic
 from geoapi.instants import Day
@@ -75,49 +73,3 @@ def get_inspection(
 ) -> InspectionPublic:
     """One recorded visit with its score and the problems it opened."""
     return service.read(session.connection(), inspection_id, principal)
-
-
-@router.get(
-    "/points/due",
-    operation_id="listDuePoints",
-    response_class=GeoJSONResponse,
-    responses={200: {"content": {GEOJSON: {}}}},
-)
-def list_due_points(
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    area: Annotated[str | None, Query(description="Area code, any level")] = None,
-    day: Annotated[Day | None, Query(alias="date", description="Default: today")] = None,
-    category: str | None = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-) -> Response:
-    """Points due or overdue for a visit on `date`, never-visited and most late first.
-
-    A point falls due its cycle's days after its last visit (the category's checklist sets the
-    cycle; a point's `cycle_days` overrides it). Categories without a cycle are never due.
-    """
-    principal.require("read")
-    settings = request.app.state.settings
-    limit = limit or settings.max_limit
-    if limit > settings.max_limit:
-        raise InvalidParameter(f"limit: at most {settings.max_limit}")
-    connection = session.connection()
-    place = areas.resolve(connection, area) if area else None
-    day = day or settings.today()
-    cycles = _checklists(request).cycles(day)
-    if category is not None and category not in cycles:
-        raise InvalidParameter(
-            f"category: {category!r} has no inspection cycle; known: {', '.join(sorted(cycles))}"
-        )
-    body = due.due_points(
-        connection,
-        day,
-        settings.zone,
-        cycles,
-        place,
-        category,
-        limit,
-        principal.scope_sql("p."),
-    )
-    return GeoJSONResponse(body)

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from geoapi.inspections.scoring import Result
 from geoapi.instants import Instant
@@ -28,7 +28,7 @@ class AnswerIn(BaseModel):
     severity: Severity = 2
 
 
-class ProblemIn(BaseModel):
+class IssueSeen(BaseModel):
     """A problem seen during the visit that no criterion names."""
 
     model_config = ConfigDict(extra="forbid")
@@ -52,7 +52,11 @@ class InspectionCreate(BaseModel):
     lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(None, description="Device")
     lat: Annotated[float, Field(ge=-90, le=90)] | None = Field(None, description="Device")
     answers: Annotated[list[AnswerIn], Field(min_length=1)]
-    problems: list[ProblemIn] = []
+    issues: list[IssueSeen] = Field(
+        [],
+        validation_alias=AliasChoices("issues", "problems"),  # `problems`: the former name
+        description="problems seen that no criterion names; each is reported at the point",
+    )
     notes: Text | None = None
 
     @model_validator(mode="after")

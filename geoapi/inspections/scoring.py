@@ -30,11 +30,11 @@ class Score:
 
 
 class ScoringError(ValueError):
-    """The answers do not fit the checklist; `problems` lists every one."""
+    """The answers do not fit the checklist; `reasons` lists every one."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
 
 
 def score(checklist: Checklist, answers: list[Answer]) -> Score:
@@ -60,28 +60,28 @@ def score(checklist: Checklist, answers: list[Answer]) -> Score:
 
 
 def _check(checklist: Checklist, answers: list[Answer]) -> None:
-    problems: list[str] = []
+    reasons: list[str] = []
     ids = [a.criterion for a in answers]
     known = {c.id for c in checklist.criteria}
     for unknown in sorted(set(ids) - known):
-        problems.append(f"{unknown}: not a criterion of {checklist.key}")
+        reasons.append(f"{unknown}: not a criterion of {checklist.key}")
     for repeated in sorted({i for i in ids if ids.count(i) > 1}):
-        problems.append(f"{repeated}: answered more than once")
+        reasons.append(f"{repeated}: answered more than once")
     missing = [c.id for c in checklist.criteria if c.id not in ids]
     if missing:
-        problems.append(f"not answered: {', '.join(missing)}")
+        reasons.append(f"not answered: {', '.join(missing)}")
     for answer in answers:
         criterion = checklist.criterion(answer.criterion)
         if answer.partial is None or criterion is None:
             continue
         if answer.result != "fail":
-            problems.append(f"{answer.criterion}: partial credit only goes with a fail")
+            reasons.append(f"{answer.criterion}: partial credit only goes with a fail")
         elif not 0 <= answer.partial < criterion.weight:
-            problems.append(
+            reasons.append(
                 f"{answer.criterion}: partial credit must be at least 0 and below the weight "
                 f"{criterion.weight:g}"
             )
-    if not problems and all(a.result == "na" for a in answers):
-        problems.append("every criterion is marked na: nothing to score")
-    if problems:
-        raise ScoringError(problems)
+    if not reasons and all(a.result == "na" for a in answers):
+        reasons.append("every criterion is marked na: nothing to score")
+    if reasons:
+        raise ScoringError(reasons)

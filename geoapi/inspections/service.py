@@ -103,7 +103,7 @@ def _score(checklist: Checklist, body: InspectionCreate) -> Score:
     try:
         return score(checklist, answers)
     except ScoringError as exc:
-        raise InvalidParameter(f"answers: {exc}", problems=exc.problems) from exc
+        raise InvalidParameter(f"answers: {exc}", reasons=exc.reasons) from exc
 
 
 def _team(connection: Connection, code: str | None) -> int | None:
@@ -145,7 +145,7 @@ def _open_problems(
             raise InvalidParameter(f"answers: {answer.criterion}: open_issue needs a fail")
         if criterion.issue_type is None:
             raise InvalidParameter(
-                f"answers: {answer.criterion} names no problem type; list it under problems"
+                f"answers: {answer.criterion} names no problem type; list it under issues"
             )
         existing = queries.open_issue_of_type(connection, point["id"], criterion.issue_type)
         if existing is not None:
@@ -161,16 +161,16 @@ def _open_problems(
                 point_code=point["code"],
             )
         )
-    for problem in body.problems:
+    for seen in body.issues:
         reports.append(
             IssueCreate(
-                type=problem.type,
-                severity=problem.severity,
+                type=seen.type,
+                severity=seen.severity,
                 source="inspection",
-                description=problem.description,
+                description=seen.description,
                 point_code=point["code"],
-                lon=problem.lon,
-                lat=problem.lat,
+                lon=seen.lon,
+                lat=seen.lat,
             )
         )
     if reports:

@@ -25,6 +25,7 @@ from geoapi.features.queries import select_page
 from geoapi.issues import listing, photos, service
 from geoapi.issues.listing import IssueFiltersDep
 from geoapi.issues.schemas import IssueCreate, IssuePublic, Transition
+from geoapi.media import GEOJSON
 
 router = APIRouter(prefix="/issues", tags=["Issues (closed loop)"])
 
@@ -82,7 +83,7 @@ def list_issues(
         cql,
     )
     page = select_page(connection, layer, query)
-    return links.feature_collection(request, page, links.GEOJSON)
+    return links.feature_collection(request, page, GEOJSON)
 
 
 @router.get("/{issue_id}", operation_id="getIssue", name="getIssue")

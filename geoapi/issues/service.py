@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from geoapi import boundary
-from geoapi.auth.principal import Principal
+from geoapi.auth.principal import SYSTEM, Principal
 from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
 from geoapi.issues import photos, queries
 from geoapi.issues.schemas import Duplicate, Event, IssueCreate, IssuePublic, Transition
@@ -18,7 +18,6 @@ from geoapi.points import state as point_state
 from geoapi.settings import Settings
 
 # Moves the service makes itself (automatic camera merges) are recorded as this user.
-SYSTEM = Principal(username="system", role="admin")
 
 
 @dataclass(frozen=True)

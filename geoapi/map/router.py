@@ -10,10 +10,10 @@ from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
 from geoapi.catalog.registry import AllLayersDep
 from geoapi.db.engine import SessionDep
-from geoapi.features.links import GEOJSON
 from geoapi.features.params import BBoxDep
 from geoapi.map import aggregates, assets, basemaps, page
 from geoapi.map.filters import MapFiltersDep, where
+from geoapi.media import GEOJSON
 from geoapi.settings import Settings
 
 router = APIRouter(tags=["Map"])

@@ -61,9 +61,9 @@ def _choose(connection: Connection, body: NoticeCreate, area: areas.AreaRef | No
     """The problems for the notice, locked; an explicit list must be notifiable entirely."""
     if body.issues is not None:
         rows = queries.candidates(connection, body.unit, "i.id = ANY(:ids)", {"ids": body.issues})
-        problems = _unfit(rows, body)
-        if problems:
-            raise Conflict("; ".join(problems), problems=problems)
+        reasons = _unfit(rows, body)
+        if reasons:
+            raise Conflict("; ".join(reasons), reasons=reasons)
         return rows
     conditions = ["i.unit_code = :unit", in_sql("i.status", queries.NOTIFIABLE)]
     params: dict[str, Any] = {}
@@ -83,15 +83,15 @@ def _choose(connection: Connection, body: NoticeCreate, area: areas.AreaRef | No
 def _unfit(rows: list[Any], body: NoticeCreate) -> list[str]:
     assert body.issues is not None
     found = {row["id"]: row for row in rows}
-    problems = [f"{i}: no such problem" for i in body.issues if i not in found]
+    reasons = [f"{i}: no such problem" for i in body.issues if i not in found]
     for row in rows:
         if row["status"] not in queries.NOTIFIABLE:
-            problems.append(f"{row['id']}: is {row['status']}, not dispatched to a unit")
+            reasons.append(f"{row['id']}: is {row['status']}, not dispatched to a unit")
         elif row["unit_code"] != body.unit:
-            problems.append(f"{row['id']}: is dispatched to {row['unit_code']}, not {body.unit}")
+            reasons.append(f"{row['id']}: is dispatched to {row['unit_code']}, not {body.unit}")
         elif row["on_notice"] is not None:
-            problems.append(f"{row['id']}: already on notice {row['on_notice']}")
-    return problems
+            reasons.append(f"{row['id']}: already on notice {row['on_notice']}")
+    return reasons
 
 
 def read_notice(

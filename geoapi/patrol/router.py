@@ -16,6 +16,7 @@ from geoapi.auth.principal import Principal
 from geoapi.db.engine import ReaderDep, SessionDep
 from geoapi.errors import Forbidden, NotFound
 from geoapi.map import assets, basemaps
+from geoapi.media import GEOJSON
 from geoapi.patrol import formats, queries
 from geoapi.patrol.distances import haversine_matrix
 from geoapi.patrol.matrix import travel_matrix
@@ -29,7 +30,7 @@ from geoapi.patrol.stored import route_document, route_legs
 router = APIRouter(prefix="/routes", tags=["Route lists (巡查路线)"])
 RouteFormat = Literal["json", "geojson", "gpx", "csv", "html"]
 MEDIA = {
-    "geojson": "application/geo+json",
+    "geojson": GEOJSON,
     "gpx": "application/gpx+xml",
     "csv": "text/csv; charset=utf-8",
     "html": "text/html; charset=utf-8",

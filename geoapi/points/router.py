@@ -1,16 +1,21 @@
-"""`/points/{code}`: inspection points one at a time (bulk loads go through `geoapi import`)."""
+"""`/points/{code}`: inspection points one at a time (bulk loads go through `geoapi import`);
+`/points/due`: the points due for a visit on a day."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
+from geoapi import areas
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.catalog import needed
 from geoapi.catalog.registry import AllLayersDep, for_principal
 from geoapi.db.engine import SessionDep
-from geoapi.errors import NotFound
+from geoapi.errors import InvalidParameter, NotFound
 from geoapi.etags import etag, if_match_version
-from geoapi.features.links import GEOJSON
+from geoapi.features.links import GeoJSONResponse
+from geoapi.inspections import due
+from geoapi.instants import Day
+from geoapi.media import GEOJSON
 from geoapi.points import queries, service
 
 router = APIRouter(prefix="/points", tags=["Inspection points"])
@@ -52,6 +57,52 @@ def _read(request: Request, session: SessionDep, code: str) -> Response:
 
 
 GEOJSON_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {GEOJSON: {}}}}
+
+
+@router.get(
+    "/due",
+    operation_id="listDuePoints",
+    response_class=GeoJSONResponse,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def list_due_points(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    area: Annotated[str | None, Query(description="Area code, any level")] = None,
+    day: Annotated[Day | None, Query(alias="date", description="Default: today")] = None,
+    category: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """Points due or overdue for a visit on `date`, never-visited and most late first.
+
+    A point falls due its cycle's days after its last visit (the category's checklist sets the
+    cycle; a point's `cycle_days` overrides it). Categories without a cycle are never due.
+    """
+    principal.require("read")
+    settings = request.app.state.settings
+    limit = limit or settings.max_limit
+    if limit > settings.max_limit:
+        raise InvalidParameter(f"limit: at most {settings.max_limit}")
+    connection = session.connection()
+    place = areas.resolve(connection, area) if area else None
+    day = day or settings.today()
+    cycles = request.app.state.checklists.cycles(day)
+    if category is not None and category not in cycles:
+        raise InvalidParameter(
+            f"category: {category!r} has no inspection cycle; known: {', '.join(sorted(cycles))}"
+        )
+    body = due.due_points(
+        connection,
+        day,
+        settings.zone,
+        cycles,
+        place,
+        category,
+        limit,
+        principal.scope_sql("p."),
+    )
+    return GeoJSONResponse(body)
 
 
 @router.get(

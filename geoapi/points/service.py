@@ -44,12 +44,12 @@ def frame_of(
 
 
 def check(connection: Connection, frame: gpd.GeoDataFrame) -> None:
-    """400 listing every problem the import would report for this row."""
-    problems = point_import.validate(connection, frame)
-    if problems:
-        detail = "; ".join(f"{p.field}: {p.problem}" for p in problems)
+    """400 listing every error the import would report for this row."""
+    errors = point_import.validate(connection, frame)
+    if errors:
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
         raise InvalidParameter(
-            detail, problems=[{"field": p.field, "problem": p.problem} for p in problems]
+            detail, errors=[{"field": e.field, "message": e.message} for e in errors]
         )
 
 

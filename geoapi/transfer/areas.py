@@ -10,7 +10,7 @@ from sqlalchemy import Connection, text
 from geoapi.db.copy import copy_frame, ewkb_hex
 from geoapi.transfer import checks
 from geoapi.transfer.importer import ImportReport, run_import
-from geoapi.transfer.problems import RowProblem
+from geoapi.transfer.row_errors import RowError
 from geoapi.vocabulary import AREA_LEVELS, parent_level
 
 AREA_TYPES = ("Polygon", "MultiPolygon")
@@ -18,8 +18,8 @@ AREA_TYPES = ("Polygon", "MultiPolygon")
 
 def validate(
     connection: Connection, frame: gpd.GeoDataFrame, unreadable: AbstractSet[int] = frozenset()
-) -> list[RowProblem]:
-    """Every problem of every row, including parents that are missing or of the wrong level."""
+) -> list[RowError]:
+    """Every error in every row, including parents that are missing or of the wrong level."""
     codes = checks.text_values(frame, "code")
     levels = checks.text_values(frame, "level")
     return sorted(
@@ -29,41 +29,39 @@ def validate(
             *checks.required(frame, "level"),
             *checks.unique_codes(codes),
             *checks.known(levels, "level", AREA_LEVELS),
-            *_parent_problems(connection, codes, levels, checks.text_values(frame, "parent_code")),
+            *_parent_errors(connection, codes, levels, checks.text_values(frame, "parent_code")),
             *checks.geometries(frame, AREA_TYPES, skip_rows=unreadable),
         ]
     )
 
 
-def _parent_problems(
+def _parent_errors(
     connection: Connection, codes: pd.Series, levels: pd.Series, parents: pd.Series
-) -> list[RowProblem]:
+) -> list[RowError]:
     stored = {
         code: level for code, level in connection.execute(text("SELECT code, level FROM areas"))
     }
     level_of = {**stored, **dict(zip(codes, levels, strict=True))}
-    problems = []
+    errors = []
     for row, (level, parent) in enumerate(zip(levels, parents, strict=True), start=1):
         if level not in AREA_LEVELS:
             continue
         expected = parent_level(level)
         if expected is None and parent:
-            problems.append(RowProblem(row, "parent_code", "a district has no parent"))
+            errors.append(RowError(row, "parent_code", "a district has no parent"))
         elif expected and not parent:
-            problems.append(
-                RowProblem(row, "parent_code", f"missing (a {level} needs a {expected})")
-            )
+            errors.append(RowError(row, "parent_code", f"missing (a {level} needs a {expected})"))
         elif expected and parent not in level_of:
-            problems.append(RowProblem(row, "parent_code", f"unknown area {parent!r}"))
+            errors.append(RowError(row, "parent_code", f"unknown area {parent!r}"))
         elif expected and level_of[parent] != expected:
-            problems.append(
-                RowProblem(
+            errors.append(
+                RowError(
                     row,
                     "parent_code",
                     f"{parent!r} is a {level_of[parent]}, a {level} needs a {expected}",
                 )
             )
-    return problems
+    return errors
 
 
 UPSERT_LEVEL = """
@@ -123,8 +121,8 @@ def refresh_area_ids(connection: Connection) -> None:
 def import_areas(
     connection: Connection,
     frame: gpd.GeoDataFrame,
-    read_problems: list[RowProblem],
+    read_errors: list[RowError],
     skip_invalid: bool = False,
 ) -> ImportReport:
     """Validate then upsert by code, parents first; all-or-nothing unless `skip_invalid`."""
-    return run_import(connection, frame, read_problems, validate, upsert, skip_invalid)
+    return run_import(connection, frame, read_errors, validate, upsert, skip_invalid)

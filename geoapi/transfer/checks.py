@@ -1,4 +1,4 @@
-"""Row checks shared by point and area imports; each returns RowProblems, never raises."""
+"""Row checks shared by point and area imports; each returns RowErrors, never raises."""
 
 from collections.abc import Collection
 
@@ -9,7 +9,7 @@ import shapely
 from sqlalchemy import Connection
 
 from geoapi import boundary
-from geoapi.transfer.problems import RowProblem
+from geoapi.transfer.row_errors import RowError
 
 
 def _rows(mask: pd.Series | np.ndarray) -> list[int]:
@@ -23,72 +23,71 @@ def text_values(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].fillna("").astype(str).str.strip()
 
 
-def required(frame: pd.DataFrame, column: str) -> list[RowProblem]:
+def required(frame: pd.DataFrame, column: str) -> list[RowError]:
     """Rows where `column` is empty or missing."""
-    return [RowProblem(r, column, "missing") for r in _rows(text_values(frame, column).eq(""))]
+    return [RowError(r, column, "missing") for r in _rows(text_values(frame, column).eq(""))]
 
 
-def unique_codes(codes: pd.Series) -> list[RowProblem]:
+def unique_codes(codes: pd.Series) -> list[RowError]:
     """Rows repeating a code already used on an earlier row of the same file."""
     first: dict[str, int] = {}
-    problems = []
+    errors = []
     for row, code in enumerate(codes, start=1):
         if not code:
             continue
         if code in first:
-            problems.append(
-                RowProblem(row, "code", f"duplicate code {code!r} (first on row {first[code]})")
+            errors.append(
+                RowError(row, "code", f"duplicate code {code!r} (first on row {first[code]})")
             )
         else:
             first[code] = row
-    return problems
+    return errors
 
 
-def known(values: pd.Series, column: str, allowed: Collection[str]) -> list[RowProblem]:
+def known(values: pd.Series, column: str, allowed: Collection[str]) -> list[RowError]:
     """Rows whose non-empty value is not one of `allowed`."""
     listed = ", ".join(sorted(allowed))
     bad = values.ne("") & ~values.isin(list(allowed))
     return [
-        RowProblem(r, column, f"unknown {column} {values.iat[r - 1]!r}; known: {listed}")
+        RowError(r, column, f"unknown {column} {values.iat[r - 1]!r}; known: {listed}")
         for r in _rows(bad)
     ]
 
 
 def geometries(
     frame: gpd.GeoDataFrame, allowed_types: Collection[str], skip_rows: Collection[int] = ()
-) -> list[RowProblem]:
+) -> list[RowError]:
     """Missing, empty, wrongly typed, invalid or out-of-range geometries (in WGS 84)."""
-    problems = []
+    errors = []
     geoms = frame.geometry.to_numpy()
     for row, geom in enumerate(geoms, start=1):
         if row in skip_rows:
             continue
-        problem = _geometry_problem(geom, allowed_types)
-        if problem:
-            problems.append(RowProblem(row, "geometry", problem))
-    return problems
+        error = _geometry_error(geom, allowed_types)
+        if error:
+            errors.append(RowError(row, "geometry", error))
+    return errors
 
 
 def inside_city(
     connection: Connection, frame: gpd.GeoDataFrame, skip_rows: Collection[int] = ()
-) -> list[RowProblem]:
+) -> list[RowError]:
     """Rows whose geometry lies outside the city's areas (`boundary`), by a point on it."""
     rows = [
         row
         for row, geom in enumerate(frame.geometry.to_numpy(), start=1)
         if row not in skip_rows
         and geom is not None
-        and _geometry_problem(geom, (geom.geom_type,)) is None
+        and _geometry_error(geom, (geom.geom_type,)) is None
     ]
     where = [frame.geometry.iat[row - 1].representative_point() for row in rows]
     far = boundary.outside(connection, [p.x for p in where], [p.y for p in where])
     return [
-        RowProblem(rows[n - 1], "geometry", "outside the city's areas (WGS 84 lon/lat?)")
-        for n in far
+        RowError(rows[n - 1], "geometry", "outside the city's areas (WGS 84 lon/lat?)") for n in far
     ]
 
 
-def _geometry_problem(geom: shapely.Geometry | None, allowed_types: Collection[str]) -> str | None:
+def _geometry_error(geom: shapely.Geometry | None, allowed_types: Collection[str]) -> str | None:
     if geom is None or geom.is_empty:
         return "missing geometry"
     if geom.geom_type not in allowed_types:

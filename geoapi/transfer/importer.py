@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 from sqlalchemy import Connection
 
-from geoapi.transfer.problems import ImportRejected, RowProblem
+from geoapi.transfer.row_errors import ImportRejected, RowError
 
-Validator = Callable[[Connection, gpd.GeoDataFrame, set[int]], list[RowProblem]]
+Validator = Callable[[Connection, gpd.GeoDataFrame, set[int]], list[RowError]]
 
 
 @dataclass(frozen=True)
@@ -17,14 +17,14 @@ class ImportReport:
 
     inserted: int
     updated: int
-    rejected: list[RowProblem] = field(default_factory=list)
+    rejected: list[RowError] = field(default_factory=list)
     new_units: list[str] = field(default_factory=list)
 
 
 def run_import(
     connection: Connection,
     frame: gpd.GeoDataFrame,
-    read_problems: list[RowProblem],
+    read_errors: list[RowError],
     validate: Validator,
     upsert: Callable[[Connection, gpd.GeoDataFrame], ImportReport],
     skip_invalid: bool = False,
@@ -34,24 +34,24 @@ def run_import(
     When skipping, rows are validated again without the rejected ones until nothing new
     fails, so a row whose parent was rejected is rejected too (never half-linked).
     """
-    problems = list(read_problems)
-    unreadable = {p.row for p in read_problems}
+    errors = list(read_errors)
+    unreadable = {p.row for p in read_errors}
     keep = list(range(len(frame)))
     while True:
         subset = frame.iloc[keep].reset_index(drop=True)
         skipped = {n for n, i in enumerate(keep, 1) if i + 1 in unreadable}
         found = [
-            RowProblem(keep[p.row - 1] + 1, p.field, p.problem)
+            RowError(keep[p.row - 1] + 1, p.field, p.message)
             for p in validate(connection, subset, skipped)
         ]
-        problems += found
+        errors += found
         if not found or not skip_invalid:
             break
-        bad = {p.row for p in problems}
+        bad = {p.row for p in errors}
         keep = [i for i in range(len(frame)) if i + 1 not in bad]
-    if problems and not skip_invalid:
-        raise ImportRejected(problems)
-    bad = {p.row for p in problems}
+    if errors and not skip_invalid:
+        raise ImportRejected(errors)
+    bad = {p.row for p in errors}
     good = frame.iloc[[i for i in range(len(frame)) if i + 1 not in bad]]
     report = upsert(connection, good) if len(good) else ImportReport(0, 0)
-    return ImportReport(report.inserted, report.updated, sorted(problems), report.new_units)
+    return ImportReport(report.inserted, report.updated, sorted(errors), report.new_units)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, text
 from geoapi.db.copy import copy_frame, ewkb_hex
 from geoapi.transfer import checks
 from geoapi.transfer.importer import ImportReport, run_import
-from geoapi.transfer.problems import RowProblem
+from geoapi.transfer.row_errors import RowError
 
 COLUMNS = ("code", "name", "category", "address", "unit")
 # Columns our own export writes that the database derives; ignored when a file comes back.
@@ -22,8 +22,8 @@ FOOTPRINT_TYPES = ("LineString", "MultiLineString", "Polygon", "MultiPolygon")
 
 def validate(
     connection: Connection, frame: gpd.GeoDataFrame, unreadable: AbstractSet[int] = frozenset()
-) -> list[RowProblem]:
-    """Every problem of every row; `unreadable` rows already failed to give a geometry."""
+) -> list[RowError]:
+    """Every error in every row; `unreadable` rows already failed to give a geometry."""
     categories = set(connection.scalars(text("SELECT code FROM categories")))
     codes = checks.text_values(frame, "code")
     return sorted(
@@ -148,8 +148,8 @@ def _ensure_units(connection: Connection, units: pd.Series) -> list[str]:
 def import_points(
     connection: Connection,
     frame: gpd.GeoDataFrame,
-    read_problems: list[RowProblem],
+    read_errors: list[RowError],
     skip_invalid: bool = False,
 ) -> ImportReport:
     """Validate then upsert by code; all-or-nothing unless `skip_invalid`."""
-    return run_import(connection, frame, read_problems, validate, upsert, skip_invalid)
+    return run_import(connection, frame, read_errors, validate, upsert, skip_invalid)

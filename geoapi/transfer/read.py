@@ -12,7 +12,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from geoapi.chinacoords import CHINESE_DATUMS, coords_to_wgs84
-from geoapi.transfer.problems import RowProblem
+from geoapi.transfer.row_errors import RowError
 
 LON_NAMES = ("lon", "lng", "longitude", "x", "经度")
 LAT_NAMES = ("lat", "latitude", "y", "纬度")
@@ -25,14 +25,14 @@ class UnreadableFile(Exception):
 
 @dataclass(frozen=True)
 class ReadResult:
-    """Rows read from a file: attributes, WGS 84 geometry, and problems found while reading.
+    """Rows read from a file: attributes, WGS 84 geometry, and errors found while reading.
 
     `frame` keeps one row per input row (index 0..n-1), in file order, with `geometry` None
-    where it could not be built; `problems` names those rows.
+    where it could not be built; `errors` names those rows.
     """
 
     frame: gpd.GeoDataFrame
-    problems: list[RowProblem]
+    errors: list[RowError]
     source_crs: str
     original: pd.DataFrame  # the rows as the file has them, for a rejects file
 
@@ -56,19 +56,19 @@ def read_file(path: Path, crs: str | None = None, layer: str | None = None) -> R
         raise UnreadableFile(f"{path}: no such file")
     crs = parse_crs(crs)
     if path.suffix.lower() in CSV_SUFFIXES:
-        original, frame, problems = _read_csv(path)
+        original, frame, errors = _read_csv(path)
         file_crs: str | None = None
     else:
         try:
             frame = gpd.read_file(path, layer=layer, engine="pyogrio")
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
             raise UnreadableFile(f"{path}: {exc}") from exc
-        problems = []
+        errors = []
         file_crs = frame.crs.to_string() if frame.crs else None
         frame = frame.reset_index(drop=True)
         original = pd.DataFrame(frame).assign(geometry=frame.geometry.to_wkt())
     source = crs or file_crs or "EPSG:4326"
-    return ReadResult(_to_wgs84(frame, source), problems, source, original)
+    return ReadResult(_to_wgs84(frame, source), errors, source, original)
 
 
 def _column(frame: pd.DataFrame, names: tuple[str, ...], what: str, path: Path) -> str:
@@ -79,7 +79,7 @@ def _column(frame: pd.DataFrame, names: tuple[str, ...], what: str, path: Path) 
     raise UnreadableFile(f"{path}: no {what} column (expected one of: {', '.join(names)})")
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, gpd.GeoDataFrame, list[RowProblem]]:
+def _read_csv(path: Path) -> tuple[pd.DataFrame, gpd.GeoDataFrame, list[RowError]]:
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -88,8 +88,8 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, gpd.GeoDataFrame, list[RowProbl
     lat_col = _column(raw, LAT_NAMES, "latitude", path)
     lon = pd.to_numeric(raw[lon_col].str.strip(), errors="coerce")
     lat = pd.to_numeric(raw[lat_col].str.strip(), errors="coerce")
-    problems = [
-        RowProblem(int(row) + 1, col, f"{raw.at[row, col]!r} is not a number")
+    errors = [
+        RowError(int(row) + 1, col, f"{raw.at[row, col]!r} is not a number")
         for col, values in ((lon_col, lon), (lat_col, lat))
         for row in np.flatnonzero(values.isna().to_numpy())
     ]
@@ -97,7 +97,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, gpd.GeoDataFrame, list[RowProbl
     geometry = np.full(len(raw), None, dtype=object)
     geometry[ok] = shapely.points(lon[ok].to_numpy(), lat[ok].to_numpy())
     attributes = raw.drop(columns=[lon_col, lat_col])
-    return raw, gpd.GeoDataFrame(attributes, geometry=geometry, crs=None), problems
+    return raw, gpd.GeoDataFrame(attributes, geometry=geometry, crs=None), errors
 
 
 def _to_wgs84(frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:

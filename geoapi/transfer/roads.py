@@ -20,8 +20,8 @@ from geoapi.patrol.network import CLASS_SPEEDS
 from geoapi.patrol.queries import SNAP_GRID_DEG, rebuild_topology
 from geoapi.transfer import checks
 from geoapi.transfer.importer import ImportReport, run_import
-from geoapi.transfer.problems import RowProblem
 from geoapi.transfer.read import ReadResult, UnreadableFile
+from geoapi.transfer.row_errors import RowError
 from geoapi.vocabulary import ROAD_CLASSES
 
 LINE_TYPES = ("LineString", "MultiLineString")
@@ -106,7 +106,7 @@ def read_osm(path: Path) -> gpd.GeoDataFrame:
 
 
 def read_osm_result(path: Path) -> ReadResult:
-    """`read_osm` in the shape `read_file` answers (rows, no reading problems)."""
+    """`read_osm` in the shape `read_file` answers (rows, no reading errors)."""
     try:
         frame = read_osm(path)
     except RuntimeError as exc:  # osmium's refusal of a file it cannot parse
@@ -116,9 +116,9 @@ def read_osm_result(path: Path) -> ReadResult:
 
 def validate(
     connection: Connection, frame: gpd.GeoDataFrame, unreadable: AbstractSet[int] = frozenset()
-) -> list[RowProblem]:
+) -> list[RowError]:
     """Lines with a known class (when given), a readable one-way flag and positive speeds."""
-    problems = [
+    errors = [
         *checks.geometries(frame, LINE_TYPES, skip_rows=unreadable),
         *checks.known(checks.text_values(frame, "class"), "class", ROAD_CLASSES),
         *checks.known(
@@ -132,10 +132,10 @@ def validate(
         given = frame[column].astype("string").fillna("").str.strip()
         speeds = pd.to_numeric(given, errors="coerce")
         for row in np.flatnonzero(given.ne("").to_numpy() & ~(speeds > 0).to_numpy()):
-            problems.append(
-                RowProblem(int(row) + 1, column, f"not a positive km/h: {given.iat[row]!r}")
+            errors.append(
+                RowError(int(row) + 1, column, f"not a positive km/h: {given.iat[row]!r}")
             )
-    return sorted(problems)
+    return sorted(errors)
 
 
 def segments(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -213,14 +213,14 @@ def replace_network(connection: Connection, roads: gpd.GeoDataFrame) -> int:
 def import_roads(
     connection: Connection,
     frame: gpd.GeoDataFrame,
-    read_problems: list[RowProblem],
+    read_errors: list[RowError],
     skip_invalid: bool = False,
 ) -> ImportReport:
     """Check every row, then replace the network; all-or-nothing unless `skip_invalid`."""
     return run_import(
         connection,
         frame,
-        read_problems,
+        read_errors,
         validate,
         lambda c, good: ImportReport(replace_network(c, segments(good)), 0),
         skip_invalid,

@@ -11,8 +11,8 @@ from geoapi.chinacoords import wgs84_to_gcj02
 from geoapi.transfer.areas import import_areas
 from geoapi.transfer.export import export_points, read_points
 from geoapi.transfer.points import import_points
-from geoapi.transfer.problems import ImportRejected, write_rejects
 from geoapi.transfer.read import UnreadableFile, read_file
+from geoapi.transfer.row_errors import ImportRejected, write_rejects
 from tests.factories import make_area_tree
 
 POINTS = gpd.GeoDataFrame(
@@ -35,7 +35,7 @@ POINTS = gpd.GeoDataFrame(
 
 def import_file(connection: Connection, path, kind=import_points, **options):
     read = read_file(path, crs=options.pop("crs", None))
-    return read, kind(connection, read.frame, read.problems, **options)
+    return read, kind(connection, read.frame, read.errors, **options)
 
 
 def count(connection: Connection, table: str = "points") -> int:
@@ -135,9 +135,9 @@ def test_bad_rows_are_named_and_nothing_is_written(connection, tmp_path):
     path.write_text(BAD_CSV, "utf-8")
     with pytest.raises(ImportRejected) as caught:
         import_file(connection, path)
-    found = {(p.row, p.field) for p in caught.value.problems}
+    found = {(p.row, p.field) for p in caught.value.errors}
     assert found == {(2, "code"), (3, "category"), (4, "lon"), (5, "geometry"), (6, "code")}
-    messages = {str(p) for p in caught.value.problems}
+    messages = {str(p) for p in caught.value.errors}
     assert "row 3, category: unknown category 'casino'" in " ".join(messages)
     assert count(connection) == 0
 
@@ -150,9 +150,9 @@ def test_skip_invalid_loads_good_rows_and_writes_rejects(connection, tmp_path):
     rejects = tmp_path / "rejects.csv"
     assert write_rejects(rejects, read.original, report.rejected) == 5
     table = pd.read_csv(rejects, dtype=str)
-    assert list(table.columns[:2]) == ["row", "problems"]
+    assert list(table.columns[:2]) == ["row", "errors"]
     assert table["code"].fillna("").tolist() == ["OK1", "X2", "X3", "X4", ""]
-    assert table.loc[2, "problems"] == "lon: 'abc' is not a number"
+    assert table.loc[2, "errors"] == "lon: 'abc' is not a number"
 
 
 def test_invalid_geometry_is_reported(connection, tmp_path):
@@ -160,7 +160,7 @@ def test_invalid_geometry_is_reported(connection, tmp_path):
     frame = POINTS.iloc[:1].set_geometry([bowtie], crs="EPSG:4326")
     with pytest.raises(ImportRejected) as caught:
         import_points(connection, frame, [])
-    assert "invalid geometry: Self-intersection" in str(caught.value.problems[0])
+    assert "invalid geometry: Self-intersection" in str(caught.value.errors[0])
 
 
 @pytest.mark.parametrize(
@@ -272,7 +272,7 @@ def test_areas_with_wrong_parents_are_rejected(connection, tmp_path):
     ).to_file(path)
     with pytest.raises(ImportRejected) as caught:
         import_file(connection, path, kind=import_areas)
-    messages = [str(p) for p in caught.value.problems]
+    messages = [str(p) for p in caught.value.errors]
     assert "row 1, parent_code: 'A' is a street, a grid needs a community" in messages
     assert "row 2, parent_code: unknown area 'nowhere'" in messages
     assert any(m.startswith("row 4, level: unknown level 'county'") for m in messages)

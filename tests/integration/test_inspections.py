@@ -116,7 +116,7 @@ def test_a_retried_upload_is_stored_once(client, connection, market):
         ({"team": "T99"}, "no team 'T99'"),
         ({"answers": answers(MK06={"result": "fail", "open_issue": True})}, "list it under"),
         ({"answers": answers(MK01={"result": "pass", "open_issue": True})}, "needs a fail"),
-        ({"problems": [{"type": "volcano"}]}, "unknown issue type"),
+        ({"issues": [{"type": "volcano"}]}, "unknown issue type"),
         ({"visited_at": "2030-01-01T00:00:00+08:00"}, "in the future"),
         ({"visited_at": "2026-11-20T09:00:00"}, "time zone"),
         ({"lon": 117.05}, "lon and lat go together"),

@@ -63,7 +63,7 @@ def test_an_explicit_list_must_be_notifiable_as_a_whole(client, connection, mark
         json={"unit": "market_reg", "issues": [a["id"], reported_only["id"], elsewhere["id"]]},
     )
     assert response.status_code == 409
-    problems = response.json()["problems"]
+    problems = response.json()["reasons"]
     assert any("is reported" in p for p in problems)
     assert any("dispatched to urban_mgmt" in p for p in problems)
     assert connection.scalar(text("SELECT count(*) FROM notices")) == 0

@@ -8,9 +8,9 @@ import shapely
 from sqlalchemy import text
 
 from geoapi.patrol.matrix import travel_matrix
-from geoapi.transfer.problems import ImportRejected
 from geoapi.transfer.read import read_file
 from geoapi.transfer.roads import import_roads, read_osm
+from geoapi.transfer.row_errors import ImportRejected
 
 # A square block: A(SW) B(SE) C(NE) D(NW); B→C is one-way north.
 A, B, C, D = (117.00, 36.60), (117.01, 36.60), (117.01, 36.61), (117.00, 36.61)
@@ -37,7 +37,7 @@ def write_lines(path, rows):
 
 def load_lines(connection, path):
     read = read_file(path)
-    return import_roads(connection, read.frame, read.problems)
+    return import_roads(connection, read.frame, read.errors)
 
 
 def lengths(connection):
@@ -96,7 +96,7 @@ def test_bad_rows_are_named_and_nothing_is_written(connection, tmp_path):
     ]
     with pytest.raises(ImportRejected) as rejected:
         load_lines(connection, write_lines(tmp_path / "bad.geojson", bad))
-    found = {(p.row, p.field) for p in rejected.value.problems}
+    found = {(p.row, p.field) for p in rejected.value.errors}
     assert found == {(2, "class"), (3, "speed_car"), (4, "oneway")}
     assert lengths(connection) == before
 
