@@ -8,6 +8,7 @@ of one shape share one built statement and differ only in their values.
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from itertools import accumulate
 from typing import Any
@@ -134,7 +135,7 @@ def to_sql(layer: Layer, node: Any) -> tuple[ColumnElement[bool], Values]:
         raise InvalidParameter(f"filter: malformed expression ({exc})") from exc
 
 
-def shape_key(clause: ColumnElement[bool], values: Values) -> Any | None:
+def shape_key(clause: ColumnElement[bool], values: Mapping[str, Any]) -> Any | None:
     """What the SQL of `clause` depends on, its values left out (SQLAlchemy's own cache key);
     None when a value in it is not one of `values`: its statement then serves it alone."""
     key = clause._generate_cache_key()

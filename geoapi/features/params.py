@@ -16,6 +16,7 @@ from typing import Annotated, Any, NamedTuple
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement
 
 from geoapi.catalog.registry import Layer
 from geoapi.errors import InvalidParameter
@@ -75,6 +76,9 @@ class ItemsQuery:
     cursor: Cursor | None
     cql: dict[str, Any] | None = None
     crs: OutputCrs = CRS84
+    # A predicate built in code (the domain lists' typed filters): a clause over the layer's
+    # columns with named parameters, and their values.
+    where: tuple[ColumnElement[bool], dict[str, Any]] | None = None
 
 
 class BBoxParameters(BaseModel):

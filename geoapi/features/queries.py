@@ -226,7 +226,7 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
     per shape, a CQL2 filter's shape included.
     """
     shape = _page_shape(layer, query)
-    statement, filter_values = _statement_of(layer, shape, query.cql)
+    statement, filter_values = _statement_of(layer, shape, query)
     values = _page_values(layer, query) | filter_values
     row = connection.execute(statement, values, execution_options=_AS_BYTES).one()
     features_json, returned, fetched, nearest, farthest, number_matched = row
@@ -244,14 +244,15 @@ def select_page(connection: Connection, layer: Layer, query: ItemsQuery) -> Feat
     )
 
 
-def _statement_of(
-    layer: Layer, shape: PageShape, cql_filter: dict[str, Any] | None
-) -> tuple[Any, dict[str, Any]]:
-    """The page statement of `shape` and of the filter's shape, from the layer's cache, with
-    the filter's values."""
-    if cql_filter is None:
+def _statement_of(layer: Layer, shape: PageShape, query: ItemsQuery) -> tuple[Any, dict[str, Any]]:
+    """The page statement of `shape` and of the filter's shape (a CQL2 filter's, or a
+    predicate built in code), from the layer's cache, with the filter's values."""
+    if query.where is not None:
+        clause, values = query.where
+    elif query.cql is not None:
+        clause, values = cql.to_sql(layer, query.cql)
+    else:
         return layer.statements.get(shape, lambda: _page_statement(layer, shape, None)), {}
-    clause, values = cql.to_sql(layer, cql_filter)
     filter_shape = cql.shape_key(clause, values)
     if filter_shape is None:  # a value not bound by name: the statement is this request's own
         return _page_statement(layer, shape, clause), values

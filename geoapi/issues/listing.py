@@ -1,16 +1,18 @@
-"""`GET /issues` filters, expressed as CQL2 over the `issues` layer so one engine pages them."""
+"""`GET /issues` filters, as one clause over the `issues` layer's columns, so the features
+engine pages them (no detour through CQL2)."""
 
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Connection
+from sqlalchemy import BindParameter, ColumnElement, Connection, and_, bindparam, not_
 
 from geoapi import areas
+from geoapi.catalog.registry import Layer
 from geoapi.errors import InvalidParameter
 from geoapi.issues import queries
-from geoapi.issues.states import STATUSES, WITH_UNIT
+from geoapi.issues.states import STATUSES, is_overdue
 from geoapi.vocabulary import ISSUE_SOURCES
 
 
@@ -62,44 +64,46 @@ def issue_filters(
 IssueFiltersDep = Annotated[IssueFilters, Depends(issue_filters)]
 
 
-def _equals(name: str, value: Any) -> dict[str, Any]:
-    return {"op": "=", "args": [{"property": name}, value]}
+def as_predicate(
+    connection: Connection, layer: Layer, filters: IssueFilters, now: datetime
+) -> tuple[ColumnElement[bool], dict[str, Any]] | None:
+    """The filters as one clause over the `issues` layer's columns, with named parameters
+    (codes resolved to ids here; the shape of the clause, not its values, keys the cached
+    statement); None: no filter."""
+    terms: list[ColumnElement[bool]] = []
+    values: dict[str, Any] = {}
 
+    def bound(name: str, value: Any, expanding: bool = False) -> BindParameter[Any]:
+        key = f"issues_{name}"
+        values[key] = value
+        return bindparam(key, expanding=expanding, type_=layer.column(name.split("__")[0]).type)
 
-def as_cql(connection: Connection, filters: IssueFilters, now: datetime) -> dict[str, Any] | None:
-    """The filters as one CQL2-JSON predicate (codes resolved to ids here); None: no filter."""
-    terms: list[dict[str, Any]] = []
     if filters.status:
-        terms.append({"op": "in", "args": [{"property": "status"}, filters.status]})
-    terms += [
-        _equals(name, value)
-        for name, value in (
-            ("type", filters.type),
-            ("source", filters.source),
-            ("unit_code", filters.unit),
-        )
-        if value is not None
-    ]
+        terms.append(layer.column("status").in_(bound("status", filters.status, expanding=True)))
+    for name, value in (
+        ("type", filters.type),
+        ("source", filters.source),
+        ("unit_code", filters.unit),
+    ):
+        if value is not None:
+            terms.append(layer.column(name) == bound(name, value))
     if filters.area is not None:
         area = areas.resolve(connection, filters.area)
-        terms.append(_equals(area.column, area.id))
+        terms.append(layer.column(area.column) == bound(area.column, area.id))
     if filters.point is not None:
         point = queries.point_by_code(connection, filters.point)
         if point is None:
             raise InvalidParameter(f"point: no point {filters.point!r}")
-        terms.append(_equals("point_id", point["id"]))
+        terms.append(layer.column("point_id") == bound("point_id", point["id"]))
     if filters.overdue is not None:
-        overdue = {
-            "op": "and",
-            "args": [
-                {"op": "in", "args": [{"property": "status"}, [str(s) for s in WITH_UNIT]]},
-                {"op": "<", "args": [{"property": "deadline"}, {"timestamp": now.isoformat()}]},
-            ],
-        }
-        terms.append(overdue if filters.overdue else {"op": "not", "args": [overdue]})
-    for op, value in ((">=", filters.reported_since), ("<=", filters.reported_until)):
-        if value is not None:
-            terms.append(
-                {"op": op, "args": [{"property": "reported_at"}, {"timestamp": value.isoformat()}]}
-            )
-    return {"op": "and", "args": terms} if terms else None
+        late = is_overdue(
+            layer.column("status"), layer.column("deadline"), bound("deadline__now", now)
+        )
+        terms.append(late if filters.overdue else not_(late))
+    if filters.reported_since is not None:
+        since = bound("reported_at__since", filters.reported_since)
+        terms.append(layer.column("reported_at") >= since)
+    if filters.reported_until is not None:
+        until = bound("reported_at__until", filters.reported_until)
+        terms.append(layer.column("reported_at") <= until)
+    return (and_(*terms), values) if terms else None

@@ -71,16 +71,15 @@ def list_issues(
     principal.require("read")
     layer = layers[needed.ISSUES.id]  # the list pages through the published layer
     connection = session.connection()
-    cql = listing.as_cql(connection, filters, datetime.now(UTC))
     query = ItemsQuery(
-        parse_bbox(page_params.bbox, page_params.bbox_crs),
-        None,
-        {},
-        list(layer.definition.properties),
-        [SortKey("reported_at", descending=True)],
-        parse_limit(page_params.limit, request.app.state.settings),
-        parse_cursor(page_params.cursor),
-        cql,
+        bbox=parse_bbox(page_params.bbox, page_params.bbox_crs),
+        interval=None,
+        filters={},
+        properties=list(layer.definition.properties),
+        sort=[SortKey("reported_at", descending=True)],
+        limit=parse_limit(page_params.limit, request.app.state.settings),
+        cursor=parse_cursor(page_params.cursor),
+        where=listing.as_predicate(connection, layer, filters, datetime.now(UTC)),
     )
     page = select_page(connection, layer, query)
     return links.feature_collection(request, page, GEOJSON)

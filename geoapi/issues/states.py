@@ -6,6 +6,9 @@ state. Pure: no database, no HTTP."""
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_
 
 
 class Status(StrEnum):
@@ -68,6 +71,13 @@ def overdue_sql(alias: str = "", at: str = "now()") -> str:
     """The unit holds the problem past its deadline at `at` (a bound name such as `:now`)."""
     p = _prefix(alias)
     return f"{in_sql(f'{p}status', WITH_UNIT)} AND {p}deadline < {at}"
+
+
+def is_overdue(
+    status: ColumnElement[Any], deadline: ColumnElement[Any], at: ColumnElement[Any]
+) -> ColumnElement[bool]:
+    """The same rule as `overdue_sql`, as an expression over the given columns."""
+    return and_(status.in_([str(s) for s in WITH_UNIT]), deadline < at)
 
 
 # Named rules a layer's YAML filter may use: `filter: "{open}"`, over the layer's own columns.
