@@ -1,9 +1,10 @@
-"""The caller of a request, and the SQL that limits rows to what the caller may see."""
+"""The caller of a request, and the clause that limits rows to what the caller may see."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, text
+from sqlalchemy import ColumnElement, Table, bindparam, literal_column, true
 
 from geoapi.auth.roles import allowed
 from geoapi.errors import Forbidden, Unauthorized
@@ -34,32 +35,36 @@ class Principal:
             raise Unauthorized(f"{permission}: an API key is required (X-API-Key header)")
         raise Forbidden(f"{permission}: not allowed for role {self.role!r}")
 
-    def scope_sql(self, prefix: str = "") -> tuple[str, dict[str, Any]]:
-        """A SQL predicate on a row with area id / unit columns (`prefix` e.g. `i.`).
-
-        An inspector with an area is limited to its rows, a unit to the rows dispatched to it;
-        other roles are not limited by rows (whether they may act at all is `require`'s).
-        """
+    def scope(self, column: Callable[[str], ColumnElement[Any]]) -> ColumnElement[bool]:
+        """The rows the caller may see, as a clause over `column(name)` (columns in, clause
+        out): a unit's own problems, an inspector's area; every row for other roles (what a
+        role may do at all is `require`'s question). The one home of the rule."""
         if self.role == "unit":
-            return f"{prefix}unit_code = :scope_unit", {"scope_unit": self.unit_code}
+            return column("unit_code") == bindparam("scope_unit", self.unit_code)
         if self.role == "inspector" and self.area_id is not None:
-            return f"{prefix}{self.area_level}_id = :scope_area", {"scope_area": self.area_id}
-        return "TRUE", {}  # what the role may do at all is `require`'s question
+            area = column(f"{self.area_level}_id")
+            return area == bindparam("scope_area", self.area_id)
+        return true()
+
+    def scope_sql(self, prefix: str = "") -> tuple[str, dict[str, Any]]:
+        """`scope` rendered for a SQL text statement over columns named `prefix` + name
+        (e.g. `i.`), with its values."""
+        compiled = self.scope(lambda name: literal_column(f"{prefix}{name}")).compile()
+        return str(compiled), dict(compiled.params)
 
     def scope_columns(self) -> set[str]:
-        """Columns a table needs for `scope_sql` to apply to it."""
+        """Columns a table needs for `scope` to apply to it."""
         if self.role == "unit":
             return {"unit_code"}
         if self.role == "inspector" and self.area_id is not None:
             return {f"{self.area_level}_id"}
         return set()
 
-    def row_filter(self, columns: set[str]) -> ColumnElement[bool] | None:
-        """`scope_sql` as a bound clause for a table with `columns`; None: it cannot apply."""
-        if not self.scope_columns() <= columns:
+    def row_filter(self, table: Table) -> ColumnElement[bool] | None:
+        """`scope` over `table`'s columns; None: the table lacks a column it needs."""
+        if not self.scope_columns() <= set(table.c.keys()):
             return None
-        sql, params = self.scope_sql()
-        return text(sql).bindparams(**params)  # type: ignore[return-value]
+        return self.scope(lambda name: table.c[name])
 
 
 ANONYMOUS = Principal(username="anonymous", role="public")

@@ -126,7 +126,7 @@ def for_principal(layer: Layer, principal: Principal) -> Layer:
     if layer.public:
         return layer
     principal.require("read")
-    row_filter = principal.row_filter(set(layer.table.c.keys()))
+    row_filter = principal.row_filter(layer.table)
     if row_filter is None:
         raise Forbidden(
             f"collection {layer.id!r} has no {' or '.join(sorted(principal.scope_columns()))} "
