@@ -8,12 +8,15 @@ from sqlalchemy import Connection, text
 from geoapi.areas import AreaRef
 from geoapi.issues.states import open_sql
 
-# The rule, as two CTEs (`cycles`, `due`) that other statements build on: the route planner
-# reads `due` as rows. Cycles come in as two arrays (from the checklists); `{where}` limits
-# the points. The last visit before the day is the point's `last_inspected_at` (kept as the
-# latest visit by every write) unless that falls on or after the day: only then, for a day
-# in the past, are the point's visits looked up.
-DUE_ROWS = """
+
+def due_rows(where: str) -> str:
+    """The rule, as two CTEs (`cycles`, `due`) that other statements build on (the route
+    planner reads `due` as rows), for the points matching `where` (trusted SQL over `p.`,
+    values bound). Cycles come in as two arrays (from the checklists). The last visit before
+    the day is the point's `last_inspected_at` (kept as the latest visit by every write)
+    unless that falls on or after the day: only then, for a day in the past, are the point's
+    visits looked up."""
+    return f"""
 cycles AS (
   SELECT * FROM unnest(CAST(:categories AS text[]), CAST(:days AS int[])) AS c(category, days)
 ), due AS (
@@ -33,9 +36,11 @@ cycles AS (
      AND (last.visited_at IS NULL OR last.visited_at + make_interval(days => k.every) < :day_end)
 )"""
 
-# One statement, the answer as GeoJSON text.
-DUE = f"""
-WITH {DUE_ROWS}, page AS (
+
+def due_sql(where: str) -> str:
+    """One statement, the answer as GeoJSON text."""
+    return f"""
+WITH {due_rows(where)}, page AS (
   SELECT * FROM due
    ORDER BY due_at NULLS FIRST, code
    LIMIT :limit
@@ -87,14 +92,14 @@ def due_points(
     if category is not None:
         conditions.append("p.category = :category")
         params["category"] = category
-    sql = DUE.replace("{where}", " AND ".join(f"({c})" for c in conditions))
+    sql = due_sql(" AND ".join(f"({c})" for c in conditions))
     return connection.scalar(text(sql), params | due_parameters(day, tz, cycles, limit))
 
 
 def due_parameters(
     day: date, tz: ZoneInfo, cycles: dict[str, int], limit: int
 ) -> dict[str, object]:
-    """The bound values `DUE_ROWS` needs for `day` (local midnight to midnight)."""
+    """The bound values `due_rows` needs for `day` (local midnight to midnight)."""
     day_start = datetime.combine(day, time(), tz)
     return {
         "categories": list(cycles),

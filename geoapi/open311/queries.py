@@ -7,7 +7,10 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
 
-REQUESTS = """
+
+def requests_sql(where: str) -> str:
+    """Service requests matching `where` (trusted SQL over `i.`, values bound), newest first."""
+    return f"""
 SELECT i.id, i.status, i.type, t.name_zh AS type_name, t.default_deadline_days AS days,
        i.description, u.name AS unit_name, i.reported_at, i.deadline, i.unit_code,
        (SELECT max(e.at) FROM issue_events e WHERE e.issue_id = i.id) AS updated_at,
@@ -65,4 +68,4 @@ def requests(
                 terms.append(clause)
                 params[name] = value
     where = " AND ".join(terms) or "TRUE"
-    return list(connection.execute(text(REQUESTS.format(where=where)), params).mappings())
+    return list(connection.execute(text(requests_sql(where)), params).mappings())

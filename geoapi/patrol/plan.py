@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 from geoapi.auth.principal import Principal
 from geoapi.errors import Forbidden, InvalidParameter
 from geoapi.inspections.checklists import Checklists
-from geoapi.inspections.due import DUE_ROWS, due_parameters
+from geoapi.inspections.due import due_parameters
 from geoapi.patrol import planner, queries
 from geoapi.patrol.distances import haversine_matrix
 from geoapi.patrol.matrix import TravelMatrix, travel_matrix
@@ -159,7 +159,7 @@ def _with_start(
     if body.start_point is not None:
         scope, params = principal.scope_sql("p.")
         row = connection.execute(
-            text(queries.REQUESTED.format(scope=scope)), params | {"codes": [body.start_point]}
+            text(queries.requested_sql(scope)), params | {"codes": [body.start_point]}
         ).first()
         if row is None:
             raise InvalidParameter(
@@ -186,17 +186,15 @@ def _candidates(
     pool = body.max_stops * (body.inspectors_per_team + 1)
     found: list[tuple[dict[str, Any], int | None]] = []
     for v, team in enumerate(teams):
-        if team.area_id is None:
+        if team.area_id is None or team.area_level is None:
             continue
         area = {"area_id": team.area_id, "limit": pool}
         mine: list[tuple[dict[str, Any], int | None]] = []
         if body.include_verification:
-            sql = queries.VERIFICATIONS.format(level=team.area_level)
+            sql = queries.verifications_sql(team.area_level)
             mine += [(dict(r._mapping), v) for r in connection.execute(text(sql), area)]
         if body.include_due and len(mine) < pool:
-            sql = queries.DUE_STOPS.format(
-                due_rows=DUE_ROWS.replace("{where}", f"p.{team.area_level}_id = :area_id")
-            )
+            sql = queries.due_stops_sql(f"p.{team.area_level}_id = :area_id")
             cycles = checklists.cycles(body.date)
             params = area | due_parameters(body.date, tz, cycles, pool - len(mine))
             mine += [(dict(r._mapping), v) for r in connection.execute(text(sql), params)]
@@ -204,7 +202,7 @@ def _candidates(
     if body.points:
         scope, params = principal.scope_sql("p.")
         rows = connection.execute(
-            text(queries.REQUESTED.format(scope=scope)), params | {"codes": body.points}
+            text(queries.requested_sql(scope)), params | {"codes": body.points}
         ).all()
         missing = sorted(set(body.points) - {r.code for r in rows})
         if missing:

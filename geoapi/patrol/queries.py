@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from geoapi.inspections.due import due_rows
 from geoapi.issues.states import AWAITING_VERIFICATION, VERIFIED, in_sql
 from geoapi.patrol.network import speed_column
 
@@ -25,7 +26,10 @@ UPDATE roads r SET source = s.id, target = t.id
 ANALYZE roads; ANALYZE road_nodes;
 """
 
-NEAREST_NODES = """
+
+def nearest_nodes_sql(speed: str) -> str:
+    """Each position's nearest junction on a road the mode (its `speed` column) may use."""
+    return f"""
 SELECT s.i::int - 1 AS stop, n.id AS node,
        ST_Distance(n.geom::geography, s.g::geography) AS metres
   FROM (SELECT i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS g
@@ -72,7 +76,7 @@ def rebuild_topology(connection: Connection) -> int:
 def snap(connection: Connection, lonlat: Sequence[tuple[float, float]], mode: str) -> list[Snap]:
     """Each position's nearest junction that `mode` can use (in input order)."""
     rows = connection.execute(
-        text(NEAREST_NODES.format(speed=speed_column(mode))),
+        text(nearest_nodes_sql(speed_column(mode))),
         {"lon": [p[0] for p in lonlat], "lat": [p[1] for p in lonlat]},
     ).all()
     by_stop = {row.stop: Snap(int(row.node), float(row.metres)) for row in rows}
@@ -108,7 +112,9 @@ def cost_matrix(
     return {(int(r.start_vid), int(r.end_vid)): float(r.agg_cost) for r in rows}
 
 
-LEGS = """
+def legs_sql(speed: str) -> str:
+    """The shortest path of each pair of junctions, with its metres, seconds and line."""
+    return f"""
 WITH path AS (
   SELECT d.start_vid, d.end_vid, d.path_seq, d.edge, d.node
     FROM pgr_dijkstra(:edges, :pairs, directed => true) d
@@ -134,7 +140,7 @@ def legs(
         return found
     values = ", ".join(f"({int(a)}, {int(b)})" for a, b in wanted)
     rows = connection.execute(
-        text(LEGS.format(speed=speed_column(mode))),
+        text(legs_sql(speed_column(mode))),
         {"edges": edges, "pairs": f"SELECT * FROM (VALUES {values}) AS t(source, target)"},
     ).all()
     for r in rows:
@@ -152,18 +158,25 @@ SELECT t.id, t.code, t.name, a.id AS area_id, a.level AS area_level,
  WHERE t.code = ANY(CAST(:codes AS text[]))
 """
 
-VERIFICATIONS = f"""
+
+def verifications_sql(level: str) -> str:
+    """Rectified problems waiting for verification in the area (`:area_id` of `level`),
+    earliest deadline first."""
+    return f"""
 SELECT i.id AS issue_id, i.point_id, p.code, coalesce(p.name, t.name_zh) AS name, p.category,
        ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, 'verify' AS reason
   FROM issues i JOIN issue_types t ON t.code = i.type
   LEFT JOIN points p ON p.id = i.point_id
- WHERE {in_sql("i.status", AWAITING_VERIFICATION)} AND i.{{level}}_id = :area_id
+ WHERE {in_sql("i.status", AWAITING_VERIFICATION)} AND i.{level}_id = :area_id
  ORDER BY i.deadline NULLS LAST, i.reported_at
  LIMIT :limit
 """
 
-DUE_STOPS = """
-WITH {due_rows}
+
+def due_stops_sql(where: str) -> str:
+    """The points due (the `/points/due` rule) matching `where`, as stops, most late first."""
+    return f"""
+WITH {due_rows(where)}
 SELECT NULL::uuid AS issue_id, id AS point_id, code, name, category,
        ST_X(geom) AS lon, ST_Y(geom) AS lat,
        CASE WHEN due_at IS NULL THEN 'never_inspected'
@@ -171,11 +184,15 @@ SELECT NULL::uuid AS issue_id, id AS point_id, code, name, category,
   FROM due ORDER BY due_at NULLS FIRST, code LIMIT :limit
 """
 
-REQUESTED = """
+
+def requested_sql(scope: str) -> str:
+    """Points asked for by code (`:codes`), within the caller's `scope` (over `p.`)."""
+    return f"""
 SELECT NULL::uuid AS issue_id, p.id AS point_id, p.code, p.name, p.category,
        ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, 'requested' AS reason
   FROM points p WHERE p.code = ANY(CAST(:codes AS text[])) AND {scope}
 """
+
 
 INSERT_ROUTE = """
 INSERT INTO routes (team_id, inspector, inspectors, day, mode, network, start_geom,

@@ -50,7 +50,15 @@ METRICS = {  # ranking metrics: column, best first
     "score_rate": "score_rate DESC NULLS LAST",
 }
 
-FIGURES = """
+
+def figures_sql(
+    group: str, score_group: str, where: str, score_where: str, universe: str, order: str
+) -> str:
+    """The figures of every period and group: `group`/`score_group` name each row's group,
+    `where`/`score_where` are the filters on problems and on visited points (trusted SQL,
+    values bound), `universe` lists every group, `order` ranks them."""
+    dropped = in_sql("e.to_status", DROPPED)
+    return f"""
 WITH periods AS (
   SELECT * FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]),
                        CAST(:labels AS text[])) AS t(p_start, p_end, label)
@@ -131,6 +139,7 @@ SELECT rated.*, round(median_hours::numeric, 1)::float8 AS median_hours_to_close
   FROM rated
 """
 
+
 FIGURE_NAMES = (
     "open",
     "overdue",
@@ -194,8 +203,7 @@ def compute(
     universe_sql = (
         f"SELECT key AS grp FROM ({universe}) u" if universe else "SELECT NULL::text AS grp"
     )
-    sql = FIGURES.format(
-        dropped=in_sql("e.to_status", DROPPED),
+    sql = figures_sql(
         group=group,
         score_group=score_group,
         where=where,

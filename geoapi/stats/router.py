@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geoapi import areas
 from geoapi.auth.dependency import PrincipalDep
@@ -14,6 +14,7 @@ from geoapi.auth.principal import Principal
 from geoapi.db.engine import SessionDep
 from geoapi.errors import InvalidParameter
 from geoapi.instants import Day
+from geoapi.reference import queries as reference_queries
 from geoapi.stats import bulletin, figures, periods, service
 from geoapi.stats.figures import Filters
 
@@ -52,16 +53,10 @@ def filters_of(
         ("category", category, "categories"),
         ("type", issue_type, "issue_types"),
     ):
-        if value is not None and not _exists(connection, table, value):
+        if value is not None and reference_queries.missing(connection, table, [value]):
             raise InvalidParameter(f"{name}: unknown {name} {value!r}")
     place = areas.resolve(connection, area) if area else None
     return Filters(area=place, unit=unit, category=category, type=issue_type)
-
-
-def _exists(connection: Connection, table: str, code: str) -> bool:
-    return bool(
-        connection.scalar(text(f"SELECT EXISTS (SELECT FROM {table} WHERE code = :c)"), {"c": code})
-    )
 
 
 def _stats_caller(principal: PrincipalDep) -> Principal:
