@@ -5,8 +5,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
+from geoapi import areas
 from geoapi.auth.keys import key_hash, key_label, new_key
 from geoapi.auth.principal import Principal
+from geoapi.errors import InvalidParameter
 from geoapi.vocabulary import ROLES
 
 
@@ -78,10 +80,10 @@ def add_user(
 def _area_id(connection: Connection, area_code: str | None) -> int | None:
     if area_code is None:
         return None
-    area_id = connection.scalar(text("SELECT id FROM areas WHERE code = :c"), {"c": area_code})
-    if area_id is None:
-        raise UserError(f"no area {area_code!r}")
-    return area_id
+    try:
+        return areas.resolve(connection, area_code).id
+    except InvalidParameter as exc:
+        raise UserError(exc.detail) from exc
 
 
 def issue_key(connection: Connection, username: str, key: str | None = None) -> str:

@@ -24,11 +24,6 @@ def issue_type_days(connection: Connection, issue_type: str) -> int | None:
     )
 
 
-def issue_type_codes(connection: Connection) -> list[str]:
-    """Every known issue type."""
-    return list(connection.scalars(text("SELECT code FROM issue_types ORDER BY code")))
-
-
 def default_unit(connection: Connection, point_id: int | None, issue_type: str) -> str | None:
     """Who a problem goes to unless the dispatcher says: its point's responsible unit (门前三包),
     else its type's default unit."""

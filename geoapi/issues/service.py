@@ -15,6 +15,7 @@ from geoapi.issues import photos, queries
 from geoapi.issues.schemas import Duplicate, Event, IssueCreate, IssuePublic, Transition
 from geoapi.issues.states import ENDED, IllegalMove, Status, allowed_actions, next_status
 from geoapi.points import state as point_state
+from geoapi.reference import queries as reference_queries
 from geoapi.settings import Settings
 
 # Moves the service makes itself (automatic camera merges) are recorded as this user.
@@ -42,7 +43,7 @@ def create_issue(
     if body.id is not None and queries.select_issue(connection, body.id) is not None:
         return Created(read_issue(connection, body.id, principal), created=False)
     if queries.issue_type_days(connection, body.type) is None:
-        known = ", ".join(queries.issue_type_codes(connection))
+        known = ", ".join(reference_queries.codes(connection, "issue_types"))
         raise InvalidParameter(f"type: unknown issue type {body.type!r}; known: {known}")
     point, lon, lat = _locate(connection, body, settings, principal)
     boundary.check_inside(connection, lon, lat, "lon/lat")

@@ -5,13 +5,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geoapi import areas
 from geoapi.auth.principal import Principal
 from geoapi.errors import InvalidParameter
 from geoapi.instants import Instant
 from geoapi.issues.states import STATUSES
+from geoapi.reference import queries as reference_queries
 from geoapi.vocabulary import ISSUE_SOURCES
 
 
@@ -107,11 +108,11 @@ def where(
         points.append(f"p.{area.column} = :area_id")
         params["area_id"], area_name = area.id, area.name
     if filters.category:
-        known = set(connection.scalars(text("SELECT code FROM categories")))
+        known = set(reference_queries.codes(connection, "categories"))
         params["categories"] = _known("category", filters.category, known)
         points.append("p.category = ANY(:categories)")
     if filters.type:
-        known = set(connection.scalars(text("SELECT code FROM issue_types")))
+        known = set(reference_queries.codes(connection, "issue_types"))
         params["types"] = _known("type", filters.type, known)
         issues.append("i.type = ANY(:types)")
     for column, values, name in (

@@ -9,7 +9,7 @@ from typing import Any
 import branca.colormap
 import folium
 from folium import plugins
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
@@ -18,6 +18,7 @@ from geoapi.map import data, display
 from geoapi.map.basemaps import Basemap, add_to
 from geoapi.map.filters import MapFilters, where
 from geoapi.patrol.map_layer import add_today_routes
+from geoapi.reference import queries as reference_queries
 from geoapi.settings import Settings
 
 WEEKS = 12
@@ -124,7 +125,7 @@ def _points(
 ) -> list[str]:
     """One layer per category: clustered markers, or SQL clusters above the marker limit."""
     palette = layer.definition.style.palette
-    names = {c: n for c, n in connection.execute(text("SELECT code, name_zh FROM categories"))}
+    names = reference_queries.names_zh(connection, "categories")
     added = []
     for category, rows in data.points_by_category(
         connection, scope, settings.map_marker_limit

@@ -22,9 +22,16 @@ CURRENT_NOTICE = f"""
 
 
 def candidates(
-    connection: Connection, unit: str, where: str, params: dict[str, Any]
+    connection: Connection,
+    unit: str,
+    ids: list[uuid.UUID] | None = None,
+    area_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[RowMapping]:
-    """Problems matching `where`, with what would keep each off a new notice of `unit`."""
+    """The problems listed by `ids`, or else the notifiable problems of `unit` (in the area
+    of any level, dispatched in [since, until)), locked, with what would keep each off a new
+    notice of `unit`."""
     return list(
         connection.execute(
             text(
@@ -32,12 +39,17 @@ def candidates(
 SELECT i.id, i.status, i.unit_code, i.deadline, {CURRENT_NOTICE} AS on_notice,
        {LAST_DISPATCH} AS dispatch_event_id
   FROM issues i
- WHERE {where}
+ WHERE CASE WHEN CAST(:ids AS uuid[]) IS NOT NULL THEN i.id = ANY(CAST(:ids AS uuid[]))
+       ELSE i.unit_code = :unit AND {in_sql("i.status", NOTIFIABLE)}
+            AND (CAST(:area_id AS int) IS NULL
+                 OR :area_id IN (i.district_id, i.street_id, i.community_id, i.grid_id))
+            AND (CAST(:since AS timestamptz) IS NULL OR i.dispatched_at >= :since)
+            AND (CAST(:until AS timestamptz) IS NULL OR i.dispatched_at < :until) END
  ORDER BY i.deadline, i.id
  FOR UPDATE OF i
 """
             ),
-            params | {"unit": unit},
+            {"unit": unit, "ids": ids, "area_id": area_id, "since": since, "until": until},
         ).mappings()
     )
 
@@ -157,8 +169,10 @@ def notice_events(connection: Connection, notice_id: int) -> list[RowMapping]:
     )
 
 
-def list_notices(connection: Connection, where: str, params: dict[str, Any]) -> list[RowMapping]:
-    """Notices, newest first, with counts of their problems."""
+def list_notices(
+    connection: Connection, unit: str | None, acknowledged: bool | None
+) -> list[RowMapping]:
+    """Notices, newest first (of `unit`; signed for or not), with counts of their problems."""
     return list(
         connection.execute(
             text(
@@ -169,13 +183,15 @@ SELECT n.id, n.number, n.unit_code AS unit, n.issued_at, n.deadline, n.acknowled
   FROM notices n
   LEFT JOIN notice_issues ni ON ni.notice_id = n.id
   LEFT JOIN issues i ON i.id = ni.issue_id
- WHERE {where}
+ WHERE (CAST(:unit AS text) IS NULL OR n.unit_code = :unit)
+   AND (CAST(:acknowledged AS boolean) IS NULL
+        OR (n.acknowledged_at IS NOT NULL) = :acknowledged)
  GROUP BY n.id
  ORDER BY n.issued_at DESC, n.id DESC
  LIMIT 500
 """
             ),
-            params,
+            {"unit": unit, "acknowledged": acknowledged},
         ).mappings()
     )
 

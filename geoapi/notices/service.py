@@ -9,7 +9,7 @@ from geoapi import areas
 from geoapi.auth.principal import Principal
 from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound
 from geoapi.issues import queries as issue_queries
-from geoapi.issues.states import AWAITING_VERIFICATION, Status, in_sql
+from geoapi.issues.states import AWAITING_VERIFICATION, Status
 from geoapi.notices import queries
 from geoapi.notices.schemas import EscalationPublic, NoticeCreate, NoticePublic
 from geoapi.settings import Settings
@@ -60,23 +60,18 @@ def issue_notice(
 def _choose(connection: Connection, body: NoticeCreate, area: areas.AreaRef | None) -> list[Any]:
     """The problems for the notice, locked; an explicit list must be notifiable entirely."""
     if body.issues is not None:
-        rows = queries.candidates(connection, body.unit, "i.id = ANY(:ids)", {"ids": body.issues})
+        rows = queries.candidates(connection, body.unit, ids=body.issues)
         reasons = _unfit(rows, body)
         if reasons:
             raise Conflict("; ".join(reasons), reasons=reasons)
         return rows
-    conditions = ["i.unit_code = :unit", in_sql("i.status", queries.NOTIFIABLE)]
-    params: dict[str, Any] = {}
-    if area is not None:
-        conditions.append(f"i.{area.column} = :area_id")
-        params["area_id"] = area.id
-    if body.since is not None:
-        conditions.append("i.dispatched_at >= :since")
-        params["since"] = body.since
-    if body.until is not None:
-        conditions.append("i.dispatched_at < :until")
-        params["until"] = body.until
-    rows = queries.candidates(connection, body.unit, " AND ".join(conditions), params)
+    rows = queries.candidates(
+        connection,
+        body.unit,
+        area_id=area.id if area is not None else None,
+        since=body.since,
+        until=body.until,
+    )
     return [row for row in rows if row["on_notice"] is None]
 
 
@@ -143,15 +138,9 @@ def list_notices(
     principal.require("read")
     if principal.role == "inspector":
         raise Forbidden("notices are read by the office and the unit they are addressed to")
-    conditions, params = ["TRUE"], {}
     if principal.role == "unit":
         unit = principal.unit_code
-    if unit is not None:
-        conditions.append("n.unit_code = :unit")
-        params["unit"] = unit
-    if acknowledged is not None:
-        conditions.append(f"n.acknowledged_at IS {'NOT ' if acknowledged else ''}NULL")
-    return [dict(r) for r in queries.list_notices(connection, " AND ".join(conditions), params)]
+    return [dict(r) for r in queries.list_notices(connection, unit, acknowledged)]
 
 
 def acknowledge(

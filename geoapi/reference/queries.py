@@ -112,3 +112,14 @@ def unit_named(connection: Connection, name: str) -> str | None:
 def lock(connection: Connection, kind: str, code: str) -> None:
     """Hold the row `code` of `kind` (a fixed table name) until the transaction ends."""
     connection.execute(text(f"SELECT FROM {kind} WHERE code = :code FOR UPDATE"), {"code": code})
+
+
+def codes(connection: Connection, table: str) -> list[str]:
+    """Every code of a reference table (a fixed name, never input), sorted."""
+    return list(connection.scalars(text(f"SELECT code FROM {table} ORDER BY code")))
+
+
+def names_zh(connection: Connection, table: str) -> dict[str, str]:
+    """Chinese names by code of `categories` or `issue_types`."""
+    rows = connection.execute(text(f"SELECT code, name_zh FROM {table}"))
+    return {code: name for code, name in rows}
