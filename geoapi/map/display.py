@@ -6,7 +6,8 @@ from typing import Any
 import folium
 import numpy as np
 import shapely
-from branca.element import Figure
+from branca.element import Figure, MacroElement
+from jinja2 import Template
 
 from geoapi.chinacoords import wgs84_to_gcj02
 
@@ -42,3 +43,13 @@ def page_of(fmap: folium.Map) -> Figure:
     root = fmap.get_root()
     assert isinstance(root, Figure)  # a map added to nothing else is the root of its Figure
     return root
+
+
+class MetricScale(MacroElement):
+    """A scale bar in metres only (Leaflet's default adds feet and miles)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )

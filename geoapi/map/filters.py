@@ -111,6 +111,11 @@ def where(
         known = set(reference_queries.codes(connection, "categories"))
         params["categories"] = _known("category", filters.category, known)
         points.append("p.category = ANY(:categories)")
+        # the same filter on every layer: problems found at points of those categories
+        issues.append(
+            "EXISTS (SELECT FROM points q WHERE q.id = i.point_id "
+            "AND q.category = ANY(:categories))"
+        )
     if filters.type:
         known = set(reference_queries.codes(connection, "issue_types"))
         params["types"] = _known("type", filters.type, known)

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import branca.colormap
 import folium
@@ -48,9 +49,9 @@ def build(
         zoom_start=13,
         maxZoom=19,  # a map option: clusters need it even when no basemap (blank) sets one
         tiles=None,
-        control_scale=True,
         prefer_canvas=True,
     )
+    display.MetricScale().add_to(fmap)
     add_to(fmap, basemap)
     names: list[str] = []
     heat_def = layers[needed.OPEN_ISSUES.id].definition.heatmap
@@ -88,7 +89,7 @@ def build(
         names.append(routes)
     plugins.Fullscreen().add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _title(fmap, connection, filters, scope.area_name, basemap)
+    _title(fmap, connection, filters, scope.area_name, basemap, settings.zone)
     return MapPage(fmap.get_root().render(), names)
 
 
@@ -180,12 +181,25 @@ def _overdue(
     )
     name = f"超期问题 overdue ({shown})"
     group = folium.FeatureGroup(name=name)
-    callback = OVERDUE_MARKER % {"color": layer.definition.style.default_color}
+    color = layer.definition.style.default_color
     plugins.FastMarkerCluster(
-        display.shift_rows(rows.rows, basemap.datum), callback=callback
+        display.shift_rows(rows.rows, basemap.datum),
+        callback=OVERDUE_MARKER % {"color": color},
+        icon_create_function=OVERDUE_CLUSTER % {"color": color},  # the layer's red, not green
     ).add_to(group)
     group.add_to(fmap)
     return name
+
+
+# Clusters of overdue problems in the layer's own colour: markercluster's default palette
+# would paint small clusters green, which on this layer would read as "fine".
+OVERDUE_CLUSTER = """function (cluster) {
+  return L.divIcon({
+    html: '<div style="background:%(color)s;color:#fff;border-radius:50%%;width:34px;height:34px;'
+        + 'line-height:34px;text-align:center;font:bold 12px sans-serif;opacity:.9">'
+        + cluster.getChildCount() + '</div>',
+    className: 'overdue-cluster', iconSize: L.point(34, 34)});
+}"""
 
 
 def _choropleth(
@@ -231,13 +245,22 @@ def _choropleth(
 
 
 def _title(
-    fmap: folium.Map, connection: Connection, filters: MapFilters, area: str, basemap: Basemap
+    fmap: folium.Map,
+    connection: Connection,
+    filters: MapFilters,
+    area: str,
+    basemap: Basemap,
+    zone: ZoneInfo,
 ) -> None:
-    stamp = data.data_timestamp(connection) or datetime.now(UTC)
+    """The title box (area, filters, data time in local time, basemap) and the page title."""
+    stamp = (data.data_timestamp(connection) or datetime.now(UTC)).astimezone(zone)
     text_ = (
         f"<b>创城问题地图 · {html.escape(area)}</b><br>"
         f"筛选 filter: {html.escape(filters.describe())} · "
-        f"数据截至 data as of {stamp:%Y-%m-%d %H:%M} UTC · 底图 {html.escape(basemap.name)}"
+        f"数据截至 data as of {stamp:%Y-%m-%d %H:%M} · 底图 {html.escape(basemap.name)}"
+    )
+    display.page_of(fmap).header.add_child(
+        folium.Element(f"<title>创城问题地图 · {html.escape(area)}</title>")
     )
     display.page_of(fmap).html.add_child(
         folium.Element(

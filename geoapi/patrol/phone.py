@@ -48,7 +48,8 @@ def phone_page(
     checklists: Checklists,
 ) -> str:
     """The whole page; coordinates drawn in the basemap's datum, links in each app's."""
-    fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True)
+    fmap = folium.Map(tiles=None, zoom_control=True)
+    display.MetricScale().add_to(fmap)
     add_to(fmap, basemap)
     bounds = []
     for feature in legs["features"]:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from geoapi.chinacoords import wgs84_to_gcj02
+from geoapi.issues.states import open_sql, overdue_sql
 from geoapi.map import assets
 from tests.conftest import app_on
 from tests.integration.test_roles import as_
@@ -71,12 +72,31 @@ def test_filters_narrow_the_map_and_show_in_the_title(map_client, city, connecti
     wanted = connection.scalar(
         text(
             "SELECT count(*) FROM issues i JOIN areas a ON a.id = i.street_id "
+            "JOIN points p ON p.id = i.point_id AND p.category = 'market' "
             "WHERE a.code = :s AND i.type = 'street_vending' AND i.status = 'dispatched'"
         ),
         {"s": street.code},
     )
     assert shown(f"热力图 open problems ({wanted:,})", html)
     assert not shown("背街小巷", html.split("map-title")[0])  # only the market layer
+
+
+def test_a_category_filter_means_the_same_on_every_layer(map_client, city, connection):
+    category = connection.scalar(  # the category with the most overdue problems
+        text(
+            "SELECT p.category FROM issues i JOIN points p ON p.id = i.point_id "
+            f"WHERE {overdue_sql('i')} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        )
+    )
+    html = map_client.get("/map", params={"category": category}).text
+    at = "FROM issues i JOIN points p ON p.id = i.point_id AND p.category = :c WHERE"
+    values = {"c": category}
+    open_ = connection.scalar(text(f"SELECT count(*) {at} {open_sql('i')}"), values)
+    overdue = connection.scalar(text(f"SELECT count(*) {at} {overdue_sql('i')}"), values)
+    everywhere = connection.scalar(text(f"SELECT count(*) FROM issues i WHERE {open_sql('i')}"))
+    assert 0 < overdue <= open_ < everywhere
+    assert shown(f"热力图 open problems ({open_:,})", html)
+    assert shown(f"超期问题 overdue ({overdue:,})", html)
 
 
 @pytest.mark.parametrize(
@@ -149,3 +169,16 @@ def test_aggregate_cells_count_every_open_problem_once(map_client, city, connect
     assert statuses <= {"reported", "dispatched", "rectifying", "rectified"}
     assert sum(c["properties"]["count"] for c in by_status["features"]) == open_count
     assert map_client.get("/aggregates/open-issues", params={"size": 1}).status_code == 400
+
+
+def test_the_page_has_a_title_a_metric_scale_and_local_time(map_client, city):
+    html = map_client.get("/map").text
+    assert "<title>创城问题地图 · " in html
+    assert "L.control.scale({imperial: false})" in html and "L.control.scale()" not in html
+    title = html.split('id="map-title"')[1].split("</div>")[0]
+    assert "数据截至 data as of" in title and "UTC" not in title
+
+
+def test_overdue_clusters_wear_the_layers_red_not_the_default_green(map_client, city):
+    html = map_client.get("/map").text
+    assert "overdue-cluster" in html and "background:#b71c1c" in html
