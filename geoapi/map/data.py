@@ -183,13 +183,17 @@ def data_timestamp(connection: Connection) -> Any:
     return connection.scalar(text("SELECT max(at) FROM issue_events"))
 
 
-def center(connection: Connection, where: Where) -> tuple[float, float]:
-    """Where to open the map: the middle of the filtered area, or of all areas."""
+def bounds(connection: Connection, where: Where) -> list[list[float]] | None:
+    """What the map opens on: the box [[south, west], [north, east]] of the area it is
+    filtered to (or the caller's own), else of all areas; None without areas."""
     row = connection.execute(
         text(
-            "SELECT ST_Y(c), ST_X(c) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) AS c "
-            "FROM areas WHERE CAST(:area_id AS bigint) IS NULL OR id = :area_id) s"
+            "SELECT ST_YMin(b), ST_XMin(b), ST_YMax(b), ST_XMax(b) "
+            "FROM (SELECT ST_Extent(geom) AS b FROM areas "
+            "      WHERE CAST(:area_id AS bigint) IS NULL OR id = :area_id) s"
         ),
-        {"area_id": where.params.get("area_id")},
+        {"area_id": where.area_id},
     ).first()
-    return (row[0], row[1]) if row and row[0] is not None else (36.66, 117.05)
+    if row is None or row[0] is None:
+        return None
+    return [[row[0], row[1]], [row[2], row[3]]]

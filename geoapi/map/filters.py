@@ -91,6 +91,7 @@ class Where:
     points: str
     params: dict[str, Any]
     area_name: str
+    area_id: int | None = None  # the area the map opens on: the filter's, else the caller's
 
 
 def where(
@@ -107,6 +108,12 @@ def where(
         issues.append(f"i.{area.column} = :area_id")
         points.append(f"p.{area.column} = :area_id")
         params["area_id"], area_name = area.id, area.name
+        view_area: int | None = area.id
+    elif principal.role == "inspector" and principal.area_code is not None:  # its own area
+        own = areas.resolve(connection, principal.area_code)
+        view_area, area_name = own.id, f"{own.name}（本人范围 your area）"
+    else:
+        view_area = None
     if filters.category:
         known = set(reference_queries.codes(connection, "categories"))
         params["categories"] = _known("category", filters.category, known)
@@ -141,4 +148,5 @@ def where(
         " AND ".join([*points, point_scope]),
         params,
         area_name,
+        view_area,
     )

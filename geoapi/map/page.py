@@ -43,15 +43,17 @@ def build(
 ) -> MapPage:
     """The whole page for these filters, as the principal may see it."""
     scope = where(connection, filters, principal, settings.timezone)
-    lat, lon = display.shift_rows([[*data.center(connection, scope)]], basemap.datum)[0]
+    box = data.bounds(connection, scope) or [[36.66, 117.05], [36.66, 117.05]]
+    box = display.shift_rows(box, basemap.datum)
     fmap = folium.Map(
-        location=[lat, lon],
+        location=[(box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2],
         zoom_start=13,
         maxZoom=19,  # a map option: clusters need it even when no basemap (blank) sets one
         tiles=None,
         prefer_canvas=True,
     )
     display.MetricScale().add_to(fmap)
+    fmap.fit_bounds(box)  # the area asked for, or the caller's own, fills the screen
     add_to(fmap, basemap)
     names: list[str] = []
     heat_def = layers[needed.OPEN_ISSUES.id].definition.heatmap

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
+from geoapi.auth import lookup
 from geoapi.chinacoords import wgs84_to_gcj02
 from geoapi.issues.states import open_sql, overdue_sql
 from geoapi.map import assets
@@ -182,3 +183,25 @@ def test_the_page_has_a_title_a_metric_scale_and_local_time(map_client, city):
 def test_overdue_clusters_wear_the_layers_red_not_the_default_green(map_client, city):
     html = map_client.get("/map").text
     assert "overdue-cluster" in html and "background:#b71c1c" in html
+
+
+def test_the_map_opens_on_the_area_asked_for_or_the_inspectors_own(map_client, city, connection):
+    street = connection.execute(
+        text(
+            "SELECT code, name, ST_YMin(geom) AS s, ST_XMin(geom) AS w, ST_YMax(geom) AS n, "
+            "ST_XMax(geom) AS e FROM areas WHERE level = 'street' ORDER BY code DESC LIMIT 1"
+        )
+    ).one()
+    fitted = re.compile(r"fitBounds\(\s*\[\[([\d.]+),\s*([\d.]+)\],\s*\[([\d.]+),\s*([\d.]+)\]\]")
+
+    def opens_on(html: str) -> list[float]:
+        return [float(v) for v in fitted.search(html).groups()]
+
+    asked = map_client.get("/map", params={"area": street.code}).text
+    assert opens_on(asked) == pytest.approx([street.s, street.w, street.n, street.e], abs=1e-6)
+    key = lookup.add_user(connection, "grid-9", "inspector", area_code=street.code)
+    own = map_client.get("/map", headers=as_(key)).text
+    assert opens_on(own) == opens_on(asked)
+    assert f"创城问题地图 · {street.name}（本人范围 your area）" in own
+    whole = map_client.get("/map").text
+    assert opens_on(whole) != opens_on(asked) and "全域" in whole
