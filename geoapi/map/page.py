@@ -222,7 +222,7 @@ def _choropleth(
         ["#fff5eb", "#fd8d3c", "#7f2704"],
         vmin=0,
         vmax=max(max(rates), 1),
-        caption=f"{title}: 每百点位未结问题 open problems per 100 points",
+        caption=f"{title}: 每百点位未结问题 open per 100 points",
     )
     name = f"{title} 分级 choropleth"
     folium.GeoJson(
@@ -265,8 +265,8 @@ def _title(
         folium.Element(f"<title>创城问题地图 · {html.escape(area)}</title>")
     )
     display.page_of(fmap).html.add_child(
-        folium.Element(
-            '<div id="map-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
+        folium.Element(  # below the legends' row (top right, 50 px high): nothing covers it
+            '<div id="map-title" style="position:fixed;top:60px;left:60px;z-index:1000;'
             "background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;"
             f'font:13px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">{text_}</div>'
         )

@@ -99,6 +99,12 @@ def test_the_map_works_offline_in_chromium(map_server):
         heat_canvas = page.locator("canvas.leaflet-heatmap-layer").count()
         legend = page.locator(".legend").count()
         title = page.locator("#map-title").inner_text()
+        title_box = page.locator("#map-title").bounding_box()
+        legend_boxes = [box.bounding_box() for box in page.locator(".legend").all()]
+        captions = page.evaluate(  # each caption's width against the room its legend leaves
+            "() => [...document.querySelectorAll('.legend .caption')].map("
+            "t => [t.getComputedTextLength(), t.ownerSVGElement.width.baseVal.value])"
+        )
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "map.png"))
         problems = (list(blocked), list(failed), list(errors))
@@ -117,6 +123,15 @@ def test_the_map_works_offline_in_chromium(map_server):
         assert layer in joined, layer
     assert heat_canvas >= 1 and legend >= 1
     assert "筛选 filter: all" in title
+    assert captions and all(length <= room for length, room in captions), captions
+    for box in legend_boxes:  # the legends never cover the title
+        apart = (
+            box["x"] >= title_box["x"] + title_box["width"]
+            or box["x"] + box["width"] <= title_box["x"]
+            or box["y"] >= title_box["y"] + title_box["height"]
+            or box["y"] + box["height"] <= title_box["y"]
+        )
+        assert apart, (box, title_box)
     assert (ARTIFACTS / "map.png").stat().st_size > 10_000
     assert bad.status == 400
 
