@@ -106,17 +106,21 @@ def points_by_category(connection: Connection, where: Where, limit: int) -> dict
 
 
 def overdue_issues(connection: Connection, where: Where, limit: int) -> Rows:
-    """[lat, lon, id, type, unit, deadline, days late] of the most overdue problems."""
+    """[lat, lon, id, type, unit, deadline, days late] of the most overdue problems, the type
+    and the unit by their Chinese names."""
     result = _json(
         connection,
         f"""
         WITH f AS (SELECT i.* FROM issues i WHERE {OVERDUE} AND {where.issues})
         SELECT json_build_object('total', (SELECT count(*) FROM f), 'rows', coalesce(
                  (SELECT json_agg(json_build_array(
-                    round(ST_Y(geom)::numeric, 5), round(ST_X(geom)::numeric, 5), id, type,
-                    unit_code, to_char(deadline AT TIME ZONE :tz, 'YYYY-MM-DD'),
-                    extract(day FROM now() - deadline)::int) ORDER BY deadline)
-                    FROM (SELECT * FROM f ORDER BY deadline LIMIT :limit) o), '[]'))::text
+                    round(ST_Y(o.geom)::numeric, 5), round(ST_X(o.geom)::numeric, 5), o.id,
+                    coalesce(t.name_zh, o.type), coalesce(u.name, o.unit_code),
+                    to_char(o.deadline AT TIME ZONE :tz, 'YYYY-MM-DD'),
+                    extract(day FROM now() - o.deadline)::int) ORDER BY o.deadline)
+                    FROM (SELECT * FROM f ORDER BY deadline LIMIT :limit) o
+                    LEFT JOIN issue_types t ON t.code = o.type
+                    LEFT JOIN units u ON u.code = o.unit_code), '[]'))::text
         """,
         where,
         limit=limit,
@@ -141,6 +145,8 @@ def area_choropleth(connection: Connection, where: Where, level: str) -> dict[st
                  json_build_object('type', 'Feature', 'id', a.code,
                    'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(a.geom, 0.0001), 5)::json,
                    'properties', json_build_object('code', a.code, 'name', a.name,
+                     'label_at', json_build_array(ST_Y(ST_PointOnSurface(a.geom)),
+                                                  ST_X(ST_PointOnSurface(a.geom))),
                      'open', coalesce(o.open, 0), 'points', coalesce(p.points, 0),
                      'per_100_points', round(100.0 * coalesce(o.open, 0)
                                              / nullif(p.points, 0), 1)))), '[]'))::text

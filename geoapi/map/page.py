@@ -243,7 +243,32 @@ def _choropleth(
         else None,
     ).add_to(fmap)
     colormap.add_to(fmap)
+    if level == "street":  # a wall map has no hover: the streets' names stay written on it
+        _labels(fmap, collection["features"], basemap)
     return name
+
+
+LABEL_STYLE = """<style>
+.area-label { font: bold 13px "WenQuanYi Zen Hei", sans-serif; color: #222; text-align: center;
+  white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; }
+</style>"""
+
+
+def _labels(fmap: folium.Map, features: list[dict[str, Any]], basemap: Basemap) -> None:
+    """Each area's name at a point inside it, always shown."""
+    display.page_of(fmap).header.add_child(folium.Element(LABEL_STYLE))
+    group = folium.FeatureGroup(name="街道名称 street names", show=True)
+    rows = display.shift_rows([f["properties"]["label_at"] for f in features], basemap.datum)
+    for feature, row in zip(features, rows, strict=True):
+        folium.Marker(
+            row,
+            icon=folium.DivIcon(
+                html=f'<div class="area-label">{html.escape(feature["properties"]["name"])}</div>',
+                icon_size=(120, 18),
+                icon_anchor=(60, 9),
+            ),
+        ).add_to(group)
+    group.add_to(fmap)
 
 
 def _title(

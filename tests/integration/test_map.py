@@ -205,3 +205,19 @@ def test_the_map_opens_on_the_area_asked_for_or_the_inspectors_own(map_client, c
     assert f"创城问题地图 · {street.name}（本人范围 your area）" in own
     whole = map_client.get("/map").text
     assert opens_on(whole) != opens_on(asked) and "全域" in whole
+
+
+def test_overdue_popups_name_the_type_and_the_unit_in_chinese(map_client, city, connection):
+    issue_id, type_code, type_name, unit_code, unit_name = connection.execute(
+        text(
+            "SELECT i.id, t.code, t.name_zh, u.code, u.name FROM issues i "
+            "JOIN issue_types t ON t.code = i.type JOIN units u ON u.code = i.unit_code "
+            f"WHERE {overdue_sql('i')} ORDER BY i.deadline LIMIT 1"
+        )
+    ).one()
+    html = map_client.get("/map").text
+    at = html.index(str(issue_id))
+    row = html[at : html.index("]", at)]  # the rest of this problem's row
+    escaped = [json.dumps(v)[1:-1] for v in (type_name, unit_name)]
+    assert all(name in row for name in escaped) or all(n in row for n in (type_name, unit_name))
+    assert f'"{type_code}"' not in row and f'"{unit_code}"' not in row

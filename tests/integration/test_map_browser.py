@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from geoapi.auth import lookup
 from geoapi.demo.names import STREETS
@@ -86,8 +86,10 @@ def test_the_weekly_bulletin_renders_in_chromium(map_server):
     assert printed_width > 0
 
 
-def test_the_map_works_offline_in_chromium(map_server):
+def test_the_map_works_offline_in_chromium(map_server, engine):
     url, key = map_server
+    with engine.connect() as connection:
+        streets = list(connection.scalars(text("SELECT name FROM areas WHERE level = 'street'")))
     blocked, failed, errors = [], [], []
     with sync_playwright() as playwright:
         browser = launch(playwright)
@@ -101,6 +103,7 @@ def test_the_map_works_offline_in_chromium(map_server):
         title = page.locator("#map-title").inner_text()
         title_box = page.locator("#map-title").bounding_box()
         legend_boxes = [box.bounding_box() for box in page.locator(".legend").all()]
+        street_labels = page.locator(".area-label").all_inner_texts()  # no hover needed
         captions = page.evaluate(  # each caption's width against the room its legend leaves
             "() => [...document.querySelectorAll('.legend .caption')].map("
             "t => [t.getComputedTextLength(), t.ownerSVGElement.width.baseVal.value])"
@@ -123,6 +126,7 @@ def test_the_map_works_offline_in_chromium(map_server):
         assert layer in joined, layer
     assert heat_canvas >= 1 and legend >= 1
     assert "筛选 filter: all" in title
+    assert sorted(street_labels) == sorted(streets) and streets
     assert captions and all(length <= room for length, room in captions), captions
     for box in legend_boxes:  # the legends never cover the title
         apart = (
