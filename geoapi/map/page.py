@@ -90,7 +90,9 @@ def build(
     if routes:
         names.append(routes)
     plugins.Fullscreen().add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    # Collapsed behind Leaflet's layers button on a phone; always open on a wider screen.
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    display.page_of(fmap).header.add_child(folium.Element(LAYERS_OPEN_ON_WIDE_SCREENS))
     _title(fmap, connection, filters, scope.area_name, basemap, settings.zone)
     return MapPage(fmap.get_root().render(), names)
 
@@ -247,6 +249,13 @@ def _choropleth(
         _labels(fmap, collection["features"], basemap)
     return name
 
+
+LAYERS_OPEN_ON_WIDE_SCREENS = """<style>
+@media (min-width: 700px) {
+  .leaflet-control-layers .leaflet-control-layers-list { display: block !important; }
+  .leaflet-control-layers .leaflet-control-layers-toggle { display: none !important; }
+}
+</style>"""
 
 LABEL_STYLE = """<style>
 .area-label { font: bold 13px "WenQuanYi Zen Hei", sans-serif; color: #222; text-align: center;

@@ -86,6 +86,25 @@ def test_the_weekly_bulletin_renders_in_chromium(map_server):
     assert printed_width > 0
 
 
+def test_on_a_phone_the_layer_list_waits_behind_its_button(map_server):
+    url, key = map_server
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+        )
+        page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
+        control = page.locator(".leaflet-control-layers").bounding_box()
+        listed_before = page.locator(".leaflet-control-layers-list").is_visible()
+        page.locator(".leaflet-control-layers-toggle").tap()
+        listed_after = page.locator(".leaflet-control-layers-list").is_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map-phone.png"))
+        browser.close()
+    assert control["width"] * control["height"] < 0.02 * 390 * 844  # a button, not a panel
+    assert not listed_before and listed_after
+
+
 def test_the_map_works_offline_in_chromium(map_server, engine):
     url, key = map_server
     with engine.connect() as connection:
@@ -98,6 +117,7 @@ def test_the_map_works_offline_in_chromium(map_server, engine):
         page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
         page.wait_for_selector(".leaflet-container")
         labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+        layer_list_open = page.locator(".leaflet-control-layers-list").is_visible()
         heat_canvas = page.locator("canvas.leaflet-heatmap-layer").count()
         legend = page.locator(".legend").count()
         title = page.locator("#map-title").inner_text()
@@ -124,7 +144,7 @@ def test_the_map_works_offline_in_chromium(map_server, engine):
         "集贸市场/农贸市场",
     ):
         assert layer in joined, layer
-    assert heat_canvas >= 1 and legend >= 1
+    assert heat_canvas >= 1 and legend >= 1 and layer_list_open  # open on a wide screen
     assert "筛选 filter: all" in title
     assert sorted(street_labels) == sorted(streets) and streets
     assert captions and all(length <= room for length, room in captions), captions
