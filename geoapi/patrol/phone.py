@@ -3,7 +3,6 @@
 Baidu navigation links and a button that opens its checklist right there (no other request,
 so it works where the signal is weak)."""
 
-from datetime import date
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,8 +12,7 @@ import folium
 from geoapi.inspections.checklists import Checklist, Checklists
 from geoapi.map import display
 from geoapi.map.basemaps import Basemap, add_to
-from geoapi.patrol.navigation import nav_links
-from geoapi.patrol.sheet import REASONS, local_time
+from geoapi.patrol.sheet import REASONS, local_time, stops_to_show
 from geoapi.patrol.stored import route_title
 
 STYLE = """<style>
@@ -86,12 +84,8 @@ def phone_page(
 def _stop_list(route: dict[str, Any], zone: ZoneInfo, checklists: Checklists) -> str:
     done, late = route["progress"]["done"], route["progress"]["late_min"]
     behind = "" if late is None else f" · {'晚' if late > 0 else '早'} {abs(late):.0f} 分钟"
-    day = date.fromisoformat(route["date"])
     items = []
-    for stop in route["stops"]:
-        lon, lat = stop["position"]
-        links = nav_links(lon, lat, stop["name"] or "", route["mode"])
-        checklist = checklists.current(stop["category"], day) if stop["category"] else None
+    for stop, links, checklist in stops_to_show(route, checklists):
         facts = [local_time(stop["arrival"], zone), REASONS[stop["reason"]], stop["point"]]
         items.append(
             f'<li class="{"done" if stop["visited_at"] else ""}"><span class="seq">{stop["seq"]}'

@@ -184,6 +184,7 @@ def _candidates(
     no due list). Enough to choose a compact day from; the travel matrix grows with the
     square of the pool."""
     pool = body.max_stops * (body.inspectors_per_team + 1)
+    cycles = checklists.cycles(body.date)
     found: list[tuple[dict[str, Any], int | None]] = []
     for v, team in enumerate(teams):
         if team.area_id is None or team.area_level is None:
@@ -195,7 +196,6 @@ def _candidates(
             mine += [(dict(r._mapping), v) for r in connection.execute(text(sql), area)]
         if body.include_due and len(mine) < pool:
             sql = queries.due_stops_sql(f"p.{team.area_level}_id = :area_id")
-            cycles = checklists.cycles(body.date)
             params = area | due_parameters(body.date, tz, cycles, pool - len(mine))
             mine += [(dict(r._mapping), v) for r in connection.execute(text(sql), params)]
         found += mine

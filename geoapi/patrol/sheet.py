@@ -3,7 +3,7 @@ stops in order with what to do, a tick box, a QR code and navigation links per s
 self-contained page: the map is SVG drawn here and the QR codes are inline (no tiles, no
 requests), so it prints and works offline."""
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +12,7 @@ import numpy as np
 import segno
 
 from geoapi.documents import render
-from geoapi.inspections.checklists import Checklists
+from geoapi.inspections.checklists import Checklist, Checklists
 from geoapi.issues.photos import thumbnail_uris
 from geoapi.patrol.navigation import nav_links
 
@@ -36,12 +36,8 @@ def route_sheet(
 ) -> str:
     """The HTML page of one stored route (its JSON document and its GeoJSON legs); a problem
     to verify shows its photos (before and after rectification) as thumbnails."""
-    day = datetime.fromisoformat(route["date"]).date()
     stops = []
-    for stop in route["stops"]:
-        lon, lat = stop["position"]
-        links = nav_links(lon, lat, stop["name"] or "", route["mode"])
-        checklist = checklists.current(stop["category"], day) if stop["category"] else None
+    for stop, links, checklist in stops_to_show(route, checklists):
         stops.append(
             stop
             | {
@@ -63,6 +59,21 @@ def route_sheet(
         planned_end=local_time(route["planned_end"], zone),
         svg=route_svg(route, legs),
     )
+
+
+def stops_to_show(
+    route: dict[str, Any], checklists: Checklists
+) -> list[tuple[dict[str, Any], dict[str, object], Checklist | None]]:
+    """Each stop of a route with its navigation links and the checklist in force that day:
+    what the printed sheet and the phone page both show."""
+    day = date.fromisoformat(route["date"])
+    shown = []
+    for stop in route["stops"]:
+        lon, lat = stop["position"]
+        links = nav_links(lon, lat, stop["name"] or "", route["mode"])
+        checklist = checklists.current(stop["category"], day) if stop["category"] else None
+        shown.append((stop, links, checklist))
+    return shown
 
 
 def local_time(value: str, zone: ZoneInfo) -> str:
