@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 
 from geoapi import __version__, health
 from geoapi.auth.cache import KeyCache
@@ -29,6 +30,7 @@ from geoapi.patrol.router import router as patrol_router
 from geoapi.points.router import router as points_router
 from geoapi.reference.router import router as reference_router
 from geoapi.settings import Settings
+from geoapi.stats import rollup
 from geoapi.stats.router import bulletins as bulletins_router
 from geoapi.stats.router import router as stats_router
 from geoapi.tiles.router import router as tiles_router
@@ -49,6 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            rollup.align_zone(engine, settings.timezone)
+        except OperationalError as exc:  # the service still starts; /health tells
+            log.error("database not reachable at start-up: %s", exc.orig)
         yield
         engine.dispose()
         read_engine.dispose()

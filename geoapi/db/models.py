@@ -9,19 +9,25 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     REAL,
     BigInteger,
+    Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     Numeric,
     SmallInteger,
+    Table,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -226,6 +232,21 @@ class Issue(AreaIds, Base):
             "point_id",
             postgresql_where=text(states.open_sql()),
         ),
+        Index(  # hours to close of a period's closed problems, from the index alone
+            "ix_issues_closed_at",
+            "closed_at",
+            postgresql_include=[
+                "reported_at",
+                "type",
+                "unit_code",
+                "category",
+                "district_id",
+                "street_id",
+            ],
+        ),
+        Index(
+            "ix_issues_dropped_at", "dropped_at", postgresql_where=text("dropped_at IS NOT NULL")
+        ),
         Index(
             "ix_issues_open_deadline",
             "deadline",
@@ -250,6 +271,11 @@ class Issue(AreaIds, Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(Timestamp)
     rectified_at: Mapped[datetime | None] = mapped_column(Timestamp)
     closed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Kept by triggers for the daily rollup (issue_daily): the point's category, the first
+    # time it was rejected or merged, whether a deferral (延期) was approved.
+    category: Mapped[str | None] = mapped_column(Text)
+    dropped_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    deferred: Mapped[bool] = mapped_column(Boolean, server_default=false())
     photos: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     merged_into: Mapped[uuid.UUID | None] = mapped_column(
@@ -267,6 +293,12 @@ class IssueEvent(Base):
     __table_args__ = (
         CheckConstraint(states.in_sql("to_status", states.STATUSES), name="to_status"),
         Index("ix_issue_events_issue_id_at", "issue_id", "at"),
+        Index(
+            "ix_issue_events_reopen_at",
+            "at",
+            postgresql_include=["issue_id"],
+            postgresql_where=text("action = 'reopen'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -277,6 +309,75 @@ class IssueEvent(Base):
     from_status: Mapped[str | None] = mapped_column(Text)
     to_status: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# The daily rollup of the closed loop (migration 0009): facts per local day and key, kept by
+# triggers on issues and issue_events; no primary key (NULL is a key value, NULLS NOT DISTINCT).
+ISSUE_DAILY_KEY = ("type", "unit_code", "category", "district_id", "street_id")
+ISSUE_DAILY_MEASURES = (
+    "reported",
+    "ended",
+    "closed",
+    "overdue",
+    "due",
+    "deferred",
+    "closed_on_time",
+    "verified",
+    "reworked",
+)
+issue_daily = Table(
+    "issue_daily",
+    Base.metadata,
+    *(
+        Column(k, Text if k in ("type", "unit_code", "category") else Integer)
+        for k in ISSUE_DAILY_KEY
+    ),
+    Column("day", Date, nullable=False),
+    *(Column(m, Integer, nullable=False) for m in ISSUE_DAILY_MEASURES),
+    Index(
+        "ux_issue_daily_key_day",
+        *ISSUE_DAILY_KEY,
+        "day",
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    ),
+    Index("ix_issue_daily_day", "day"),
+)
+
+
+inspection_daily = Table(  # visits per local day and the visited point's key (migration 0009)
+    "inspection_daily",
+    Base.metadata,
+    Column("category", Text),
+    Column("unit_code", Text),
+    Column("district_id", Integer),
+    Column("street_id", Integer),
+    Column("day", Date, nullable=False),
+    Column("visits", Integer, nullable=False),
+    Column("scored", Integer, nullable=False),
+    Column("score_sum", Float, nullable=False),
+    Index(
+        "ux_inspection_daily_key_day",
+        "category",
+        "unit_code",
+        "district_id",
+        "street_id",
+        "day",
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    ),
+    Index("ix_inspection_daily_day", "day"),
+)
+
+
+class IssueDailyZone(Base):
+    """The time zone whose local days issue_daily counts in (one row)."""
+
+    __tablename__ = "issue_daily_zone"
+    __table_args__ = (CheckConstraint('"only"', name="one_row"),)
+
+    only: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=true())
+    zone: Mapped[str] = mapped_column(Text)
 
 
 class Team(Base):
@@ -300,6 +401,7 @@ class Inspection(Base):
     __table_args__ = (
         CheckConstraint("score_rate IS NULL OR score_rate BETWEEN 0 AND 1", name="score_rate"),
         Index("ix_inspections_point_id_visited_at", "point_id", "visited_at"),
+        Index("ix_inspections_visited_at", "visited_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

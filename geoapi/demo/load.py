@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, text
 from geoapi.db.copy import copy_frame, ewkb_hex
 from geoapi.demo.generate import DemoCity
 from geoapi.demo.issues import UNIT_BY_TYPE
+from geoapi.stats import rollup
 from geoapi.transfer.roads import replace_network, segments
 
 # Children first for TRUNCATE, parents first for COPY.
@@ -23,6 +24,8 @@ TABLES = (
     "notice_issues",
     "notices",
     "issue_events",
+    "issue_daily",
+    "inspection_daily",
     "inspections",
     "issues",
     "api_keys",
@@ -98,9 +101,11 @@ def load(
     connection: Connection, load_plan: LoadPlan, on_rows: Callable[[int], None] = lambda _: None
 ) -> dict[str, int]:
     """COPY every table in one transaction (the caller's); returns rows per table."""
-    counts = {
-        table: copy_frame(connection, table, frame, on_rows) for table, frame in load_plan.frames
-    }
+    with rollup.paused(connection):
+        counts = {
+            table: copy_frame(connection, table, frame, on_rows)
+            for table, frame in load_plan.frames
+        }
     counts["roads"] = replace_network(connection, segments(load_plan.roads))
     connection.execute(  # dispatch without a unit then goes where the demo sends the type
         text(

@@ -1,0 +1,54 @@
+"""The daily rollups (`issue_daily`, `inspection_daily`, migration 0009): their time zone, the
+set-based rebuild, and pausing their triggers while a bulk load writes many rows at once."""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, text
+
+log = logging.getLogger(__name__)
+
+# The per-row triggers a bulk load pauses; `geoapi_issues_derive` and the rebuild redo their
+# work set-based afterwards.
+ROLLUP_TRIGGERS = {
+    "issues": ("issues_category", "issues_roll_up"),
+    "issue_events": ("issue_events_roll_up",),
+    "inspections": ("inspections_roll_up",),
+}
+
+
+def zone_of(connection: Connection) -> str:
+    """The time zone whose local days the rollup counts."""
+    return str(connection.scalar(text("SELECT zone FROM issue_daily_zone")))
+
+
+def rebuild(connection: Connection, zone: str) -> int:
+    """Recount the rollup from every problem and event, in local days of `zone`; rows written."""
+    return int(connection.scalar(text("SELECT geoapi_issue_daily_rebuild(:zone)"), {"zone": zone}))
+
+
+def align_zone(engine: Engine, zone: str) -> None:
+    """Rebuild the rollup when the service's time zone is not the one it was counted in."""
+    with engine.begin() as connection:
+        counted_in = zone_of(connection)
+        if counted_in != zone:
+            log.warning("recounting daily figures in %s (they were in %s)", zone, counted_in)
+            rebuild(connection, zone)
+
+
+@contextmanager
+def paused(connection: Connection) -> Iterator[None]:
+    """Write many problems and events without per-row triggers, then derive and recount
+    everything set-based, in the caller's transaction."""
+    _set_triggers(connection, "DISABLE")
+    yield
+    _set_triggers(connection, "ENABLE")
+    connection.execute(text("SELECT geoapi_issues_derive()"))
+    rebuild(connection, zone_of(connection))
+
+
+def _set_triggers(connection: Connection, how: str) -> None:
+    for table, triggers in ROLLUP_TRIGGERS.items():
+        for trigger in triggers:
+            connection.execute(text(f"ALTER TABLE {table} {how} TRIGGER {trigger}"))
