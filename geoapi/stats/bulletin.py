@@ -7,19 +7,16 @@ import geopandas as gpd
 from sqlalchemy import Connection, text
 
 from geoapi import documents
-from geoapi.issues.states import DROPPED, in_sql
+from geoapi.issues.states import open_sql
 from geoapi.settings import Settings
 from geoapi.stats import charts, periods, service
 from geoapi.stats.figures import Filters
 
 LIST_LENGTH = 20
-MAP_PROBLEMS = 20_000  # dots on the static map; the street shading counts all of them
+MAP_PROBLEMS = 5_000  # dots on the static map; the street shading counts all of them
 
-OPEN_AT_END = f"""
-i.reported_at < :end
-AND (i.closed_at IS NULL OR i.closed_at >= :end)
-AND NOT EXISTS (SELECT FROM issue_events e WHERE e.issue_id = i.id
-                 AND {in_sql("e.to_status", DROPPED)} AND e.at < :end)
+OPEN_AT_END = """
+i.reported_at < :end AND coalesce(i.closed_at, i.dropped_at, 'infinity') >= :end
 """
 
 OVERDUE = f"""
@@ -41,26 +38,32 @@ SELECT i.id, t.name_zh AS type, u.name AS unit, s.name AS street, p.name AS poin
        r.reopens, r.last_reopen
   FROM (SELECT issue_id, count(*) AS reopens, max(at) AS last_reopen FROM issue_events
          WHERE action = 'reopen' AND at < :end GROUP BY issue_id
-        HAVING max(at) >= :since) r
+        HAVING max(at) >= :since
+         ORDER BY reopens DESC, last_reopen DESC, issue_id LIMIT :n) r
   JOIN issues i ON i.id = r.issue_id
   JOIN issue_types t ON t.code = i.type
   LEFT JOIN units u ON u.code = i.unit_code
   LEFT JOIN areas s ON s.id = i.street_id
   LEFT JOIN points p ON p.id = i.point_id
  ORDER BY r.reopens DESC, r.last_reopen DESC, i.id
- LIMIT :n
 """
 
-STREETS_MAP = f"""
+STREETS_MAP = """
 SELECT s.name, s.geom,
-       (SELECT count(*) FROM issues i WHERE i.street_id = s.id AND {OPEN_AT_END}) AS open
+       coalesce((SELECT sum(d.reported - d.ended) FROM issue_daily d
+                  WHERE d.street_id = s.id AND d.day < :end_day), 0) AS open
   FROM areas s WHERE s.level = 'street'
 """
 
 PROBLEMS_MAP = f"""
-SELECT i.geom, coalesce(i.deadline < :end, false) AS overdue
-  FROM issues i WHERE {OPEN_AT_END}
- ORDER BY i.deadline NULLS LAST LIMIT :n
+SELECT geom, coalesce(deadline < :end, false) AS overdue FROM (
+  SELECT i.geom, i.deadline FROM issues i WHERE {open_sql("i")} AND i.reported_at < :end
+  UNION ALL
+  SELECT i.geom, i.deadline FROM issues i WHERE i.closed_at >= :end AND i.reported_at < :end
+  UNION ALL
+  SELECT i.geom, i.deadline FROM issues i WHERE i.dropped_at >= :end AND i.reported_at < :end
+) open_then  -- open now, or ended after the end (each part from its own index)
+ ORDER BY deadline NULLS LAST LIMIT :n
 """
 
 
@@ -80,7 +83,9 @@ def build(connection: Connection, week: str, settings: Settings) -> str:
     window = {"end": period.end, "since": period.end - timedelta(weeks=4), "n": LIST_LENGTH}
     overdue = connection.execute(text(OVERDUE), window).mappings().all()
     reworked = connection.execute(text(REWORKED), window).mappings().all()
-    street_shapes = gpd.read_postgis(text(STREETS_MAP), connection, params={"end": period.end})
+    street_shapes = gpd.read_postgis(
+        text(STREETS_MAP), connection, params={"end_day": period.end.date()}
+    )
     dots = gpd.read_postgis(
         text(PROBLEMS_MAP), connection, params={"end": period.end, "n": MAP_PROBLEMS}
     )

@@ -22,7 +22,7 @@ plt.rcParams["axes.unicode_minus"] = False
 
 def _png(figure: Any) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=110)
     plt.close(figure)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
@@ -31,7 +31,7 @@ def weekly_chart(series: list[dict[str, Any]]) -> str:
     """Reported and closed problems per week (bars) with the closure rate (line)."""
     labels = [row["period"]["label"][5:] for row in series]
     positions = range(len(series))
-    figure, axis = plt.subplots(figsize=(8, 3))
+    figure, axis = plt.subplots(figsize=(8, 3), layout="constrained")
     axis.bar([p - 0.2 for p in positions], [r["reported"] for r in series], 0.4, label="新发现")
     axis.bar([p + 0.2 for p in positions], [r["closed"] for r in series], 0.4, label="已销号")
     axis.set_xticks(list(positions), labels, fontsize=8)
@@ -55,7 +55,7 @@ def weekly_chart(series: list[dict[str, Any]]) -> str:
 def ranking_chart(rows: list[dict[str, Any]], metric: str, title: str) -> str:
     """Horizontal bars of `metric` per street or unit, best at the top."""
     rows = [r for r in rows if r[metric] is not None][:20]
-    figure, axis = plt.subplots(figsize=(8, max(2.0, 0.32 * len(rows) + 0.8)))
+    figure, axis = plt.subplots(figsize=(8, max(2.0, 0.32 * len(rows) + 0.8)), layout="constrained")
     names = [r["name"] for r in reversed(rows)]
     values = [r[metric] * 100 for r in reversed(rows)]
     axis.barh(names, values, color="#1565c0")
@@ -68,7 +68,7 @@ def ranking_chart(rows: list[dict[str, Any]], metric: str, title: str) -> str:
 
 def open_problems_map(streets: gpd.GeoDataFrame, problems: gpd.GeoDataFrame) -> str:
     """Streets shaded by open problems, with the open problems as dots; no basemap needed."""
-    figure, axis = plt.subplots(figsize=(8, 6))
+    figure, axis = plt.subplots(figsize=(8, 6), layout="constrained")
     if not streets.empty:
         streets.plot(
             ax=axis,

@@ -1,4 +1,4 @@
-"""The figures, computed by PostGIS in one statement per request from issues and their history.
+"""The figures, computed by PostGIS in one statement per request from the daily rollup.
 
 Definitions (each period is [start, end), local time):
 - open: reported before the end and not closed, rejected or merged by then;
@@ -13,6 +13,13 @@ Definitions (each period is [start, end), local time):
   (reopens + closes) in the period;
 - median / p90 hours to close: of problems closed in the period, from report to close;
 - score rate: mean 得分率 of visits in the period (area, unit and category filters apply).
+
+How: the counts come from the daily rollup `issue_daily` (migration 0009), which triggers
+keep as problems and events are written: flows are sums over the period's days, stocks (open,
+overdue) sums over every day before its end. A community or grid is below the rollup's key,
+so for those the same facts are recounted from that area's problems
+(`geoapi_issue_daily_recount`). Hours to close read the problems closed in the period
+(indexed by `closed_at`); visits come from their own daily rollup, `inspection_daily`.
 """
 
 from dataclasses import dataclass
@@ -21,25 +28,26 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, text
 
 from geoapi.areas import AreaRef
-from geoapi.issues.states import DROPPED, in_sql
 from geoapi.stats.periods import Period
 
+ROLLUP_AREA_COLUMNS = ("district_id", "street_id")  # the area levels issue_daily is keyed by
+
 GROUPS = {
-    # by: (expression on issues i / points p, the same on inspections' points q, universe SQL)
-    "none": ("NULL::text", "NULL::text", None),
+    # by: (column of the rollup and of issues, column of visited points, universe SQL)
+    "none": (None, None, None),
     "street": (
-        "i.street_id::text",
-        "q.street_id::text",
+        "street_id",
+        "street_id",
         "SELECT id::text AS key, code, name FROM areas WHERE level = 'street' AND "
         "(CAST(:area_id AS int) IS NULL OR parent_id = :area_id OR id = :area_id)",
     ),
-    "unit": ("i.unit_code", "q.unit_code", "SELECT code AS key, code, name FROM units"),
+    "unit": ("unit_code", "unit_code", "SELECT code AS key, code, name FROM units"),
     "category": (
-        "p.category",
-        "q.category",
+        "category",
+        "category",
         "SELECT code AS key, code, name_zh AS name FROM categories",
     ),
-    "type": ("i.type", "NULL::text", "SELECT code AS key, code, name_zh AS name FROM issue_types"),
+    "type": ("type", None, "SELECT code AS key, code, name_zh AS name FROM issue_types"),
 }
 
 METRICS = {  # ranking metrics: column, best first
@@ -51,65 +59,69 @@ METRICS = {  # ranking metrics: column, best first
 }
 
 
+def _grouped(alias: str, column: str | None) -> str:
+    return f"{alias}.{column}::text" if column else "NULL::text"
+
+
 def figures_sql(
-    group: str, score_group: str, where: str, score_where: str, universe: str, order: str
+    source: str,
+    visits: str,
+    group: tuple[str | None, str | None],
+    where: str,
+    score_where: str,
+    universe: str,
+    order: str,
 ) -> str:
-    """The figures of every period and group: `group`/`score_group` name each row's group,
-    `where`/`score_where` are the filters on problems and on visited points (trusted SQL,
-    values bound), `universe` lists every group, `order` ranks them."""
-    dropped = in_sql("e.to_status", DROPPED)
+    """The figures of every period and group. `source` and `visits` are the daily facts of
+    problems and of visits (the rollups, or recounts of one area), `group` the columns naming
+    each row's group in them, `where`/`score_where` the filters (trusted SQL with `{alias}`
+    for the table, values bound), `universe` lists every group, `order` ranks them."""
+    on_facts, on_visits = group
     return f"""
 WITH periods AS (
   SELECT * FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]),
-                       CAST(:labels AS text[])) AS t(p_start, p_end, label)
-), base AS (
-  SELECT i.id, i.reported_at, i.closed_at, i.deadline, i.dispatched_at, {group} AS grp,
-         coalesce(i.closed_at, (SELECT min(e.at) FROM issue_events e WHERE e.issue_id = i.id
-                                  AND {dropped})) AS ended_at,
-         EXISTS (SELECT FROM issue_events e
-                  WHERE e.issue_id = i.id AND e.action = 'defer') AS deferred
-    FROM issues i LEFT JOIN points p ON p.id = i.point_id
-   WHERE i.reported_at < :last_end AND {where}
+                       CAST(:start_days AS date[]), CAST(:end_days AS date[]),
+                       CAST(:labels AS text[])) AS t(p_start, p_end, start_day, end_day, label)
+), daily AS (
+  SELECT f.day, {_grouped("f", on_facts)} AS grp,
+         sum(f.reported) AS reported, sum(f.ended) AS ended, sum(f.closed) AS closed,
+         sum(f.overdue) AS overdue, sum(f.due) AS due, sum(f.deferred) AS deferred,
+         sum(f.closed_on_time) AS closed_on_time, sum(f.verified) AS verified,
+         sum(f.reworked) AS reworked
+    FROM {source} f
+   WHERE f.day < :last_end_day AND {where.format(alias="f")}
+   GROUP BY 1, 2
 ), counts AS (
-  SELECT t.label, b.grp,
-         count(*) FILTER (WHERE b.reported_at < t.p_end
-                            AND (b.ended_at IS NULL OR b.ended_at >= t.p_end)) AS open,
-         count(*) FILTER (WHERE b.reported_at < t.p_end
-                            AND (b.ended_at IS NULL OR b.ended_at >= t.p_end)
-                            AND b.dispatched_at < t.p_end AND b.deadline < t.p_end) AS overdue,
-         count(*) FILTER (WHERE b.reported_at >= t.p_start AND b.reported_at < t.p_end) AS reported,
-         count(*) FILTER (WHERE b.closed_at >= t.p_start AND b.closed_at < t.p_end) AS closed,
-         count(*) FILTER (WHERE b.dispatched_at IS NOT NULL
-                            AND b.deadline >= t.p_start AND b.deadline < t.p_end) AS due,
-         count(*) FILTER (WHERE b.dispatched_at IS NOT NULL AND b.deferred
-                            AND b.deadline >= t.p_start AND b.deadline < t.p_end) AS deferred,
-         count(*) FILTER (WHERE b.dispatched_at IS NOT NULL AND NOT b.deferred
-                            AND b.deadline >= t.p_start AND b.deadline < t.p_end
-                            AND b.closed_at <= b.deadline) AS closed_on_time,
+  SELECT t.label, d.grp,
+         sum(d.reported - d.ended) AS open,
+         sum(d.overdue) AS overdue,
+         sum(d.reported) FILTER (WHERE d.day >= t.start_day) AS reported,
+         sum(d.closed) FILTER (WHERE d.day >= t.start_day) AS closed,
+         sum(d.due) FILTER (WHERE d.day >= t.start_day) AS due,
+         sum(d.deferred) FILTER (WHERE d.day >= t.start_day) AS deferred,
+         sum(d.closed_on_time) FILTER (WHERE d.day >= t.start_day) AS closed_on_time,
+         sum(d.reworked) FILTER (WHERE d.day >= t.start_day) AS reworked,
+         sum(d.verified) FILTER (WHERE d.day >= t.start_day) AS verified
+    FROM periods t JOIN daily d ON d.day < t.end_day
+   GROUP BY t.label, d.grp
+), hours AS (
+  SELECT t.label, {_grouped("i", on_facts)} AS grp,
          percentile_cont(0.5) WITHIN GROUP (
-           ORDER BY extract(epoch FROM b.closed_at - b.reported_at) / 3600)
-           FILTER (WHERE b.closed_at >= t.p_start AND b.closed_at < t.p_end) AS median_hours,
+           ORDER BY extract(epoch FROM i.closed_at - i.reported_at) / 3600) AS median_hours,
          percentile_cont(0.9) WITHIN GROUP (
-           ORDER BY extract(epoch FROM b.closed_at - b.reported_at) / 3600)
-           FILTER (WHERE b.closed_at >= t.p_start AND b.closed_at < t.p_end) AS p90_hours
-    FROM periods t CROSS JOIN base b
-   GROUP BY t.label, b.grp
-), verdicts AS (
-  SELECT t.label, b.grp,
-         count(*) FILTER (WHERE e.action = 'reopen') AS reworked,
-         count(*) AS verified
+           ORDER BY extract(epoch FROM i.closed_at - i.reported_at) / 3600) AS p90_hours
     FROM periods t
-    JOIN issue_events e ON e.at >= t.p_start AND e.at < t.p_end
-                       AND e.action IN ('close', 'reopen')
-    JOIN base b ON b.id = e.issue_id
-   GROUP BY t.label, b.grp
+    JOIN issues i ON i.closed_at >= t.p_start AND i.closed_at < t.p_end
+   WHERE i.closed_at >= :first_start AND i.closed_at < :last_end
+     AND {where.format(alias="i")}
+   GROUP BY 1, 2
 ), scores AS (
-  SELECT t.label, {score_group} AS grp, avg(v.score_rate) AS score_rate, count(*) AS visits
+  SELECT t.label, {_grouped("s", on_visits)} AS grp,
+         sum(s.score_sum) / nullif(sum(s.scored), 0) AS score_rate, sum(s.visits) AS visits
     FROM periods t
-    JOIN inspections v ON v.visited_at >= t.p_start AND v.visited_at < t.p_end
-    JOIN points q ON q.id = v.point_id
-   WHERE {score_where}
-   GROUP BY t.label, {score_group}
+    JOIN {visits} s ON s.day >= t.start_day AND s.day < t.end_day
+   WHERE {score_where.format(alias="s")}
+   GROUP BY 1, 2
 ), keys AS (
   SELECT t.label, g.grp FROM periods t
    CROSS JOIN ({universe}) g
@@ -119,14 +131,16 @@ WITH periods AS (
          coalesce(c.reported, 0) AS reported, coalesce(c.closed, 0) AS closed,
          coalesce(c.due, 0) AS due, coalesce(c.deferred, 0) AS deferred,
          coalesce(c.closed_on_time, 0) AS closed_on_time,
-         coalesce(r.reworked, 0) AS reworked, coalesce(r.verified, 0) AS verified,
-         c.median_hours, c.p90_hours, s.score_rate, coalesce(s.visits, 0) AS visits
+         coalesce(c.reworked, 0) AS reworked, coalesce(c.verified, 0) AS verified,
+         h.median_hours, h.p90_hours, s.score_rate, coalesce(s.visits, 0)::int AS visits
     FROM keys k
     LEFT JOIN counts c ON c.label = k.label AND c.grp IS NOT DISTINCT FROM k.grp
-    LEFT JOIN verdicts r ON r.label = k.label AND r.grp IS NOT DISTINCT FROM k.grp
+    LEFT JOIN hours h ON h.label = k.label AND h.grp IS NOT DISTINCT FROM k.grp
     LEFT JOIN scores s ON s.label = k.label AND s.grp IS NOT DISTINCT FROM k.grp
 ), rated AS (
-  SELECT *,
+  SELECT label, grp, open::int, overdue::int, reported::int, closed::int, due::int,
+         deferred::int, closed_on_time::int, reworked::int, verified::int, visits,
+         median_hours, p90_hours, score_rate,
          round(closed::numeric / nullif(closed + open, 0), 4)::float8 AS closure_rate,
          round(closed_on_time::numeric / nullif(due - deferred, 0), 4)::float8 AS on_time_rate,
          round(reworked::numeric / nullif(verified, 0), 4)::float8 AS rework_rate
@@ -134,7 +148,7 @@ WITH periods AS (
 )
 SELECT rated.*, round(median_hours::numeric, 1)::float8 AS median_hours_to_close,
        round(p90_hours::numeric, 1)::float8 AS p90_hours_to_close,
-       round(score_rate, 4)::float8 AS mean_score_rate,
+       round(score_rate::numeric, 4)::float8 AS mean_score_rate,
        rank() OVER (PARTITION BY label ORDER BY {order}, overdue, grp) AS rank
   FROM rated
 """
@@ -168,26 +182,34 @@ class Filters:
     category: str | None = None
     type: str | None = None
 
-    def issues_sql(self) -> tuple[str, str, dict[str, Any]]:
-        """Predicates on issues `i` (+ their point `p`) and on visited points `q`, and values."""
-        on_issues, on_points = ["TRUE"], ["TRUE"]  # figures are city-wide roles' (`stats`)
-        params: dict[str, Any] = {"area_id": None}
-        if self.area is not None:
-            on_issues.append(f"i.{self.area.column} = :area_id")
-            on_points.append(f"q.{self.area.column} = :area_id")
-            params["area_id"] = self.area.id
-        if self.unit is not None:
-            on_issues.append("i.unit_code = :unit")
-            on_points.append("q.unit_code = :unit")
-            params["unit"] = self.unit
-        if self.category is not None:
-            on_issues.append("p.category = :category")
-            on_points.append("q.category = :category")
-            params["category"] = self.category
-        if self.type is not None:
-            on_issues.append("i.type = :type")
-            params["type"] = self.type
-        return " AND ".join(on_issues), " AND ".join(on_points), params
+    def predicates(self) -> tuple[str, str, dict[str, Any]]:
+        """Predicates on problems and on visits (rollup rows share the tables' column names),
+        trusted SQL with `{alias}` for the table, and the values they bind."""
+        common: list[str] = ["TRUE"]  # figures are city-wide roles' (`stats`)
+        params: dict[str, Any] = {"area_id": self.area.id if self.area else None}
+        if self.area is not None and self.area.column in ROLLUP_AREA_COLUMNS:
+            common.append(f"{{alias}}.{self.area.column} = :area_id")  # else: in the source
+        for column, value in (("unit_code", self.unit), ("category", self.category)):
+            if value is not None:
+                common.append(f"{{alias}}.{column} = :{column}")
+                params[column] = value
+        on_problems = common + (["{alias}.type = :type"] if self.type is not None else [])
+        params["type"] = self.type
+        return " AND ".join(on_problems), " AND ".join(common), params
+
+    def sources(self) -> tuple[str, str]:
+        """The daily facts of problems and of visits: the rollups, or recounts of the
+        problems and points of an area below their key (a community or a grid)."""
+        if self.area is None or self.area.column in ROLLUP_AREA_COLUMNS:
+            return "issue_daily", "inspection_daily"
+        zone = "(SELECT zone FROM issue_daily_zone)"
+        column = self.area.column
+        return (
+            f"geoapi_issue_daily_recount({zone}, "
+            f"ARRAY(SELECT id FROM issues WHERE {column} = :area_id))",
+            f"geoapi_inspection_daily_recount({zone}, "
+            f"ARRAY(SELECT id FROM points WHERE {column} = :area_id))",
+        )
 
 
 def compute(
@@ -198,19 +220,22 @@ def compute(
     metric: str = "closure_rate",
 ) -> list[RowMapping]:
     """One row per period and group (every street/unit/… of the universe, zeros included)."""
-    group, score_group, universe = GROUPS[by]
-    where, score_where, params = filters.issues_sql()
+    on_facts, on_visits, universe = GROUPS[by]
+    where, score_where, params = filters.predicates()
+    problems, visits = filters.sources()
     universe_sql = (
         f"SELECT key AS grp FROM ({universe}) u" if universe else "SELECT NULL::text AS grp"
     )
     sql = figures_sql(
-        group=group,
-        score_group=score_group,
+        source=problems,
+        visits=visits,
+        group=(on_facts, on_visits),
         where=where,
         score_where=score_where,
         universe=universe_sql,
         order=METRICS[metric],
     )
+    connection.execute(text("SET LOCAL work_mem = '64MB'"))  # percentiles sort in memory
     return list(
         connection.execute(
             text(sql),
@@ -218,8 +243,12 @@ def compute(
             | {
                 "starts": [p.start for p in periods],
                 "ends": [p.end for p in periods],
+                "start_days": [p.start.date() for p in periods],  # local midnights
+                "end_days": [p.end.date() for p in periods],
                 "labels": [p.label for p in periods],
+                "first_start": min(p.start for p in periods),
                 "last_end": max(p.end for p in periods),
+                "last_end_day": max(p.end.date() for p in periods),
             },
         ).mappings()
     )
