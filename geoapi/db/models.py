@@ -173,6 +173,22 @@ class Point(AreaIds, Base):
         CheckConstraint("score IS NULL OR score BETWEEN 0 AND 1", name="score"),
         CheckConstraint("cycle_days IS NULL OR cycle_days > 0", name="cycle_days_positive"),
         _lonlat_in_range("geom"),
+        # The due worklist's ordered reads (migration 0010).
+        Index(
+            "ix_points_due_inspected",
+            "category",
+            "last_inspected_at",
+            "code",
+            postgresql_where=text("cycle_days IS NULL AND last_inspected_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_points_due_never_inspected",
+            "category",
+            "code",
+            postgresql_where=text("cycle_days IS NULL AND last_inspected_at IS NULL"),
+        ),
+        Index("ix_points_own_cycle", "id", postgresql_where=text("cycle_days IS NOT NULL")),
+        Index("ix_points_last_inspected_at", "last_inspected_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -33,6 +33,8 @@ class Checklist(BaseModel):
     cycle_days: Annotated[int, Field(gt=0)]
     service_minutes: Annotated[int, Field(gt=0, le=480)] | None = None  # one visit, on a route
     pass_rate: Annotated[float, Field(gt=0, le=1)] = 0.8
+    # How much a day late here weighs on the due worklist against other categories.
+    priority: Annotated[float, Field(gt=0, le=100)] = 1.0
     criteria: Annotated[list[Criterion], Field(min_length=1)]
 
     @field_validator("criteria")
@@ -72,21 +74,28 @@ class Checklists:
         """The version a stored visit names."""
         return self._by_key.get(key)
 
-    def cycles(self, on: date) -> dict[str, int]:
-        """Days between visits per category, from the versions in force on `on`."""
+    def in_force(self, on: date) -> dict[str, Checklist]:
+        """The version in force on `on` of every category that has one."""
         return {
-            category: checklist.cycle_days
+            category: checklist
             for category in self._by_category
             if (checklist := self.current(category, on)) is not None
         }
 
+    def cycles(self, on: date) -> dict[str, int]:
+        """Days between visits per category, from the versions in force on `on`."""
+        return {category: c.cycle_days for category, c in self.in_force(on).items()}
+
+    def priorities(self, on: date) -> dict[str, float]:
+        """Weight of a day late per category on the due worklist."""
+        return {category: c.priority for category, c in self.in_force(on).items()}
+
     def service_minutes(self, on: date) -> dict[str, int]:
         """Minutes a visit takes per category (those whose checklist says so)."""
         return {
-            category: checklist.service_minutes
-            for category in self._by_category
-            if (checklist := self.current(category, on)) is not None
-            and checklist.service_minutes is not None
+            category: c.service_minutes
+            for category, c in self.in_force(on).items()
+            if c.service_minutes is not None
         }
 
     @property

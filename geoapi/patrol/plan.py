@@ -13,8 +13,8 @@ from sqlalchemy import Connection, text
 
 from geoapi.auth.principal import Principal
 from geoapi.errors import Forbidden, InvalidParameter
+from geoapi.inspections import worklist
 from geoapi.inspections.checklists import Checklists
-from geoapi.inspections.due import due_parameters
 from geoapi.patrol import planner, queries
 from geoapi.patrol.distances import haversine_matrix
 from geoapi.patrol.matrix import TravelMatrix, travel_matrix
@@ -185,6 +185,7 @@ def _candidates(
     square of the pool."""
     pool = body.max_stops * (body.inspectors_per_team + 1)
     cycles = checklists.cycles(body.date)
+    weights = checklists.priorities(body.date)
     found: list[tuple[dict[str, Any], int | None]] = []
     for v, team in enumerate(teams):
         if team.area_id is None or team.area_level is None:
@@ -195,9 +196,12 @@ def _candidates(
             sql = queries.verifications_sql(team.area_level)
             mine += [(dict(r._mapping), v) for r in connection.execute(text(sql), area)]
         if body.include_due and len(mine) < pool:
-            sql = queries.due_stops_sql(f"p.{team.area_level}_id = :area_id")
-            params = area | due_parameters(body.date, tz, cycles, pool - len(mine))
-            mine += [(dict(r._mapping), v) for r in connection.execute(text(sql), params)]
+            where: tuple[str, dict[str, object]] = (
+                f"p.{team.area_level}_id = :area_id",
+                {"area_id": team.area_id},
+            )
+            due = worklist.page(connection, body.date, tz, cycles, weights, where, pool - len(mine))
+            mine += [(_due_stop(row), v) for row in due.rows]
         found += mine
     if body.points:
         scope, params = principal.scope_sql("p.")
@@ -220,6 +224,20 @@ def _candidates(
         stops.append(stop)
         owners.append(owner)
     return stops, owners
+
+
+def _due_stop(row: Any) -> dict[str, Any]:
+    """A row of the due worklist as a stop to plan."""
+    return {
+        "issue_id": None,
+        "point_id": row["point_id"],
+        "code": row["code"],
+        "name": row["name"],
+        "category": row["category"],
+        "lon": row["lon"],
+        "lat": row["lat"],
+        "reason": row["due"],
+    }
 
 
 def _unassigned(

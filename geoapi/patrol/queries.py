@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from geoapi.inspections.due import due_rows
 from geoapi.issues.states import AWAITING_VERIFICATION, VERIFIED, in_sql
 from geoapi.patrol.network import speed_column
 
@@ -170,18 +169,6 @@ SELECT i.id AS issue_id, i.point_id, p.code, coalesce(p.name, t.name_zh) AS name
  WHERE {in_sql("i.status", AWAITING_VERIFICATION)} AND i.{level}_id = :area_id
  ORDER BY i.deadline NULLS LAST, i.reported_at
  LIMIT :limit
-"""
-
-
-def due_stops_sql(where: str) -> str:
-    """The points due (the `/points/due` rule) matching `where`, as stops, most late first."""
-    return f"""
-WITH {due_rows(where)}
-SELECT NULL::uuid AS issue_id, id AS point_id, code, name, category,
-       ST_X(geom) AS lon, ST_Y(geom) AS lat,
-       CASE WHEN due_at IS NULL THEN 'never_inspected'
-            WHEN due_at < :day_start THEN 'overdue' ELSE 'due' END AS reason
-  FROM due ORDER BY due_at NULLS FIRST, code LIMIT :limit
 """
 
 

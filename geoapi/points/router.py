@@ -1,19 +1,21 @@
 """`/points/{code}`: inspection points one at a time (bulk loads go through `geoapi import`);
 `/points/due`: the points due for a visit on a day."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
 
-from geoapi import areas
+from geoapi import areas, documents
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.catalog import needed
 from geoapi.catalog.registry import AllLayersDep, for_principal
 from geoapi.db.engine import SessionDep
+from geoapi.downloads import csv_download
 from geoapi.errors import InvalidParameter, NotFound
 from geoapi.etags import etag, if_match_version
 from geoapi.features.links import GeoJSONResponse
-from geoapi.inspections import due
+from geoapi.inspections import due, worklist
 from geoapi.instants import Day
 from geoapi.media import GEOJSON
 from geoapi.points import queries, service
@@ -59,11 +61,33 @@ def _read(request: Request, session: SessionDep, code: str) -> Response:
 GEOJSON_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {GEOJSON: {}}}}
 
 
+DUE_COLUMNS = {  # CSV columns of the due worklist, with headings people read
+    "tier": "层级(0=有未销号问题)",
+    "priority": "优先级",
+    "code": "点位编码",
+    "name": "点位名称",
+    "category_name": "类别",
+    "street": "街道",
+    "community": "社区",
+    "address": "地址",
+    "unit_name": "责任单位",
+    "last_inspected_at": "上次巡查",
+    "due_at": "应巡查时间",
+    "due": "状态",
+    "days_late": "超期天数",
+    "open_issues": "未销号问题",
+    "awaiting_verification": "待核查",
+    "lon": "经度",
+    "lat": "纬度",
+}
+DUE_STATES_ZH = {"never_inspected": "从未巡查", "overdue": "超期", "due": "到期"}
+
+
 @router.get(
     "/due",
     operation_id="listDuePoints",
     response_class=GeoJSONResponse,
-    responses={200: {"content": {GEOJSON: {}}}},
+    responses={200: {"content": {GEOJSON: {}, "text/csv": {}, "text/html": {}}}},
 )
 def list_due_points(
     request: Request,
@@ -72,37 +96,64 @@ def list_due_points(
     area: Annotated[str | None, Query(description="Area code, any level")] = None,
     day: Annotated[Day | None, Query(alias="date", description="Default: today")] = None,
     category: str | None = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, description="Points per page")] = 100,
+    cursor: Annotated[
+        str | None, Query(max_length=400, description="From a page's `next` link")
+    ] = None,
+    f: Annotated[Literal["json", "csv", "html"], Query(description="Answer format")] = "json",
 ) -> Response:
-    """Points due or overdue for a visit on `date`, never-visited and most late first.
+    """The due worklist for `date`: points due or overdue for a visit, most urgent first, a
+    page at a time (follow the `next` link).
 
     A point falls due its cycle's days after its last visit (the category's checklist sets the
     cycle; a point's `cycle_days` overrides it). Categories without a cycle are never due.
+    Points with open problems come first; then priority = the category's weight (`priority`
+    in its checklist) × days late to the end of the day, a point never inspected counting as
+    one day late.
     """
     principal.require("read")
     settings = request.app.state.settings
-    limit = limit or settings.max_limit
     if limit > settings.max_limit:
         raise InvalidParameter(f"limit: at most {settings.max_limit}")
     connection = session.connection()
     place = areas.resolve(connection, area) if area else None
     day = day or settings.today()
-    cycles = request.app.state.checklists.cycles(day)
+    checklists = request.app.state.checklists
+    cycles = checklists.cycles(day)
     if category is not None and category not in cycles:
         raise InvalidParameter(
             f"category: {category!r} has no inspection cycle; known: {', '.join(sorted(cycles))}"
         )
-    body = due.due_points(
+    if category is not None:
+        cycles = {category: cycles[category]}
+    result = worklist.page(
         connection,
         day,
         settings.zone,
         cycles,
-        place,
-        category,
+        checklists.priorities(day),
+        due.point_filter(place, principal.scope_sql("p.")),
         limit,
-        principal.scope_sql("p."),
+        worklist.Cursor.decode(cursor) if cursor else None,
     )
-    return GeoJSONResponse(body)
+    next_href = (
+        str(request.url.include_query_params(cursor=result.next.encode())) if result.next else None
+    )
+    if f == "csv":
+        return csv_download(result.rows, f"due-{day}.csv", DUE_COLUMNS)
+    if f == "html":
+        return HTMLResponse(
+            documents.render(
+                "due_list.html",
+                rows=result.rows,
+                day=day,
+                zone=settings.zone,
+                scope=place.name if place else "全域",
+                states=DUE_STATES_ZH,
+                next_href=next_href,
+            )
+        )
+    return GeoJSONResponse(due.feature_collection(result.rows, day, next_href))
 
 
 @router.get(

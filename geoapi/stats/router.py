@@ -1,7 +1,5 @@
 """`/stats/...`: figures, weekly series and rankings as JSON or a CSV download."""
 
-import csv
-import io
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -12,6 +10,7 @@ from geoapi import areas
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.principal import Principal
 from geoapi.db.engine import SessionDep
+from geoapi.downloads import csv_download
 from geoapi.errors import InvalidParameter
 from geoapi.instants import Day
 from geoapi.reference import queries as reference_queries
@@ -83,17 +82,9 @@ FiltersDep = Annotated[Filters, Depends(_filters)]
 
 
 def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
-    """Rows as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese names)."""
+    """Rows as CSV, a period written as its label."""
     flat = [{k: (v["label"] if k == "period" else v) for k, v in row.items()} for row in rows]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(flat[0]) if flat else ["empty"])
-    writer.writeheader()
-    writer.writerows(flat)
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_download(flat, filename)
 
 
 @router.get("/figures", operation_id="getFigures", responses=CSV_TOO)

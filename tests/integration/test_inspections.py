@@ -201,17 +201,62 @@ def test_due_points_on_a_fixed_date(client, due_fixture):
     assert response.headers["content-type"].startswith("application/geo+json")
     body = response.json()
     rows = [
-        (f["id"], f["properties"]["due"], f["properties"]["days_late"]) for f in body["features"]
+        (f["id"], f["properties"]["due"], f["properties"]["days_late"], f["properties"]["priority"])
+        for f in body["features"]
     ]
+    # Priority = weight (markets and toilets 3) × days late to the end of 11-20 (local):
+    # MK-1 due 11-17 10:00 → 3 × 3.58; PT-1 due 11-19 10:00 → 3 × 1.58; MK-4 never
+    # inspected counts as 1 day; MK-2 due 11-20 10:00 → 3 × 0.58.
     assert rows == [
-        ("MK-4", "never_inspected", 0),
-        ("MK-1", "overdue", 3),
-        ("PT-1", "overdue", 1),
-        ("MK-2", "due", 0),
+        ("MK-1", "overdue", 3, 10.75),
+        ("PT-1", "overdue", 1, 4.75),
+        ("MK-4", "never_inspected", 0, 3.0),
+        ("MK-2", "due", 0, 1.75),
     ]
-    assert body["numberMatched"] == 4 and body["date"] == "2026-11-20"
+    assert body["numberReturned"] == 4 and body["date"] == "2026-11-20"
+    assert body["links"] == []  # one page holds them all
     on_21 = client.get("/points/due", params={"date": "2026-11-21"}).json()
     assert "MK-3" in [f["id"] for f in on_21["features"]]
+
+
+def test_points_with_open_problems_come_first(client, connection, due_fixture):
+    connection.execute(
+        text(
+            "INSERT INTO issues (id, point_id, geom, type, source, status, reported_at) "
+            "SELECT gen_random_uuid(), id, geom, 'garbage', 'inspection', 'reported', '2026-11-18' "
+            "FROM points WHERE code = 'MK-2'"
+        )
+    )
+    features = client.get("/points/due", params={"date": "2026-11-20"}).json()["features"]
+    assert [f["id"] for f in features] == ["MK-2", "MK-1", "PT-1", "MK-4"]
+    assert (features[0]["properties"]["tier"], features[0]["properties"]["open_issues"]) == (0, 1)
+
+
+def test_pages_follow_next_links_to_the_same_list(client, due_fixture):
+    whole = [f["id"] for f in client.get("/points/due?date=2026-11-20").json()["features"]]
+    paged, url = [], "/points/due?date=2026-11-20&limit=1"
+    while url:
+        body = client.get(url).json()
+        paged += [f["id"] for f in body["features"]]
+        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+    assert paged == whole and len(whole) == 4
+
+
+def test_the_worklist_as_csv_and_as_a_printable_page(client, due_fixture):
+    csv = client.get("/points/due", params={"date": "2026-11-20", "f": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("层级(0=有未销号问题),优先级,点位编码,点位名称,类别")
+    assert [line.split(",")[2] for line in lines[1:]] == ["MK-1", "PT-1", "MK-4", "MK-2"]
+    page = client.get("/points/due", params={"date": "2026-11-20", "f": "html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "待巡查点位清单" in page.text and "从未巡查" in page.text and "集贸市场" in page.text
+
+
+def test_a_cursor_that_is_not_ours_is_400(client, due_fixture):
+    for token in ("nonsense", "WzksMSwiYSJd"):  # garbage; a valid encoding of tier 9
+        response = client.get("/points/due", params={"cursor": token})
+        assert response.status_code == 400 and "cursor" in response.text
 
 
 def test_a_point_may_override_its_cycle(client, connection, due_fixture):
@@ -239,3 +284,16 @@ def test_due_filters_and_errors(client, due_fixture):
     ]:
         response = client.get("/points/due", params=params)
         assert response.status_code in (400, 422) and message in response.text
+
+
+def test_paging_the_demo_city_gives_the_whole_list_once_in_order(client, city):
+    day = "2026-11-21"
+    whole = client.get("/points/due", params={"date": day, "limit": 10000}).json()["features"]
+    keys = [(f["properties"]["tier"], -f["properties"]["priority"]) for f in whole]
+    assert keys == sorted(keys) and {k[0] for k in keys} == {0, 1}  # both tiers, in order
+    paged, url = [], f"/points/due?date={day}&limit=37"
+    while url:
+        body = client.get(url).json()
+        paged += [f["id"] for f in body["features"]]
+        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+    assert paged == [f["id"] for f in whole] and len(set(paged)) == len(paged) > 100

@@ -92,15 +92,16 @@ CREATE FUNCTION geoapi_issue_daily_recount(zone text, ids uuid[] DEFAULT NULL)
 RETURNS TABLE ({", ".join(f"{k} {t}" for k, t in zip(KEY, ("text", "text", "text", "int", "int"), strict=True))},
                day date, {", ".join(f"{m} bigint" for m in MEASURES)})
 LANGUAGE sql STABLE AS $$
-  SELECT {", ".join(f"i.{k}" for k in KEY)}, f.day,
-         {", ".join(f"sum(f.{m})" for m in MEASURES)}
-    FROM issues i,
-         LATERAL (SELECT * FROM geoapi_issue_facts(i, zone)
-                  UNION ALL
-                  SELECT ef.* FROM issue_events e, geoapi_event_facts(e, zone) ef
-                   WHERE e.issue_id = i.id AND e.action IN ('close', 'reopen')) f
-   WHERE ids IS NULL OR i.id = ANY (ids)
-   GROUP BY {", ".join(f"i.{k}" for k in KEY)}, f.day
+  SELECT {", ".join(KEY)}, f.day, {", ".join(f"sum(f.{m})" for m in MEASURES)}
+    FROM (SELECT {", ".join(f"i.{k}" for k in KEY)}, rf.*
+            FROM issues i, geoapi_issue_facts(i, zone) rf
+           WHERE ids IS NULL OR i.id = ANY (ids)
+          UNION ALL
+          SELECT {", ".join(f"i.{k}" for k in KEY)}, ef.*
+            FROM issue_events e JOIN issues i ON i.id = e.issue_id,
+                 geoapi_event_facts(e, zone) ef
+           WHERE e.action IN ('close', 'reopen') AND (ids IS NULL OR i.id = ANY (ids))) f
+   GROUP BY {", ".join(KEY)}, f.day
 $$;
 
 -- Add `sign` × the facts (of the row and/or of its events) of one problem to the rollup.
@@ -179,10 +180,11 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- Emptying the problems empties their rollup (TRUNCATE fires no row triggers).
+-- Emptying the problems empties their rollup (TRUNCATE fires no row triggers); DELETE, as
+-- the same TRUNCATE may be emptying the rollup too.
 CREATE FUNCTION geoapi_issue_daily_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  TRUNCATE issue_daily;
+  DELETE FROM issue_daily;
   RETURN NULL;
 END $$;
 
@@ -294,7 +296,7 @@ END $$;
 
 CREATE FUNCTION geoapi_inspection_daily_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  TRUNCATE inspection_daily;
+  DELETE FROM inspection_daily;
   RETURN NULL;
 END $$;
 """
