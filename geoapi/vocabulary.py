@@ -6,6 +6,7 @@ problem's states and their kinds live in `geoapi.issues.states`.
 """
 
 AREA_LEVELS = ("district", "street", "community", "grid")
+AREA_ID_COLUMNS = tuple(f"{level}_id" for level in AREA_LEVELS)  # on points and issues
 POINT_STATUSES = ("unchecked", "compliant", "non_compliant")
 ISSUE_SOURCES = ("inspection", "grid_worker", "citizen", "camera", "undercover", "hotline")
 ESCALATION_LEVELS = ("reminder", "supervision")  # 提醒卡, 督办卡

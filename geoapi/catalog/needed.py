@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from geoapi.catalog.load import CatalogError
 from geoapi.catalog.model import LayerDef
-
-AREA_COLUMNS = ("district_id", "street_id", "community_id", "grid_id")
+from geoapi.vocabulary import AREA_ID_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ ISSUES = NeededLayer(
     "issues",
     "GET /issues",
     ("type", "severity", "source", "status", "unit_code", "point_id", "deadline", "reported_at")
-    + AREA_COLUMNS,
+    + AREA_ID_COLUMNS,
 )
 POINTS = NeededLayer("points", "GET /points/{code}, /map", ("category", "status"))
 OPEN_ISSUES = NeededLayer("open_issues", "/map (heat map weight)", ("status", "severity"))

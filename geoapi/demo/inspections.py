@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,9 @@ def build_inspections(
     visited = end - rng.uniform(0.1, 42, n) * DAY
     street = points["street"].to_numpy()[point_rows]
     categories = points["category"].to_numpy()[point_rows]
-    scored = [_visit(rng, checklists.current(c, as_of.date())) for c in categories]
+    in_force = {c: checklists.current(c, as_of.date()) for c in set(categories)}
+    known: dict[tuple[str, bytes], Any] = {}  # a few hundred patterns
+    scored = [_visit(rng, in_force[c], known) for c in categories]
     return pd.DataFrame(
         {
             "point_id": points["id"].to_numpy()[point_rows],
@@ -54,10 +57,20 @@ def build_inspections(
     )
 
 
-def _visit(rng: Generator, checklist: Checklist | None) -> tuple[str, str, Score]:
-    """A believable set of answers: each criterion fails now and then."""
+def _visit(
+    rng: Generator, checklist: Checklist | None, known: dict[tuple[str, bytes], Any]
+) -> tuple[str, str, Score]:
+    """A believable set of answers: each criterion fails now and then (each pattern of
+    failures is scored once: `known`)."""
     assert checklist is not None, "VISITS names a category without a checklist"
     fails = rng.random(len(checklist.criteria)) < FAIL_CHANCE
+    pattern = (checklist.key, fails.tobytes())
+    if pattern not in known:
+        known[pattern] = _scored(checklist, fails)
+    return known[pattern]
+
+
+def _scored(checklist: Checklist, fails: np.ndarray) -> tuple[str, str, Score]:
     answers = [
         Answer(c.id, "fail" if failed else "pass")
         for c, failed in zip(checklist.criteria, fails, strict=True)

@@ -167,15 +167,20 @@ def _place(
     xy = sample_inside(rng, areas[0].geom, count)
     placement = _Placement(xy, [], [], [], [])
     street_offices = points["unit_code"].where(points["unit_code"].str.startswith("street_"))
+    # Columns as arrays: one lookup per issue instead of a row object (300,000 at scale 100).
+    ids, names = points["id"].to_numpy(), points["name"].to_numpy()
+    categories, units = category.to_numpy(), points["unit_code"].to_numpy()
+    offices = street_offices.to_numpy()
+    lon, lat = shapely.get_x(points["geom"].to_numpy()), shapely.get_y(points["geom"].to_numpy())
     for i in range(count):
-        row = points.iloc[point_index[i]]
+        at = point_index[i]
         if at_point[i]:
-            kind = str(rng.choice(reference.types_at(row["category"])))
-            xy[i] = (row["geom"].x, row["geom"].y)
-            own_office = row["unit_code"].startswith("street_")
-            unit = row["unit_code"] if own_office else unit_for(reference, kind)
-            placement.point_ids.append(int(row["id"]))
-            placement.descriptions.append(f"{row['name']}：{reference.issue_types[kind].name_zh}")
+            kind = str(rng.choice(reference.types_at(categories[at])))
+            xy[i] = (lon[at], lat[at])
+            own_office = units[at].startswith("street_")
+            unit = units[at] if own_office else unit_for(reference, kind)
+            placement.point_ids.append(int(ids[at]))
+            placement.descriptions.append(f"{names[at]}：{reference.issue_types[kind].name_zh}")
         else:
             kind = str(rng.choice(all_types))
             unit = unit_for(reference, kind)
@@ -183,7 +188,7 @@ def _place(
             name = reference.issue_types[kind].name_zh
             placement.descriptions.append(f"{name}（巡查发现，无对应点位）")
         if unit == "street":  # the street office nearest the sampled point
-            nearest = street_offices.iloc[point_index[i]]
+            nearest = offices[at]
             unit = nearest if isinstance(nearest, str) else "street_01"
         placement.types.append(kind)
         placement.units.append(unit)

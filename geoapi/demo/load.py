@@ -5,13 +5,17 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from sqlalchemy import Connection, Engine, text
 
+from geoapi.db import bulk
 from geoapi.db.copy import copy_frame, ewkb_hex
 from geoapi.demo.generate import DemoCity
 from geoapi.demo.issues import UNIT_BY_TYPE
+from geoapi.demo.placing import area_ids
 from geoapi.stats import rollup
 from geoapi.transfer.roads import replace_network, segments
+from geoapi.vocabulary import AREA_ID_COLUMNS
 
 # Children first for TRUNCATE, parents first for COPY.
 TABLES = (
@@ -35,6 +39,8 @@ TABLES = (
     "units",
     "areas",
 )
+AREA_TRIGGERS = {"points": ("points_fill_area_ids",), "issues": ("issues_fill_area_ids",)}
+BULK_TABLES = ["points", "issues", "issue_events", "inspections"]  # the big ones, loaded empty
 SEQUENCED = ("areas", "points", "teams", "issue_events", "inspections")
 
 
@@ -57,9 +63,11 @@ def plan(city: DemoCity) -> LoadPlan:
     areas["geom"] = ewkb_hex(areas["geom"])
     areas["parent_id"] = areas["parent_id"].astype("Int64")
     points = city.points.drop(columns=["street"]).copy()
+    points[list(AREA_ID_COLUMNS)] = area_ids(city.areas, shapely.get_coordinates(points["geom"]))
     points["geom"] = ewkb_hex(points["geom"])
     points["footprint"] = ewkb_hex(points["footprint"])
     issues = city.issues.copy()
+    issues[list(AREA_ID_COLUMNS)] = area_ids(city.areas, shapely.get_coordinates(issues["geom"]))
     issues["geom"] = ewkb_hex(issues["geom"])
     teams = city.teams.copy()
     teams["base"] = ewkb_hex(teams["base"])
@@ -100,8 +108,16 @@ def clear(connection: Connection) -> None:
 def load(
     connection: Connection, load_plan: LoadPlan, on_rows: Callable[[int], None] = lambda _: None
 ) -> dict[str, int]:
-    """COPY every table in one transaction (the caller's); returns rows per table."""
-    with rollup.paused(connection):
+    """COPY every table in one transaction (the caller's); returns rows per table.
+
+    The tables are empty (`clear`): their indexes are built and their foreign keys checked
+    once after the COPY, and the plan carries the area ids, so the per-row area lookup is
+    off during it."""
+    with (
+        bulk.indexes_and_keys_rebuilt(connection, BULK_TABLES),
+        bulk.triggers_off(connection, AREA_TRIGGERS),
+        rollup.paused(connection),
+    ):
         counts = {
             table: copy_frame(connection, table, frame, on_rows)
             for table, frame in load_plan.frames

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
 
+from geoapi.db import bulk
+
 log = logging.getLogger(__name__)
 
 # The per-row triggers a bulk load pauses; `geoapi_issues_derive` and the rebuild redo their
@@ -39,16 +41,9 @@ def align_zone(engine: Engine, zone: str) -> None:
 
 @contextmanager
 def paused(connection: Connection) -> Iterator[None]:
-    """Write many problems and events without per-row triggers, then derive and recount
-    everything set-based, in the caller's transaction."""
-    _set_triggers(connection, "DISABLE")
-    yield
-    _set_triggers(connection, "ENABLE")
-    connection.execute(text("SELECT geoapi_issues_derive()"))
+    """Write many problems, events and visits without per-row triggers, then derive and
+    recount everything set-based, in the caller's transaction."""
+    with bulk.triggers_off(connection, ROLLUP_TRIGGERS):
+        yield
+        connection.execute(text("SELECT geoapi_issues_derive()"))
     rebuild(connection, zone_of(connection))
-
-
-def _set_triggers(connection: Connection, how: str) -> None:
-    for table, triggers in ROLLUP_TRIGGERS.items():
-        for trigger in triggers:
-            connection.execute(text(f"ALTER TABLE {table} {how} TRIGGER {trigger}"))

@@ -82,3 +82,38 @@ def test_clear_then_reload_gives_the_same_rows(connection: Connection, loaded, r
     load.load(connection, load.plan(generate(0.1, 5, AS_OF, reference)))
     after = connection.execute(text("SELECT code, ST_AsText(geom) FROM points ORDER BY id")).all()
     assert before == after
+
+
+def test_area_ids_worked_out_before_the_copy_follow_the_databases_rule(connection, loaded):
+    for table in ("points", "issues"):
+        differing = connection.scalar(
+            text(
+                f"SELECT count(*) FROM {table} t CROSS JOIN LATERAL ("
+                "SELECT max(a.id) FILTER (WHERE a.level = 'district') AS d, "
+                "max(a.id) FILTER (WHERE a.level = 'street') AS s, "
+                "max(a.id) FILTER (WHERE a.level = 'community') AS c, "
+                "max(a.id) FILTER (WHERE a.level = 'grid') AS g "
+                "FROM areas a WHERE ST_Covers(a.geom, t.geom)) r "
+                "WHERE (t.district_id, t.street_id, t.community_id, t.grid_id) "
+                "IS DISTINCT FROM (r.d, r.s, r.c, r.g)"
+            )
+        )
+        assert differing == 0, table
+
+
+INDEXES_AND_KEYS = """
+SELECT 'index ' || indexdef FROM pg_indexes
+ WHERE tablename IN ('points', 'issues', 'issue_events', 'inspections')
+UNION ALL
+SELECT 'key ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated::text
+  FROM pg_constraint
+ WHERE conrelid IN ('points'::regclass, 'issues'::regclass, 'issue_events'::regclass,
+                    'inspections'::regclass)
+"""
+
+
+def test_a_load_leaves_every_index_and_key_as_it_was(connection, reference):
+    before = set(connection.scalars(text(INDEXES_AND_KEYS)))
+    load.load(connection, load.plan(generate(0.02, 3, AS_OF, reference)))
+    assert set(connection.scalars(text(INDEXES_AND_KEYS))) == before
+    assert any(k.startswith("key fk_issues_point_id_points") for k in before)
