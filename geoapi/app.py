@@ -13,7 +13,7 @@ from geoapi.auth.cache import KeyCache
 from geoapi.catalog.load import load_layers
 from geoapi.catalog.needed import check_needed
 from geoapi.catalog.registry import LayerRegistry
-from geoapi.db.engine import make_engine, make_read_engine
+from geoapi.db.engine import make_engine, make_read_engine, make_report_engine
 from geoapi.errors import install_error_handlers
 from geoapi.features.router import router as features_router
 from geoapi.guard import RequestGuard
@@ -48,6 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     checklists = load_checklists(settings.checklists_dir)  # so does a bad checklist
     engine = make_engine(settings, settings.db_statement_timeout_s)
     read_engine = make_read_engine(settings)
+    report_engine = (  # figures, bulletins, the map: on the replica when there is one
+        make_report_engine(settings, settings.db_statement_timeout_s)
+        if settings.read_database_url
+        else engine
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
         read_engine.dispose()
+        report_engine.dispose()
 
     app = FastAPI(
         title="geoapi",
@@ -69,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_engine
+    app.state.report_engine = report_engine
     app.state.layers = registry
     app.state.checklists = checklists
     app.state.key_cache = KeyCache(settings.key_cache_seconds)

@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GEOAPI_", env_file=".env", extra="ignore")
 
     database_url: PostgresDsn = PostgresDsn(DEFAULT_DATABASE_URL)
+    # A streaming replica for what only reads: features, tiles, keys, figures, bulletins, the
+    # map. Writes always go to `database_url`. Default: everything on `database_url`.
+    read_database_url: PostgresDsn | None = None
     layers_dir: Path = Path("layers")
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
@@ -110,6 +113,14 @@ class Settings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL with the psycopg2 driver SQLAlchemy should use."""
-        url = str(self.database_url)
-        scheme, rest = url.split("://", 1)
-        return f"postgresql+psycopg2://{rest}" if scheme in {"postgres", "postgresql"} else url
+        return _with_driver(str(self.database_url))
+
+    @property
+    def sqlalchemy_read_url(self) -> str:
+        """Where reads go: the replica if there is one, else the database."""
+        return _with_driver(str(self.read_database_url or self.database_url))
+
+
+def _with_driver(url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"postgresql+psycopg2://{rest}" if scheme in {"postgres", "postgresql"} else url

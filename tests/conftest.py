@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from geoapi.app import create_app
 from geoapi.auth import lookup
 from geoapi.db import migrate
-from geoapi.db.engine import Reader, get_reader, get_session, make_engine
+from geoapi.db.engine import Reader, get_reader, get_report_session, get_session, make_engine
 from geoapi.demo import load
 from geoapi.demo.generate import DemoCity, generate
 from geoapi.reference.model import Reference, read_reference
@@ -107,6 +107,7 @@ def app_on(settings: Settings, session: Session) -> FastAPI:
             yield connection
 
     app.dependency_overrides[get_session] = request_session
+    app.dependency_overrides[get_report_session] = request_session
     app.dependency_overrides[get_reader] = lambda: Reader(read_connection)
     return app
 

@@ -1,7 +1,7 @@
 """Engine and session factories; the app and the CLI both build theirs here."""
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -22,7 +22,13 @@ def make_engine(settings: Settings, statement_timeout_s: float | None = None) ->
     The service passes its `db_statement_timeout_s`; the command line (imports, demo loads)
     runs without one.
     """
-    return _pooled(settings, statement_timeout_s, pool_pre_ping=True)
+    return _pooled(settings, settings.sqlalchemy_url, statement_timeout_s, pool_pre_ping=True)
+
+
+def make_report_engine(settings: Settings, statement_timeout_s: float | None = None) -> Engine:
+    """Sessions for reads of several statements (figures, bulletins, the map): on the read
+    replica when there is one (`read_database_url`), else the same database as writes."""
+    return _pooled(settings, settings.sqlalchemy_read_url, statement_timeout_s, pool_pre_ping=True)
 
 
 def make_read_engine(settings: Settings) -> Engine:
@@ -34,14 +40,20 @@ def make_read_engine(settings: Settings) -> Engine:
     an error.
     """
     return _pooled(
-        settings, settings.db_read_timeout_s, pool_pre_ping=False, isolation_level="AUTOCOMMIT"
+        settings,
+        settings.sqlalchemy_read_url,
+        settings.db_read_timeout_s,
+        pool_pre_ping=False,
+        isolation_level="AUTOCOMMIT",
     )
 
 
-def _pooled(settings: Settings, statement_timeout_s: float | None, **options: Any) -> Engine:
+def _pooled(
+    settings: Settings, url: str, statement_timeout_s: float | None, **options: Any
+) -> Engine:
     """A pool whose wait for a free connection is bounded (`db_pool_timeout_s`, then 503)."""
     engine = create_engine(
-        settings.sqlalchemy_url,
+        url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout_s,
@@ -82,8 +94,9 @@ def session_options(settings: Settings, statement_timeout_s: float | None = None
     return " ".join(options)
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request, bound to the app's engine.
+@asynccontextmanager
+async def _session_on(engine: Engine) -> AsyncIterator[Session]:
+    """One session per request, bound to `engine`.
 
     Creating a Session does no I/O, so it happens on the event loop; the connection is checked
     out in the handler's thread on first use. Closing (rollback, return to the pool) runs in a
@@ -91,7 +104,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     token is held by a handler waiting for a connection, the close that frees one must still
     run (FastAPI's `contextmanager_in_threadpool` does the same for its exits).
     """
-    session = Session(request.app.state.engine)
+    session = Session(engine)
     try:
         yield session
     finally:
@@ -101,7 +114,22 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             session.close()
 
 
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session on the database, for writes and the reads that go with them."""
+    async with _session_on(request.app.state.engine) as session:
+        yield session
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_report_session(request: Request) -> AsyncIterator[Session]:
+    """A session for reads only, on the replica when there is one (`make_report_engine`)."""
+    async with _session_on(request.app.state.report_engine) as session:
+        yield session
+
+
+ReportSessionDep = Annotated[Session, Depends(get_report_session)]
 T = TypeVar("T")
 
 

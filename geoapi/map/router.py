@@ -9,7 +9,7 @@ from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
 from geoapi.catalog.registry import AllLayersDep
-from geoapi.db.engine import SessionDep
+from geoapi.db.engine import ReportSessionDep
 from geoapi.features.params import BBoxDep
 from geoapi.map import aggregates, assets, basemaps, page
 from geoapi.map.filters import MapFiltersDep, where
@@ -29,7 +29,7 @@ def _viewer(principal: Principal, settings: Settings) -> Principal:
 @router.get("/map", response_class=HTMLResponse, operation_id="getMap", name="getMap")
 def get_map(
     request: Request,
-    session: SessionDep,
+    session: ReportSessionDep,
     layers: AllLayersDep,
     principal: PrincipalDep,
     filters: MapFiltersDep,
@@ -50,7 +50,7 @@ def get_map(
 @router.get("/aggregates/open-issues", operation_id="getOpenIssueCells", response_class=Response)
 def open_issue_cells(
     request: Request,
-    session: SessionDep,
+    session: ReportSessionDep,
     layers: AllLayersDep,
     principal: PrincipalDep,
     filters: MapFiltersDep,

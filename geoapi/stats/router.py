@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from geoapi import areas
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.principal import Principal
-from geoapi.db.engine import SessionDep
+from geoapi.db.engine import ReportSessionDep
 from geoapi.downloads import csv_download
 from geoapi.errors import InvalidParameter
 from geoapi.instants import Day
@@ -69,7 +69,7 @@ StatsCallerDep = Annotated[Principal, Depends(_stats_caller)]
 
 def _filters(
     _: StatsCallerDep,
-    session: SessionDep,
+    session: ReportSessionDep,
     area: Annotated[str | None, Query(description="Area code, any level")] = None,
     unit: str | None = None,
     category: str | None = None,
@@ -89,7 +89,7 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
 
 @router.get("/figures", operation_id="getFigures", responses=CSV_TOO)
 def get_figures(
-    session: SessionDep,
+    session: ReportSessionDep,
     _: StatsCallerDep,
     period: PeriodDep,
     filters: FiltersDep,
@@ -103,7 +103,7 @@ def get_figures(
 @router.get("/weekly", operation_id="getWeeklySeries", responses=CSV_TOO)
 def get_weekly(
     request: Request,
-    session: SessionDep,
+    session: ReportSessionDep,
     _: StatsCallerDep,
     filters: FiltersDep,
     until: Annotated[str | None, Query(description="Last ISO week (default: this week)")] = None,
@@ -123,7 +123,7 @@ def get_weekly(
 
 @router.get("/rankings", operation_id="getRankings", responses=CSV_TOO)
 def get_rankings(
-    session: SessionDep,
+    session: ReportSessionDep,
     _: StatsCallerDep,
     period: PeriodDep,
     filters: FiltersDep,
@@ -156,7 +156,7 @@ bulletins = APIRouter(prefix="/bulletins", tags=["Figures and rankings (周通�
 def get_bulletin(
     request: Request,
     week: Annotated[str, Path(description="ISO week, e.g. 2026-W47")],
-    session: SessionDep,
+    session: ReportSessionDep,
     _: StatsCallerDep,
 ) -> HTMLResponse:
     """The weekly bulletin (周通报): figures, rankings, overdue and reworked lists, charts, map."""
