@@ -302,6 +302,16 @@ class Issue(AreaIds, Base):
     )
 
 
+# The map's open problems by location (migration 0011). Declared after the class: GeoAlchemy2
+# keeps only its own spatial index among those declared on a geometry column in the class.
+Index(
+    "ix_issues_open_geom",
+    Issue.__table__.c.geom,
+    postgresql_using="gist",
+    postgresql_where=text(states.open_sql()),
+)
+
+
 class IssueEvent(Base):
     """One change of an issue's state; rows are never updated or deleted (DB trigger)."""
 
@@ -309,6 +319,7 @@ class IssueEvent(Base):
     __table_args__ = (
         CheckConstraint(states.in_sql("to_status", states.STATUSES), name="to_status"),
         Index("ix_issue_events_issue_id_at", "issue_id", "at"),
+        Index("ix_issue_events_at", "at"),
         Index(
             "ix_issue_events_reopen_at",
             "at",

@@ -1,6 +1,7 @@
 """Write a generated demo city into PostGIS with COPY, showing progress."""
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -40,6 +41,8 @@ TABLES = (
     "areas",
 )
 AREA_TRIGGERS = {"points": ("points_fill_area_ids",), "issues": ("issues_fill_area_ids",)}
+# Below this many rows, keeping the indexes up during the COPY costs less than rebuilding them.
+REBUILD_FROM_ROWS = 200_000
 BULK_TABLES = ["points", "issues", "issue_events", "inspections"]  # the big ones, loaded empty
 SEQUENCED = ("areas", "points", "teams", "issue_events", "inspections")
 
@@ -106,15 +109,19 @@ def clear(connection: Connection) -> None:
 
 
 def load(
-    connection: Connection, load_plan: LoadPlan, on_rows: Callable[[int], None] = lambda _: None
+    connection: Connection,
+    load_plan: LoadPlan,
+    on_rows: Callable[[int], None] = lambda _: None,
+    rebuild_from_rows: int = REBUILD_FROM_ROWS,
 ) -> dict[str, int]:
     """COPY every table in one transaction (the caller's); returns rows per table.
 
-    The tables are empty (`clear`): their indexes are built and their foreign keys checked
-    once after the COPY, and the plan carries the area ids, so the per-row area lookup is
-    off during it."""
+    The tables are empty (`clear`). From `rebuild_from_rows` rows on, their indexes are built
+    and their foreign keys checked once after the COPY (which locks the tables until the load
+    commits); the plan carries the area ids, so the per-row area lookup is off during it."""
+    rebuild = load_plan.total_rows >= rebuild_from_rows
     with (
-        bulk.indexes_and_keys_rebuilt(connection, BULK_TABLES),
+        bulk.indexes_and_keys_rebuilt(connection, BULK_TABLES) if rebuild else nullcontext(),
         bulk.triggers_off(connection, AREA_TRIGGERS),
         rollup.paused(connection),
     ):

@@ -159,14 +159,17 @@ def area_choropleth(connection: Connection, where: Where, level: str) -> dict[st
 
 
 def weekly_heat(connection: Connection, where: Where, weeks: int) -> tuple[list[str], list[Any]]:
-    """Reported problems per ISO week (the last `weeks` with data), counted per ~200 m cell."""
+    """Reported problems per ISO week (the last `weeks` up to the newest report), counted per
+    ~200 m cell; only those weeks' problems are read (by `reported_at`)."""
     result = _json(
         connection,
         f"""
         WITH f AS (SELECT date_trunc('week', i.reported_at AT TIME ZONE :tz) AS monday,
                           floor(ST_X(i.geom) / :cell)::int AS ix,
                           floor(ST_Y(i.geom) / :cell)::int AS iy
-                     FROM issues i WHERE {where.issues}),
+                     FROM issues i WHERE {where.issues}
+                      AND i.reported_at >= (SELECT max(reported_at) FROM issues)
+                                           - make_interval(weeks => :weeks + 1)),
              w AS (SELECT DISTINCT monday FROM f ORDER BY monday DESC LIMIT :weeks),
              c AS (SELECT monday, ix, iy, count(*) AS n FROM f
                     WHERE monday IN (SELECT monday FROM w) GROUP BY 1, 2, 3),
