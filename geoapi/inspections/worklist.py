@@ -30,6 +30,15 @@ from geoapi.inspections.due import due_parameters
 from geoapi.issues.states import Status, open_sql
 
 DAY = "86400.0"
+# A point `p` of rule `r`: its cycle (`k.every`) and its last visit before the day
+# (`last.at`): `last_inspected_at` unless that is on or after the day (a day in the past).
+CYCLE_AND_LAST_VISIT = """CROSS JOIN LATERAL (SELECT coalesce(p.cycle_days, r.every) AS every) k
+  CROSS JOIN LATERAL (
+        SELECT CASE WHEN p.last_inspected_at IS NULL OR p.last_inspected_at < :day_end
+                    THEN p.last_inspected_at
+                    ELSE (SELECT max(v.visited_at) FROM inspections v
+                           WHERE v.point_id = p.id AND v.visited_at < :day_end)
+               END AS at) last"""
 HAS_OPEN = f"EXISTS (SELECT FROM issues i WHERE i.point_id = p.id AND {open_sql('i')})"
 
 
@@ -132,13 +141,7 @@ def _ranked_in_full(where: str, cursor: Cursor | None) -> str:
     return f"""(SELECT p.id, {tier} AS tier, {priority} AS priority, p.code
    FROM points p
    JOIN rules r ON r.category = p.category
-  CROSS JOIN LATERAL (SELECT coalesce(p.cycle_days, r.every) AS every) k
-  CROSS JOIN LATERAL (
-        SELECT CASE WHEN p.last_inspected_at IS NULL OR p.last_inspected_at < :day_end
-                    THEN p.last_inspected_at
-                    ELSE (SELECT max(v.visited_at) FROM inspections v
-                           WHERE v.point_id = p.id AND v.visited_at < :day_end)
-               END AS at) last
+  {CYCLE_AND_LAST_VISIT}
   WHERE (p.cycle_days IS NOT NULL OR p.last_inspected_at >= :day_end) AND {where}
     AND (last.at IS NULL OR last.at < :day_end - make_interval(days => k.every))
     AND {after}
@@ -188,13 +191,7 @@ SELECT p.id AS point_id, p.code, p.name, p.category, c.name_zh AS category_name,
   LEFT JOIN areas st ON st.id = p.street_id
   LEFT JOIN areas cm ON cm.id = p.community_id
   LEFT JOIN units u ON u.code = p.unit_code
- CROSS JOIN LATERAL (SELECT coalesce(p.cycle_days, r.every) AS every) k
- CROSS JOIN LATERAL (
-       SELECT CASE WHEN p.last_inspected_at IS NULL OR p.last_inspected_at < :day_end
-                   THEN p.last_inspected_at
-                   ELSE (SELECT max(v.visited_at) FROM inspections v
-                          WHERE v.point_id = p.id AND v.visited_at < :day_end)
-              END AS at) last
+ {CYCLE_AND_LAST_VISIT}
  ORDER BY page.tier, page.priority DESC, p.code
 """
 

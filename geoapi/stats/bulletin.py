@@ -48,12 +48,7 @@ SELECT i.id, t.name_zh AS type, u.name AS unit, s.name AS street, p.name AS poin
  ORDER BY r.reopens DESC, r.last_reopen DESC, i.id
 """
 
-STREETS_MAP = """
-SELECT s.name, s.geom,
-       coalesce((SELECT sum(d.reported - d.ended) FROM issue_daily d
-                  WHERE d.street_id = s.id AND d.day < :end_day), 0) AS open
-  FROM areas s WHERE s.level = 'street'
-"""
+STREETS_MAP = "SELECT code, name, geom FROM areas WHERE level = 'street'"
 
 PROBLEMS_MAP = f"""
 SELECT geom, coalesce(deadline < :end, false) AS overdue FROM (
@@ -83,9 +78,9 @@ def build(connection: Connection, week: str, settings: Settings) -> str:
     window = {"end": period.end, "since": period.end - timedelta(weeks=4), "n": LIST_LENGTH}
     overdue = connection.execute(text(OVERDUE), window).mappings().all()
     reworked = connection.execute(text(REWORKED), window).mappings().all()
-    street_shapes = gpd.read_postgis(
-        text(STREETS_MAP), connection, params={"end_day": period.end.date()}
-    )
+    street_shapes = gpd.read_postgis(text(STREETS_MAP), connection)
+    # shaded by the ranking's own open count: one definition of "open at the end"
+    street_shapes["open"] = street_shapes["code"].map({s["code"]: s["open"] for s in streets})
     dots = gpd.read_postgis(
         text(PROBLEMS_MAP), connection, params={"end": period.end, "n": MAP_PROBLEMS}
     )
