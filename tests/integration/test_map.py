@@ -172,6 +172,34 @@ def test_aggregate_cells_count_every_open_problem_once(map_client, city, connect
     assert map_client.get("/aggregates/open-issues", params={"size": 1}).status_code == 400
 
 
+@pytest.mark.parametrize(("cell", "grid"), [("hex", "ST_HexagonGrid"), ("square", "ST_SquareGrid")])
+def test_each_problem_is_counted_in_the_cell_postgis_grids_put_it_in(
+    map_client, city, connection, cell, grid
+):
+    """The cells are worked out by arithmetic; PostGIS's own grid, joined, must agree."""
+    features = map_client.get("/aggregates/open-issues", params={"cell": cell, "size": 300}).json()[
+        "features"
+    ]
+    counted = {
+        (f["properties"]["i"], f["properties"]["j"]): f["properties"]["count"] for f in features
+    }
+    expected = connection.execute(
+        text(
+            f"""
+            WITH o AS (SELECT id, ST_Transform(geom, 3857) AS m FROM issues
+                        WHERE status IN ('reported', 'dispatched', 'rectifying', 'rectified')),
+                 e AS (SELECT ST_SetSRID(ST_Extent(m)::geometry, 3857) AS b FROM o),
+                 g AS (SELECT c.* FROM e, {grid}(300, e.b) c)
+            SELECT i, j, count(*) FROM (SELECT DISTINCT ON (o.id) g.i, g.j FROM o
+                                          JOIN g ON ST_Intersects(g.geom, o.m)
+                                         ORDER BY o.id, g.i, g.j) t GROUP BY 1, 2
+            """
+        )
+    ).all()
+    assert counted == {(i, j): n for i, j, n in expected}
+    assert len(counted) > 10
+
+
 def test_the_page_has_a_title_a_metric_scale_and_local_time(map_client, city):
     html = map_client.get("/map").text
     assert "<title>创城问题地图 · " in html
