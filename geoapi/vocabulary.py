@@ -8,6 +8,7 @@ problem's states and their kinds live in `geoapi.issues.states`.
 AREA_LEVELS = ("district", "street", "community", "grid")
 AREA_ID_COLUMNS = tuple(f"{level}_id" for level in AREA_LEVELS)  # on points and issues
 POINT_STATUSES = ("unchecked", "compliant", "non_compliant")
+POINT_STATUS_NAMES = {"unchecked": "未检查", "compliant": "达标", "non_compliant": "不达标"}
 ISSUE_SOURCES = ("inspection", "grid_worker", "citizen", "camera", "undercover", "hotline")
 ESCALATION_LEVELS = ("reminder", "supervision")  # 提醒卡, 督办卡
 ROAD_CLASSES = ("arterial", "secondary", "local", "alley", "path", "connector")

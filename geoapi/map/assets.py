@@ -12,7 +12,6 @@ import folium
 
 FOLIUM_TEMPLATES = Path(folium.__file__).parent / "templates"
 NPM = "/static/npm"
-TIMEDIMENSION_CSS = "/static/map/leaflet.timedimension.control.css"  # see timedimension_css
 CDN_TO_LOCAL = {
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": f"{NPM}/leaflet/dist/leaflet.js",
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": f"{NPM}/leaflet/dist/leaflet.css",
@@ -27,9 +26,6 @@ CDN_TO_LOCAL = {
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": f"{NPM}/leaflet.markercluster/dist/MarkerCluster.Default.css",
     "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": f"{NPM}/leaflet.fullscreen/Control.FullScreen.js",
     "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": f"{NPM}/leaflet.fullscreen/Control.FullScreen.css",
-    "https://cdn.jsdelivr.net/npm/iso8601-js-period@0.2.1/iso8601.min.js": f"{NPM}/iso8601-js-period/iso8601.js",
-    "https://cdn.jsdelivr.net/npm/leaflet-timedimension@1.1.1/dist/leaflet.timedimension.min.js": f"{NPM}/leaflet-timedimension/dist/leaflet.timedimension.min.js",
-    "https://cdn.jsdelivr.net/npm/leaflet-timedimension@1.1.1/dist/leaflet.timedimension.control.css": TIMEDIMENSION_CSS,
     "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": f"{NPM}/d3/d3.min.js",
     "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js": "/static/folium/leaflet_heat.min.js",
     "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/pa7_hm.min.js": "/static/folium/pa7_hm.min.js",
@@ -51,17 +47,6 @@ def localize(html: str, prefix: str = "") -> str:
     return html
 
 
-def timedimension_css(assets_dir: Path) -> str:
-    """The time slider's stylesheet with its icon font from our npm copy of Bootstrap 3.
-
-    The published file loads the font from a CDN; only that address changes.
-    """
-    css = (assets_dir / "leaflet-timedimension/dist/leaflet.timedimension.control.css").read_text()
-    return css.replace(
-        "//netdna.bootstrapcdn.com/bootstrap/3.0.0/fonts/", f"{NPM}/bootstrap3/dist/fonts/"
-    )
-
-
 def local_file(url: str, assets_dir: Path) -> Path | None:
     """The file behind one of our /static addresses."""
     if url.startswith(NPM + "/"):
@@ -79,10 +64,7 @@ def inline(html: str, assets_dir: Path) -> str:
         return f"<script>{path.read_text()}</script>" if path else match.group(0)
 
     def style(match: re.Match[str]) -> str:
-        url = match.group(1)
-        if url == TIMEDIMENSION_CSS:
-            return f"<style>{timedimension_css(assets_dir)}</style>"
-        path = local_file(url, assets_dir)
+        path = local_file(match.group(1), assets_dir)
         return f"<style>{path.read_text()}</style>" if path else match.group(0)
 
     html = re.sub(r'<script src="(/static/[^"]+)"></script>', script, html)

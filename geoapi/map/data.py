@@ -16,7 +16,6 @@ from geoapi.map.filters import Where
 OPEN = open_sql("i")
 OVERDUE = overdue_sql("i")
 HEAT_CELL_DEG = 0.001  # ~100 m: heat-map cells above the heat threshold
-CLUSTER_CELL_DEG = 0.005  # ~500 m: point clusters above the marker threshold
 WEEK_CELL_DEG = 0.002  # ~200 m: cells of the weekly heat map
 
 
@@ -27,6 +26,23 @@ class Rows:
     rows: list[list[Any]]
     total: int
     aggregated: bool
+
+
+@dataclass(frozen=True)
+class View:
+    """The part of the map on screen: the box (west, south, east, north; None: all of the
+    filtered area) and the zoom."""
+
+    bbox: tuple[float, float, float, float] | None
+    zoom: int
+
+    @property
+    def cell_deg(self) -> float:
+        """Cells an eighth of a 256-pixel tile wide (~500 m at zoom 13, ~60 m at 16)."""
+        return 360 / 2**self.zoom / 8
+
+
+OVERVIEW = View(None, 13)  # the whole area, at the zoom a district opens on
 
 
 def _json(connection: Connection, sql: str, where: Where, **params: Any) -> Any:
@@ -57,52 +73,61 @@ def open_issue_heat(connection: Connection, where: Where, weight: str, limit: in
     return Rows(result["rows"], result["total"], result["total"] > limit)
 
 
-def points_by_category(connection: Connection, where: Where, limit: int) -> dict[str, Rows]:
-    """Per category: [lat, lon, code, name, status, open problems, last inspected] per point,
-    or above `limit` points in all, [lat, lon, count, non-compliant, open problems] per cell.
-
-    Clusters read the tables, not the per-point view, so a million points cost one scan.
+def point_counts(connection: Connection, where: Where) -> dict[str, int]:
+    """Points per category under the filters (every category the filters admit, even at 0)."""
+    sql = f"""
+    SELECT coalesce(json_object_agg(c.code, coalesce(n.points, 0)), '{{}}')::text
+      FROM categories c
+      LEFT JOIN (SELECT p.category, count(*) AS points FROM points p WHERE {where.points}
+                  GROUP BY 1) n ON n.category = c.code
+     WHERE CAST(:categories AS text[]) IS NULL OR c.code = ANY(:categories)
     """
-    total = connection.scalar(
-        text(f"SELECT count(*) FROM points p WHERE {where.points}"), where.params
-    )
+    params = {"categories": None} | where.params
+    return dict(sorted(json.loads(connection.scalar(text(sql), params)).items()))
+
+
+def category_points(
+    connection: Connection, where: Where, category: str, limit: int, view: View = OVERVIEW
+) -> Rows:
+    """One category's points in the view: [lat, lon, code, name, status, open problems, last
+    inspected] each, or above `limit` points, [lat, lon, count, non-compliant, open problems]
+    per cell (the view's zoom sets the cell size: zooming in resolves cells into points)."""
+    params = where.params | {"category": category, "cell": view.cell_deg}
+    in_view = ""
+    if view.bbox:
+        in_view = "AND p.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)"
+        params |= dict(zip(("w", "s", "e", "n"), view.bbox, strict=True))
+    scope = f"p.category = :category AND {where.points} {in_view}"
+    total = connection.scalar(text(f"SELECT count(*) FROM points p WHERE {scope}"), params)
     if total <= limit:
         sql = f"""
-        SELECT coalesce(json_object_agg(category, json_build_object(
-                 'rows', rows, 'total', total)), '{{}}')::text
-          FROM (SELECT category, count(*) AS total, json_agg(json_build_array(
-                  round(ST_Y(geom)::numeric, 5), round(ST_X(geom)::numeric, 5), code, name,
-                  status, open_issue_count,
-                  to_char(last_inspected_at AT TIME ZONE :tz, 'YYYY-MM-DD'))
-                  ORDER BY code) AS rows
-                  FROM point_layer p WHERE {where.points} GROUP BY category) c
+        SELECT coalesce(json_agg(json_build_array(
+                 round(ST_Y(geom)::numeric, 5), round(ST_X(geom)::numeric, 5), code, name,
+                 status, open_issue_count,
+                 to_char(last_inspected_at AT TIME ZONE :tz, 'YYYY-MM-DD')) ORDER BY code),
+                 '[]')::text
+          FROM point_layer p WHERE {scope}
         """
     else:
         sql = f"""
         WITH cells AS (
-               SELECT p.category, floor(ST_X(p.geom) / :cell)::int AS ix,
+               SELECT floor(ST_X(p.geom) / :cell)::int AS ix,
                       floor(ST_Y(p.geom) / :cell)::int AS iy, count(*) AS points,
                       count(*) FILTER (WHERE p.status = 'non_compliant') AS bad
-                 FROM points p WHERE {where.points} GROUP BY 1, 2, 3),
+                 FROM points p WHERE {scope} GROUP BY 1, 2),
              open AS (
-               SELECT p.category, floor(ST_X(p.geom) / :cell)::int AS ix,
+               SELECT floor(ST_X(p.geom) / :cell)::int AS ix,
                       floor(ST_Y(p.geom) / :cell)::int AS iy, count(*) AS open
                  FROM issues i JOIN points p ON p.id = i.point_id
-                WHERE {OPEN} AND {where.points} GROUP BY 1, 2, 3)
-        SELECT coalesce(json_object_agg(category, json_build_object(
-                 'rows', rows, 'total', total)), '{{}}')::text
-          FROM (SELECT c.category, sum(c.points) AS total, json_agg(json_build_array(
-                  round(((c.iy + 0.5) * :cell)::numeric, 5),
-                  round(((c.ix + 0.5) * :cell)::numeric, 5), c.points, c.bad,
-                  coalesce(o.open, 0))) AS rows
-                  FROM cells c LEFT JOIN open o USING (category, ix, iy)
-                 GROUP BY c.category) g
+                WHERE {OPEN} AND {scope} GROUP BY 1, 2)
+        SELECT coalesce(json_agg(json_build_array(
+                 round(((c.iy + 0.5) * :cell)::numeric, 5),
+                 round(((c.ix + 0.5) * :cell)::numeric, 5), c.points, c.bad,
+                 coalesce(o.open, 0))), '[]')::text
+          FROM cells c LEFT JOIN open o USING (ix, iy)
         """
-    categories = json.loads(connection.scalar(text(sql), where.params | {"cell": CLUSTER_CELL_DEG}))
-    return {
-        category: Rows(value["rows"], int(value["total"]), total > limit)
-        for category, value in sorted(categories.items())
-    }
+    rows = json.loads(connection.scalar(text(sql), params))
+    return Rows(rows, int(total), total > limit)
 
 
 def overdue_issues(connection: Connection, where: Where, limit: int) -> Rows:

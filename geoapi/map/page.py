@@ -1,8 +1,7 @@
 """Build the Folium map: heat, point clusters, overdue, choropleths, weekly heat, controls."""
 
 import html
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,12 +14,13 @@ from sqlalchemy import Connection
 from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
 from geoapi.catalog.registry import Layer
-from geoapi.map import data, display
+from geoapi.map import data, display, lazy
 from geoapi.map.basemaps import Basemap, add_to
 from geoapi.map.filters import MapFilters, where
 from geoapi.patrol.map_layer import add_today_routes
 from geoapi.reference import queries as reference_queries
 from geoapi.settings import Settings
+from geoapi.vocabulary import POINT_STATUS_NAMES
 
 WEEKS = 12
 
@@ -40,8 +40,14 @@ def build(
     principal: Principal,
     basemap: Basemap,
     settings: Settings,
+    query: str | None = None,
 ) -> MapPage:
-    """The whole page for these filters, as the principal may see it."""
+    """The whole page for these filters, as the principal may see it.
+
+    Served pages (`query`: the filters and basemap of the request, repeated when the browser
+    asks for a layer) carry the rows of the layers the first view shows; the others are
+    fetched when switched on. Without `query` (a file) every layer's rows are in the page.
+    """
     scope = where(connection, filters, principal, settings.timezone)
     box = data.bounds(connection, scope) or [[36.66, 117.05], [36.66, 117.05]]
     box = display.shift_rows(box, basemap.datum)
@@ -67,25 +73,15 @@ def build(
         min_opacity=0.3,
     ).add_to(fmap)
     names.append(name)
-    names += _points(fmap, connection, scope, layers[needed.POINTS.id], basemap, settings)
+    loaded = _Loaded(query)
+    names += _points(fmap, connection, scope, layers[needed.POINTS.id], basemap, settings, loaded)
     names.append(
         _overdue(fmap, connection, scope, layers[needed.OVERDUE_ISSUES.id], basemap, settings)
     )
     for level, title in (("street", "街道 streets"), ("grid", "网格 grids")):
         names.append(_choropleth(fmap, connection, scope, level, title, basemap, level == "street"))
-    weeks, frames = data.weekly_heat(connection, scope, WEEKS)
-    if weeks:
-        name = "每周新发 reported per week"
-        plugins.HeatMapWithTime(
-            [display.shift_rows(rows, basemap.datum) for rows in frames],
-            index=weeks,
-            name=name,
-            radius=15,
-            auto_play=False,
-            show=False,
-            overlay=True,
-        ).add_to(fmap)
-        names.append(name)
+    names.append(_weekly(fmap, connection, scope, basemap, loaded))
+    lazy.add_to(fmap, loaded.specs)
     routes = add_today_routes(fmap, connection, principal, basemap, settings)
     if routes:
         names.append(routes)
@@ -97,27 +93,20 @@ def build(
     return MapPage(fmap.get_root().render(), names)
 
 
-POINT_MARKER = """function (row) {
-  var colors = %(palette)s;
-  var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-      radius: 6, weight: 1, color: '#333', fillOpacity: 0.9,
-      fillColor: colors[row[4]] || '%(default)s'});
-  var href = '%(api)s' + encodeURIComponent(row[2]);
-  marker.bindPopup('<b>' + row[3] + '</b><br>%(category)s · ' + row[4] +
-      '<br>未结问题 open problems: ' + row[5] + '<br>最近检查 last inspected: ' +
-      (row[6] || '—') + '<br><a href="' + href + '" target="_blank">' + row[2] + '</a>');
-  return marker;
-}"""
+@dataclass
+class _Loaded:
+    """The layers the browser fills, and where a served page asks for their rows."""
 
-CLUSTER_MARKER = """function (row) {
-  var r = 6 + Math.min(24, Math.sqrt(row[2]));
-  var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-      radius: r, weight: 1, color: '#333', fillOpacity: 0.7,
-      fillColor: row[3] > 0 ? '%(bad)s' : '%(good)s'});
-  marker.bindTooltip('%(category)s: ' + row[2] + ' 点位 points, ' + row[3] +
-      ' 不达标 non-compliant, ' + row[4] + ' 未结问题 open problems');
-  return marker;
-}"""
+    query: str | None
+    specs: list[lazy.LazySpec] = field(default_factory=list)
+
+    def url(self, path: str) -> str | None:
+        """`path` with the page's filters, or None in a file (rows embedded instead)."""
+        return None if self.query is None else f"{path}?{self.query}"
+
+
+# What the first view shows; the other categories wait until switched on.
+SHOWN_CATEGORIES = ("market", "back_alley")
 
 
 def _points(
@@ -127,36 +116,64 @@ def _points(
     layer: Layer,
     basemap: Basemap,
     settings: Settings,
+    loaded: _Loaded,
 ) -> list[str]:
-    """One layer per category: clustered markers, or SQL clusters above the marker limit."""
-    palette = layer.definition.style.palette
+    """One layer per category, named with its count under the filters: points, or above the
+    marker limit cells per view (finer as the planner zooms in, points at street level)."""
+    style = layer.definition.style
     names = reference_queries.names_zh(connection, "categories")
     added = []
-    for category, rows in data.points_by_category(
-        connection, scope, settings.map_marker_limit
-    ).items():
+    for category, total in data.point_counts(connection, scope).items():
         label = names.get(category, category)
-        name = f"{label} ({rows.total:,}{' · 聚合 aggregated' if rows.aggregated else ''})"
-        group = folium.FeatureGroup(name=name, show=category in ("market", "back_alley"))
-        values = {
-            "palette": json.dumps(palette),
-            "default": layer.definition.style.default_color,
-            "category": html.escape(label),
-            "api": "/points/",
-            "bad": palette.get("non_compliant", "#c62828"),
-            "good": palette.get("compliant", "#2e7d32"),
-        }
-        template = CLUSTER_MARKER if rows.aggregated else POINT_MARKER
-        shifted = display.shift_rows(rows.rows, basemap.datum)
-        if rows.aggregated:
-            plugins.FastMarkerCluster(
-                shifted, callback=template % values, disableClusteringAtZoom=1
-            ).add_to(group)
-        else:
-            plugins.FastMarkerCluster(shifted, callback=template % values).add_to(group)
+        aggregated = total > settings.map_marker_limit
+        name = f"{label} ({total:,}{' · 聚合 aggregated' if aggregated else ''})"
+        shown = category in SHOWN_CATEGORIES
+        group = folium.FeatureGroup(name=name, show=shown)
         group.add_to(fmap)
+        rows = None
+        if shown or loaded.query is None:
+            found = data.category_points(connection, scope, category, settings.map_marker_limit)
+            rows = {
+                "rows": display.shift_rows(found.rows, basemap.datum),
+                "total": found.total,
+                "aggregated": found.aggregated,
+            }
+        loaded.specs.append(
+            lazy.LazySpec(
+                group.get_name(),
+                "points",
+                loaded.url(f"/map/categories/{category}/points"),
+                rows,
+                {
+                    "category": label,
+                    "palette": style.palette,
+                    "default_color": style.default_color,
+                    "status_names": POINT_STATUS_NAMES,
+                },
+            )
+        )
         added.append(name)
     return added
+
+
+WEEKLY = "每周新发 reported per week"
+
+
+def _weekly(
+    fmap: folium.Map, connection: Connection, scope: Any, basemap: Basemap, loaded: _Loaded
+) -> str:
+    """Reported problems per week, a week at a time on a slider; fetched when switched on."""
+    group = folium.FeatureGroup(name=WEEKLY, show=False)
+    group.add_to(fmap)
+    rows = None if loaded.query is not None else weekly_rows(connection, scope, basemap)
+    loaded.specs.append(lazy.LazySpec(group.get_name(), "weekly", loaded.url("/map/weekly"), rows))
+    return WEEKLY
+
+
+def weekly_rows(connection: Connection, scope: Any, basemap: Basemap) -> dict[str, Any]:
+    """The last WEEKS weeks' reports as the weekly layer draws them."""
+    weeks, frames = data.weekly_heat(connection, scope, WEEKS)
+    return {"weeks": weeks, "frames": [display.shift_rows(rows, basemap.datum) for rows in frames]}
 
 
 OVERDUE_MARKER = """function (row) {

@@ -1,6 +1,7 @@
 """`/map` (the planners' page) and `/aggregates/open-issues` (its heat numbers as GeoJSON)."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -10,13 +11,17 @@ from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
 from geoapi.catalog.registry import AllLayersDep
 from geoapi.db.engine import ReportSessionDep
+from geoapi.errors import NotFound
 from geoapi.features.params import BBoxDep
-from geoapi.map import aggregates, assets, basemaps, page
+from geoapi.map import aggregates, assets, basemaps, data, display, page
 from geoapi.map.filters import MapFiltersDep, where
 from geoapi.media import GEOJSON
+from geoapi.reference import queries as reference_queries
 from geoapi.settings import Settings
 
 router = APIRouter(tags=["Map"])
+# The basemap drawn under the layers: its datum (GCJ-02 for amap) is the layers' too.
+BasemapQuery = Annotated[str | None, Query(description="osm, amap, blank, tianditu, custom")]
 
 
 def _viewer(principal: Principal, settings: Settings) -> Principal:
@@ -33,18 +38,72 @@ def get_map(
     layers: AllLayersDep,
     principal: PrincipalDep,
     filters: MapFiltersDep,
-    basemap: Annotated[str | None, Query(description="osm, amap, blank, tianditu, custom")] = None,
+    basemap: BasemapQuery = None,
 ) -> HTMLResponse:
     """Heat map of open problems, points per category, overdue problems, choropleths by street
     and grid, reported problems per week; filters by query string. Scripts served locally."""
     settings = request.app.state.settings
     chosen = basemaps.choose(settings, basemap)
+    asked = [(k, v) for k, v in request.query_params.multi_items() if k != "api_key"]
     built = page.build(
-        session.connection(), layers, filters, _viewer(principal, settings), chosen, settings
+        session.connection(),
+        layers,
+        filters,
+        _viewer(principal, settings),
+        chosen,
+        settings,
+        query=urlencode(asked),
     )
     return HTMLResponse(
         assets.localize(built.html), headers={"Cache-Control": "private, max-age=60"}
     )
+
+
+@router.get("/map/categories/{code}/points", operation_id="getMapPoints")
+def map_points(
+    request: Request,
+    session: ReportSessionDep,
+    principal: PrincipalDep,
+    filters: MapFiltersDep,
+    code: str,
+    bbox: BBoxDep,
+    zoom: Annotated[int, Query(ge=0, le=22, description="Sets the cell size")] = 13,
+    basemap: Annotated[
+        str | None, Query(description="The datum of the basemap drawn under")
+    ] = None,
+) -> dict[str, Any]:
+    """One category's layer of the map for the view on screen: its points, or above the
+    marker limit cells counting them (rows as the map page draws them)."""
+    settings = request.app.state.settings
+    chosen = basemaps.choose(settings, basemap)
+    connection = session.connection()
+    scope = where(connection, filters, _viewer(principal, settings), settings.timezone)
+    if code not in reference_queries.codes(connection, "categories"):
+        raise NotFound(f"no point category {code!r}")
+    view = data.View((bbox[0], bbox[1], bbox[2], bbox[3]) if bbox else None, zoom)
+    found = data.category_points(connection, scope, code, settings.map_marker_limit, view)
+    return {
+        "rows": display.shift_rows(found.rows, chosen.datum),
+        "total": found.total,
+        "aggregated": found.aggregated,
+    }
+
+
+@router.get("/map/weekly", operation_id="getMapWeekly")
+def map_weekly(
+    request: Request,
+    session: ReportSessionDep,
+    principal: PrincipalDep,
+    filters: MapFiltersDep,
+    basemap: Annotated[
+        str | None, Query(description="The datum of the basemap drawn under")
+    ] = None,
+) -> dict[str, Any]:
+    """The map's reported-per-week layer: per ISO week, [lat, lon, count] per ~200 m cell."""
+    settings = request.app.state.settings
+    connection = session.connection()
+    scope = where(connection, filters, _viewer(principal, settings), settings.timezone)
+    return page.weekly_rows(connection, scope, basemaps.choose(settings, basemap))
 
 
 @router.get("/aggregates/open-issues", operation_id="getOpenIssueCells", response_class=Response)
@@ -75,10 +134,3 @@ def open_issue_cells(
         settings.max_aggregate_cells,
     )
     return Response(body, media_type=GEOJSON)
-
-
-@router.get(assets.TIMEDIMENSION_CSS, include_in_schema=False)
-def timedimension_stylesheet(request: Request) -> Response:
-    """The time slider's stylesheet, its icon font served from here too."""
-    css = assets.timedimension_css(request.app.state.settings.web_assets_dir)
-    return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=86400"})

@@ -157,6 +157,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/stats/rankings"): Rule(FIGURES, get("/stats/rankings")),
     ("GET", "/bulletins/{week}"): Rule(FIGURES, get("/bulletins/2026-W47")),
     ("GET", "/map"): Rule(STAFF, get("/map")),
+    ("GET", "/map/categories/{code}/points"): Rule(STAFF, get("/map/categories/market/points")),
+    ("GET", "/map/weekly"): Rule(STAFF, get("/map/weekly")),
     ("GET", "/aggregates/open-issues"): Rule(STAFF, get("/aggregates/open-issues")),
     ("POST", "/routes/solve"): Rule(
         STAFF, post("/routes/solve", lambda s: {"points": [[s["lon"], 30.3], [s["lon"], 30.4]]})

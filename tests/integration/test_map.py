@@ -249,3 +249,95 @@ def test_overdue_popups_name_the_type_and_the_unit_in_chinese(map_client, city, 
     escaped = [json.dumps(v)[1:-1] for v in (type_name, unit_name)]
     assert all(name in row for name in escaped) or all(n in row for n in (type_name, unit_name))
     assert f'"{type_code}"' not in row and f'"{unit_code}"' not in row
+
+
+def small_limit_client(settings, session, admin_key, limit: int):
+    """The map app with a marker limit of `limit` (the test city is small)."""
+    from fastapi.testclient import TestClient
+
+    small = {"map_basemap": "blank", "map_marker_limit": limit}
+    return TestClient(app_on(settings.model_copy(update=small), session), headers=as_(admin_key))
+
+
+def test_the_first_view_carries_only_the_layers_it_shows(map_client, city, connection):
+    html = map_client.get("/map").text
+    market, parking = (
+        connection.scalar(text("SELECT code FROM points WHERE category = :c LIMIT 1"), {"c": c})
+        for c in ("market", "parking")
+    )
+    parkings = connection.scalar(text("SELECT count(*) FROM points WHERE category = 'parking'"))
+    assert market in html  # markets are shown on the first view: their rows are in the page
+    assert parking not in html  # parking waits until switched on …
+    assert shown(f"停车泊位 ({parkings:,})", html) or "停车" in html  # … its count is there
+    assert "/map/categories/parking/points?" in html  # … and where to fetch it from
+
+
+def test_a_category_layer_answers_for_the_filters_and_the_view(
+    settings, session, admin_key, city, connection
+):
+    street = connection.scalar(
+        text(
+            "SELECT a.code FROM points p JOIN areas a ON a.id = p.street_id "
+            "WHERE p.category = 'parking' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        )
+    )
+    wanted = connection.scalar(
+        text(
+            "SELECT count(*) FROM points p JOIN areas a ON a.id = p.street_id "
+            "WHERE a.code = :s AND p.category = 'parking'"
+        ),
+        {"s": street},
+    )
+    with small_limit_client(settings, session, admin_key, 20) as client:
+        whole = client.get("/map/categories/parking/points", params={"area": street}).json()
+        assert whole["aggregated"] and whole["total"] == wanted > 20
+        assert sum(row[2] for row in whole["rows"]) == wanted  # every point in one cell
+        # Zoomed in on one point: the view holds few points, so they come as points.
+        lon, lat = connection.execute(
+            text("SELECT ST_X(geom), ST_Y(geom) FROM points WHERE category = 'parking' LIMIT 1")
+        ).one()
+        box = f"{lon - 0.0005},{lat - 0.0005},{lon + 0.0005},{lat + 0.0005}"
+        near = client.get("/map/categories/parking/points", params={"bbox": box, "zoom": 18}).json()
+        inside = connection.scalar(
+            text(
+                "SELECT count(*) FROM points WHERE category = 'parking' "
+                "AND geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)"
+            ),
+            dict(zip("wsen", map(float, box.split(",")), strict=True)),
+        )
+        assert not near["aggregated"] and near["total"] == len(near["rows"]) == inside >= 1
+        assert all(
+            lon - 0.0005 <= row[1] <= lon + 0.0005 and lat - 0.0005 <= row[0] <= lat + 0.0005
+            for row in near["rows"]
+        )
+        assert client.get("/map/categories/zoo/points").status_code == 404
+        assert client.get("/map/categories/parking/points", params={"zoom": 40}).status_code == 400
+
+
+def test_the_weekly_layer_counts_each_report_of_its_weeks_once(map_client, city, connection):
+    weekly = map_client.get("/map/weekly").json()
+    assert weekly["weeks"] == sorted(weekly["weeks"]) and len(weekly["weeks"]) >= 2
+    newest = weekly["weeks"][-1]
+    counted = sum(row[2] for row in weekly["frames"][-1])
+    reported = connection.scalar(
+        text(
+            "SELECT count(*) FROM issues WHERE to_char(reported_at AT TIME ZONE 'Asia/Shanghai', "
+            "'IYYY-\"W\"IW') = :w"
+        ),
+        {"w": newest},
+    )
+    assert counted == reported > 0
+
+
+def test_a_map_file_carries_every_layer(settings, connection, city):
+    from geoapi.auth.principal import SYSTEM
+    from geoapi.catalog.load import load_layers
+    from geoapi.catalog.registry import LayerRegistry
+    from geoapi.map import basemaps, page
+    from geoapi.map.filters import MapFilters
+
+    layers = LayerRegistry(load_layers(settings.layers_dir)).bind(connection.engine)
+    chosen = basemaps.choose(settings.model_copy(update={"map_basemap": "blank"}), None)
+    built = page.build(connection, layers, MapFilters(), SYSTEM, chosen, settings).html
+    parking = connection.scalar(text("SELECT code FROM points WHERE category = 'parking' LIMIT 1"))
+    assert parking in built and "/map/categories/" not in built and '"weeks"' in built

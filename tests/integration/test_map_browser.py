@@ -28,11 +28,12 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def map_server(settings: Settings, engine: Engine) -> Iterator[tuple[str, str]]:
-    """`geoapi serve` over a committed demo city, with the blank basemap (no tiles to fetch)."""
+    """`geoapi serve` over a committed demo city, with the blank basemap (no tiles to fetch);
+    above 100 points a category is drawn as cells (as a city's parking is)."""
     planner = partial(lookup.add_user, username="wall", role="planner")
     with (
         committed_city(engine, 0.05, 9, planner) as key,
-        running_server(settings, GEOAPI_MAP_BASEMAP="blank") as url,
+        running_server(settings, GEOAPI_MAP_BASEMAP="blank", GEOAPI_MAP_MARKER_LIMIT="100") as url,
     ):
         yield url, key
 
@@ -158,6 +159,59 @@ def test_the_map_works_offline_in_chromium(map_server, engine):
         assert apart, (box, title_box)
     assert (ARTIFACTS / "map.png").stat().st_size > 10_000
     assert bad.status == 400
+
+
+MARKERS_ON_MAP = """() => {
+  const map = window[document.querySelector('.leaflet-container').id];
+  let n = 0;
+  map.eachLayer(l => { if (l instanceof L.CircleMarker) n += 1; });
+  return n;
+}"""
+
+
+def test_switched_on_a_big_category_comes_as_cells_then_points_as_you_zoom_in(map_server, engine):
+    url, key = map_server
+    with engine.connect() as connection:
+        name = connection.scalar(text("SELECT name_zh FROM categories WHERE code = 'parking'"))
+        parking = connection.scalar(text("SELECT count(*) FROM points WHERE category = 'parking'"))
+        lon, lat = connection.execute(
+            text("SELECT ST_X(geom), ST_Y(geom) FROM points WHERE category = 'parking' LIMIT 1")
+        ).one()
+    blocked, failed, errors = [], [], []
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        watch_offline(page, blocked, failed, errors)
+        page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
+        before = page.evaluate(MARKERS_ON_MAP)
+        with page.expect_response(lambda r: "/map/categories/parking/points" in r.url) as asked:
+            page.locator(".leaflet-control-layers-overlays label", has_text=name).locator(
+                "input"
+            ).check()
+        cells = asked.value.json()
+        page.wait_for_load_state("networkidle")
+        with_cells = page.evaluate(MARKERS_ON_MAP)
+        with page.expect_response(lambda r: "bbox=" in r.url and "zoom=18" in r.url) as zoomed:
+            page.evaluate(
+                f"() => window[document.querySelector('.leaflet-container').id]"
+                f".setView([{lat}, {lon}], 18) && null"
+            )
+        near = zoomed.value.json()
+        with page.expect_response(lambda r: "/map/weekly" in r.url) as weekly:
+            page.locator(".leaflet-control-layers-overlays label", has_text="每周新发").locator(
+                "input"
+            ).check()
+        weeks = weekly.value.json()["weeks"]
+        page.wait_for_selector(".week-control input[type=range]")
+        shown_week = page.locator(".week-control b").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map-zoomed-parking.png"))
+        browser.close()
+    assert (blocked, failed, errors) == ([], [], [])
+    assert cells["aggregated"] and sum(row[2] for row in cells["rows"]) == parking
+    assert with_cells == before + len(cells["rows"])  # one circle per cell
+    assert not near["aggregated"] and 1 <= len(near["rows"]) < parking  # points, in view only
+    assert shown_week == weeks[-1]
 
 
 def plan_route(url: str, key: str) -> dict:
