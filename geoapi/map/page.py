@@ -14,13 +14,13 @@ from sqlalchemy import Connection
 from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
 from geoapi.catalog.registry import Layer
-from geoapi.map import data, display, lazy
+from geoapi.map import data, display, lazy, legend
 from geoapi.map.basemaps import Basemap, add_to
 from geoapi.map.filters import MapFilters, where
 from geoapi.patrol.map_layer import add_today_routes
 from geoapi.reference import queries as reference_queries
 from geoapi.settings import Settings
-from geoapi.vocabulary import POINT_STATUS_NAMES
+from geoapi.vocabulary import POINT_STATUS_NAMES, POINT_STATUSES
 
 WEEKS = 12
 
@@ -62,6 +62,7 @@ def build(
     fmap.fit_bounds(box)  # the area asked for, or the caller's own, fills the screen
     add_to(fmap, basemap)
     names: list[str] = []
+    key = legend.Legend(heat="按严重程度和超期天数加权 weighted by severity and days late")
     heat_def = layers[needed.OPEN_ISSUES.id].definition.heatmap
     weight = heat_def.weight if heat_def else "1"
     heat = data.open_issue_heat(connection, scope, weight, settings.map_heat_limit)
@@ -74,14 +75,19 @@ def build(
     ).add_to(fmap)
     names.append(name)
     loaded = _Loaded(query)
-    names += _points(fmap, connection, scope, layers[needed.POINTS.id], basemap, settings, loaded)
-    names.append(
-        _overdue(fmap, connection, scope, layers[needed.OVERDUE_ISSUES.id], basemap, settings)
-    )
+    point_layer = layers[needed.POINTS.id]
+    names += _points(fmap, connection, scope, point_layer, basemap, settings, loaded)
+    _point_key(key, point_layer)
+    overdue_layer = layers[needed.OVERDUE_ISSUES.id]
+    names.append(_overdue(fmap, connection, scope, overdue_layer, basemap, settings))
+    key.symbols.append((overdue_layer.definition.style.default_color, "超期问题 overdue problem"))
     for level, title in (("street", "街道 streets"), ("grid", "网格 grids")):
-        names.append(_choropleth(fmap, connection, scope, level, title, basemap, level == "street"))
+        name, scale = _choropleth(fmap, connection, scope, level, title, basemap, level == "street")
+        names.append(name)
+        key.scales.append(scale)
     names.append(_weekly(fmap, connection, scope, basemap, loaded))
     lazy.add_to(fmap, loaded.specs)
+    legend.add_to(fmap, key)
     routes = add_today_routes(fmap, connection, principal, basemap, settings)
     if routes:
         names.append(routes)
@@ -231,19 +237,18 @@ def _choropleth(
     title: str,
     basemap: Basemap,
     show: bool,
-) -> str:
-    """Open problems per area, coloured by open problems per 100 points, with a legend."""
+) -> tuple[str, legend.Scale]:
+    """Open problems per area, coloured by open problems per 100 points: the layer's name and
+    its scale for the legend."""
     collection = display.shift_features(
         data.area_choropleth(connection, scope, level), basemap.datum
     )
     rates = [f["properties"]["per_100_points"] or 0 for f in collection["features"]] or [0]
-    colormap = branca.colormap.LinearColormap(
-        ["#fff5eb", "#fd8d3c", "#7f2704"],
-        vmin=0,
-        vmax=max(max(rates), 1),
-        caption=f"{title}: 每百点位未结问题 open per 100 points",
-    )
     name = f"{title} 分级 choropleth"
+    scale = legend.Scale(
+        name, CHOROPLETH_COLORS, max(rates), "每百点位未结问题 open per 100 points"
+    )
+    colormap = branca.colormap.LinearColormap(CHOROPLETH_COLORS, vmin=0, vmax=max(scale.vmax, 1))
     folium.GeoJson(
         collection,
         name=name,
@@ -261,10 +266,24 @@ def _choropleth(
         if collection["features"]
         else None,
     ).add_to(fmap)
-    colormap.add_to(fmap)
     if level == "street":  # a wall map has no hover: the streets' names stay written on it
         _labels(fmap, collection["features"], basemap)
-    return name
+    return name, scale
+
+
+CHOROPLETH_COLORS = ["#fff5eb", "#fd8d3c", "#7f2704"]
+
+
+def _point_key(key: legend.Legend, layer: Layer) -> None:
+    """Point colours by status, and what a cell's colour says."""
+    style = layer.definition.style
+    for status in POINT_STATUSES:
+        color = style.palette.get(status, style.default_color)
+        key.swatches.append(("点位 points", color, POINT_STATUS_NAMES[status]))
+    bad, good = style.palette.get("non_compliant"), style.palette.get("compliant")
+    if bad and good:
+        key.swatches.append(("聚合格 cells", bad, "含不达标 some non-compliant"))
+        key.swatches.append(("聚合格 cells", good, "全部达标 all compliant"))
 
 
 LAYERS_OPEN_ON_WIDE_SCREENS = """<style>

@@ -341,3 +341,40 @@ def test_a_map_file_carries_every_layer(settings, connection, city):
     built = page.build(connection, layers, MapFilters(), SYSTEM, chosen, settings).html
     parking = connection.scalar(text("SELECT code FROM points WHERE category = 'parking' LIMIT 1"))
     assert parking in built and "/map/categories/" not in built and '"weeks"' in built
+
+
+def legend_ends(html: str, title: str) -> str:
+    """The upper end written under the legend's scale titled `title`."""
+    literal = re.search(r"'<summary>图例 legend</summary>' \+ (\".*?[^\\]\");", html).group(1)
+    after = json.loads(literal).split(f"<b>{title}</b>")[1]
+    return re.search(r'class="ends"><span>0</span><span>([\d.]+)</span>', after).group(1)
+
+
+@pytest.mark.parametrize("params", [{}, {"category": "market"}, {"type": "street_vending"}])
+def test_each_choropleth_legend_spans_its_datas_range(map_client, city, connection, params):
+    """The scale ends at the largest rate drawn: open problems (of the filter) per 100 points
+    (of the filter's categories), counted here independently."""
+    html = map_client.get("/map", params=params).text
+    for level, title in (
+        ("street", "街道 streets 分级 choropleth"),
+        ("grid", "网格 grids 分级 choropleth"),
+    ):
+        largest = connection.scalar(
+            text(
+                f"""
+                SELECT coalesce(max(round(100.0 * coalesce(o.n, 0) / p.n, 1)), 0)
+                  FROM (SELECT {level}_id AS id, count(*) AS n FROM points
+                         WHERE CAST(:category AS text) IS NULL OR category = :category
+                         GROUP BY 1) p
+                  LEFT JOIN (SELECT i.{level}_id AS id, count(*) AS n FROM issues i
+                               LEFT JOIN points q ON q.id = i.point_id
+                              WHERE {open_sql("i")}
+                                AND (CAST(:category AS text) IS NULL OR q.category = :category)
+                                AND (CAST(:type AS text) IS NULL OR i.type = :type)
+                              GROUP BY 1) o ON o.id = p.id
+                 WHERE p.id IS NOT NULL
+                """
+            ),
+            {"category": params.get("category"), "type": params.get("type")},
+        )
+        assert float(legend_ends(html, title)) == float(largest), (level, params)
