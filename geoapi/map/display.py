@@ -6,7 +6,7 @@ from typing import Any
 import folium
 import numpy as np
 import shapely
-from branca.element import Figure, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geoapi.chinacoords import wgs84_to_gcj02
@@ -53,3 +53,14 @@ class MetricScale(MacroElement):
         "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
         "{% endmacro %}"
     )
+
+
+class Raw(Element):
+    """HTML put in the page as it is. `folium.Element(text)` would compile `text` as a Jinja
+    template: a name holding `{{ … }}` would be run, and every render would parse it again."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

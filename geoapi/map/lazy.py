@@ -7,7 +7,7 @@ into points as the planner zooms in).
 """
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -15,7 +15,7 @@ from folium import plugins
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from geoapi.map.display import page_of
+from geoapi.map.display import Raw, page_of
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,13 @@ class LazyLayers(JSCSSMixin):
     def __init__(self, specs: list[LazySpec]) -> None:
         super().__init__()
         self._name = "LazyLayers"
-        self.specs = json.dumps([asdict(s) for s in specs], ensure_ascii=False)
+        # vars(), not asdict(): the embedded rows are written out, not deep-copied first.
+        self.specs = json.dumps([vars(s) for s in specs], ensure_ascii=False)
 
 
 def add_to(fmap: folium.Map, specs: list[LazySpec]) -> None:
     """The loader in the page's header, and its call for `specs` after the map is made."""
-    page_of(fmap).header.add_child(folium.Element(f"<script>{LIBRARY}</script>{STYLE}"))
+    page_of(fmap).header.add_child(Raw(f"<script>{LIBRARY}</script>{STYLE}"))
     LazyLayers(specs).add_to(fmap)
 
 

@@ -10,7 +10,7 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geoapi.map.display import page_of
+from geoapi.map.display import Raw, page_of
 
 # leaflet.heat's default gradient, as the heat layer draws it.
 HEAT_GRADIENT = "linear-gradient(to right, blue, cyan, lime, yellow, red)"
@@ -72,7 +72,7 @@ class Legend:
 
 def add_to(fmap: folium.Map, legend: Legend) -> None:
     """The panel, and its style in the page's header."""
-    page_of(fmap).header.add_child(folium.Element(STYLE))
+    page_of(fmap).header.add_child(Raw(STYLE))
     LegendPanel(legend).add_to(fmap)
 
 

@@ -94,7 +94,7 @@ def build(
     plugins.Fullscreen().add_to(fmap)
     # Collapsed behind Leaflet's layers button on a phone; always open on a wider screen.
     folium.LayerControl(collapsed=True).add_to(fmap)
-    display.page_of(fmap).header.add_child(folium.Element(LAYERS_OPEN_ON_WIDE_SCREENS))
+    display.page_of(fmap).header.add_child(display.Raw(LAYERS_OPEN_ON_WIDE_SCREENS))
     _title(fmap, connection, filters, scope.area_name, basemap, settings.zone)
     return MapPage(fmap.get_root().render(), names)
 
@@ -301,7 +301,7 @@ LABEL_STYLE = """<style>
 
 def _labels(fmap: folium.Map, features: list[dict[str, Any]], basemap: Basemap) -> None:
     """Each area's name at a point inside it, always shown."""
-    display.page_of(fmap).header.add_child(folium.Element(LABEL_STYLE))
+    display.page_of(fmap).header.add_child(display.Raw(LABEL_STYLE))
     group = folium.FeatureGroup(name="街道名称 street names", show=True)
     rows = display.shift_rows([f["properties"]["label_at"] for f in features], basemap.datum)
     for feature, row in zip(features, rows, strict=True):
@@ -332,10 +332,10 @@ def _title(
         f"数据截至 data as of {stamp:%Y-%m-%d %H:%M} · 底图 {html.escape(basemap.name)}"
     )
     display.page_of(fmap).header.add_child(
-        folium.Element(f"<title>创城问题地图 · {html.escape(area)}</title>")
+        display.Raw(f"<title>创城问题地图 · {html.escape(area)}</title>")
     )
     display.page_of(fmap).html.add_child(
-        folium.Element(  # below the legends' row (top right, 50 px high): nothing covers it
+        display.Raw(  # below the legends' row (top right, 50 px high): nothing covers it
             '<div id="map-title" style="position:fixed;top:60px;left:60px;z-index:1000;'
             "background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;"
             f'font:13px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">{text_}</div>'

@@ -70,14 +70,14 @@ def phone_page(
     if bounds:
         fmap.fit_bounds(bounds)
     root = display.page_of(fmap)
-    root.header.add_child(folium.Element(STYLE))
+    root.header.add_child(display.Raw(STYLE))
     root.header.add_child(
-        folium.Element(
+        display.Raw(
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(route_title(route))} {route['date']} 巡查路线</title>"
         )
     )
-    root.html.add_child(folium.Element(_stop_list(route, zone, checklists)))
+    root.html.add_child(display.Raw(_stop_list(route, zone, checklists)))
     return root.render()
 
 

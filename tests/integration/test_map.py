@@ -378,3 +378,13 @@ def test_each_choropleth_legend_spans_its_datas_range(map_client, city, connecti
             {"category": params.get("category"), "type": params.get("type")},
         )
         assert float(legend_ends(html, title)) == float(largest), (level, params)
+
+
+def test_a_name_that_looks_like_a_template_is_printed_not_run(map_client, city, connection):
+    street = connection.scalar(text("SELECT code FROM areas WHERE level = 'street' LIMIT 1"))
+    connection.execute(
+        text("UPDATE areas SET name = '{{ 6 * 7 }}街道' WHERE code = :c"), {"c": street}
+    )
+    html = map_client.get("/map", params={"area": street}).text
+    assert "<title>创城问题地图 · {{ 6 * 7 }}街道</title>" in html
+    assert "42街道" not in html
