@@ -371,13 +371,18 @@ def map_command(
     since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
     until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
     basemap: Annotated[str | None, typer.Option(help="osm, amap, blank, …")] = None,
+    paper: Annotated[
+        str | None,
+        typer.Option("--print", help="a4, a3, a2 or a1: a wall poster of that sheet (挂图)"),
+    ] = None,
 ) -> None:
-    """Write the planners' map (the same page as /map) to a standalone HTML file."""
+    """Write the planners' map (the same page as /map) to a standalone HTML file, or with
+    --print as a poster: HTML, or PDF/PNG when --out ends so (printed by Chromium)."""
     from geoapi.auth.principal import SYSTEM
     from geoapi.catalog.load import load_layers
     from geoapi.catalog.registry import LayerRegistry
     from geoapi.errors import GeoApiError
-    from geoapi.map import assets, basemaps, page
+    from geoapi.map import assets, basemaps, page, poster
     from geoapi.map.filters import map_filters
 
     settings = Settings()
@@ -387,11 +392,19 @@ def map_command(
         filters = map_filters(area, category, issue_type, source, status, since, until)
         chosen = basemaps.choose(settings, basemap)
         with engine.connect() as connection, console.status("building the map"):
-            built = page.build(connection, layers, filters, SYSTEM, chosen, settings)
+            built = page.build(connection, layers, filters, SYSTEM, chosen, settings, paper=paper)
     except GeoApiError as exc:
         err.print(f"[red]{exc.detail}[/]")
         raise typer.Exit(2) from exc
-    out.write_text(assets.inline(assets.localize(built.html), settings.web_assets_dir), "utf-8")
+    standalone = assets.inline(assets.localize(built.html), settings.web_assets_dir)
+    if out.suffix.lower() in (".pdf", ".png"):
+        if not paper:
+            err.print("[red]--out .pdf or .png needs --print a4|a3|a2|a1[/]")
+            raise typer.Exit(2)
+        with console.status(f"printing the {paper.upper()} poster"):
+            poster.render(standalone, paper, out)
+    else:
+        out.write_text(standalone, "utf-8")
     console.print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {', '.join(built.layers)}")
 
 

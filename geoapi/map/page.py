@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
 from geoapi.catalog.registry import Layer
-from geoapi.map import data, display, lazy, legend
+from geoapi.map import data, display, lazy, legend, poster
 from geoapi.map.basemaps import Basemap, add_to
 from geoapi.map.filters import MapFilters, where
 from geoapi.patrol.map_layer import add_today_routes
@@ -41,13 +41,17 @@ def build(
     basemap: Basemap,
     settings: Settings,
     query: str | None = None,
+    paper: str | None = None,
 ) -> MapPage:
     """The whole page for these filters, as the principal may see it.
 
     Served pages (`query`: the filters and basemap of the request, repeated when the browser
     asks for a layer) carry the rows of the layers the first view shows; the others are
     fetched when switched on. Without `query` (a file) every layer's rows are in the page.
+    `paper` (a4 … a1) lays it out as a wall poster of that sheet.
     """
+    if paper:
+        poster.paper_size(paper)  # an unknown sheet is a 400 before any work
     scope = where(connection, filters, principal, settings.timezone)
     box = data.bounds(connection, scope) or [[36.66, 117.05], [36.66, 117.05]]
     box = display.shift_rows(box, basemap.datum)
@@ -81,10 +85,14 @@ def build(
     overdue_layer = layers[needed.OVERDUE_ISSUES.id]
     names.append(_overdue(fmap, connection, scope, overdue_layer, basemap, settings))
     key.symbols.append((overdue_layer.definition.style.default_color, "超期问题 overdue problem"))
+    streets: list[dict[str, Any]] = []
     for level, title in (("street", "街道 streets"), ("grid", "网格 grids")):
-        name, scale = _choropleth(fmap, connection, scope, level, title, basemap, level == "street")
+        name, scale, areas = _choropleth(
+            fmap, connection, scope, level, title, basemap, level == "street"
+        )
         names.append(name)
         key.scales.append(scale)
+        streets = streets or [area["properties"] for area in areas]
     names.append(_weekly(fmap, connection, scope, basemap, loaded))
     lazy.add_to(fmap, loaded.specs)
     legend.add_to(fmap, key)
@@ -95,7 +103,9 @@ def build(
     # Collapsed behind Leaflet's layers button on a phone; always open on a wider screen.
     folium.LayerControl(collapsed=True).add_to(fmap)
     display.page_of(fmap).header.add_child(display.Raw(LAYERS_OPEN_ON_WIDE_SCREENS))
-    _title(fmap, connection, filters, scope.area_name, basemap, settings.zone)
+    title = _title(fmap, connection, filters, scope.area_name, basemap, settings.zone)
+    if paper:
+        poster.add_to(fmap, paper, title, streets, box)
     return MapPage(fmap.get_root().render(), names)
 
 
@@ -237,9 +247,9 @@ def _choropleth(
     title: str,
     basemap: Basemap,
     show: bool,
-) -> tuple[str, legend.Scale]:
-    """Open problems per area, coloured by open problems per 100 points: the layer's name and
-    its scale for the legend."""
+) -> tuple[str, legend.Scale, list[dict[str, Any]]]:
+    """Open problems per area, coloured by open problems per 100 points: the layer's name, its
+    scale for the legend and the areas drawn."""
     collection = display.shift_features(
         data.area_choropleth(connection, scope, level), basemap.datum
     )
@@ -268,7 +278,7 @@ def _choropleth(
     ).add_to(fmap)
     if level == "street":  # a wall map has no hover: the streets' names stay written on it
         _labels(fmap, collection["features"], basemap)
-    return name, scale
+    return name, scale, collection["features"]
 
 
 CHOROPLETH_COLORS = ["#fff5eb", "#fd8d3c", "#7f2704"]
@@ -323,8 +333,9 @@ def _title(
     area: str,
     basemap: Basemap,
     zone: ZoneInfo,
-) -> None:
-    """The title box (area, filters, data time in local time, basemap) and the page title."""
+) -> str:
+    """The title box (area, filters, data time in local time, basemap) and the page title;
+    returns the box's HTML."""
     stamp = (data.data_timestamp(connection) or datetime.now(UTC)).astimezone(zone)
     text_ = (
         f"<b>创城问题地图 · {html.escape(area)}</b><br>"
@@ -341,3 +352,4 @@ def _title(
             f'font:13px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">{text_}</div>'
         )
     )
+    return text_

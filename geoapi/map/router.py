@@ -39,6 +39,10 @@ def get_map(
     principal: PrincipalDep,
     filters: MapFiltersDep,
     basemap: BasemapQuery = None,
+    print_: Annotated[
+        str | None,
+        Query(alias="print", description="a4, a3, a2 or a1: a wall poster of that sheet"),
+    ] = None,
 ) -> HTMLResponse:
     """Heat map of open problems, points per category, overdue problems, choropleths by street
     and grid, reported problems per week; filters by query string. Scripts served locally."""
@@ -53,6 +57,7 @@ def get_map(
         chosen,
         settings,
         query=urlencode(asked),
+        paper=print_,
     )
     return HTMLResponse(
         assets.localize(built.html), headers={"Cache-Control": "private, max-age=60"}

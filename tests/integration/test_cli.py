@@ -6,6 +6,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -115,6 +116,29 @@ def test_map_command_writes_a_standalone_page(cli_env, tmp_path):
     assert "category=market" in html and len(html) > 300_000  # Leaflet and plugins inside
     bad = run("map", "--out", str(out), "--area", "NOPE")
     assert bad.exit_code == 2 and "no area with code 'NOPE'" in bad.output
+
+
+@pytest.mark.skipif(
+    not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (./scripts/test installs it)",
+)
+def test_map_command_prints_a_wall_poster_on_one_sheet(cli_env, tmp_path):
+    from pypdf import PdfReader
+
+    assert run("demo", "load", "--scale", "0.02", "--as-of", "2026-11-20").exit_code == 0
+    pdf, png = tmp_path / "wall.pdf", tmp_path / "wall.png"
+    result = run("map", "--print", "a3", "--basemap", "blank", "--out", str(pdf))
+    assert result.exit_code == 0, result.output
+    pages = PdfReader(pdf).pages
+    width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
+    assert len(pages) == 1  # the poster is one sheet, not a map cut across pages
+    assert (width, height) == pytest.approx((420 / 25.4 * 72, 297 / 25.4 * 72), abs=2)
+    assert "和平街道" in pages[0].extract_text()  # the worst-streets table is text, not pixels
+    result = run("map", "--print", "a4", "--basemap", "blank", "--out", str(png))
+    assert result.exit_code == 0, result.output
+    assert png.read_bytes()[16:24] == (1123).to_bytes(4, "big") + (794).to_bytes(4, "big")
+    assert run("map", "--out", str(pdf)).exit_code == 2  # a PDF needs a sheet
+    assert run("map", "--print", "b5", "--out", str(pdf)).exit_code == 2
 
 
 def _serve_once(settings: Settings, **variables: str) -> str:

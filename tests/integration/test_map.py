@@ -388,3 +388,21 @@ def test_a_name_that_looks_like_a_template_is_printed_not_run(map_client, city, 
     html = map_client.get("/map", params={"area": street}).text
     assert "<title>创城问题地图 · {{ 6 * 7 }}街道</title>" in html
     assert "42街道" not in html
+
+
+def test_the_wall_print_lays_out_the_sheet_and_ranks_the_streets(map_client, city, connection):
+    html = map_client.get("/map", params={"print": "a1"}).text
+    assert "@page { size: 841mm 594mm; margin: 0; }" in html
+    ranked = connection.scalars(
+        text(
+            f"SELECT a.name FROM areas a JOIN issues i ON i.street_id = a.id "
+            f"WHERE a.level = 'street' AND {open_sql('i')} GROUP BY a.id, a.name "
+            "ORDER BY count(*) DESC, a.name LIMIT 3"
+        )
+    ).all()
+    table = html.split('id="poster-side"')[1]
+    assert [table.index(f"<td>{name}</td>") for name in ranked] == sorted(
+        table.index(f"<td>{name}</td>") for name in ranked
+    )
+    bad = map_client.get("/map", params={"print": "b5"})
+    assert bad.status_code == 400 and "a4, a3, a2, a1" in bad.text
