@@ -371,6 +371,10 @@ def map_command(
     since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
     until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
     basemap: Annotated[str | None, typer.Option(help="osm, amap, blank, …")] = None,
+    unit: Annotated[str | None, typer.Option(help="Responsible units, comma-separated")] = None,
+    problems: Annotated[
+        str, typer.Option(help="open (now) or reported (in since/until, any state)")
+    ] = "open",
     paper: Annotated[
         str | None,
         typer.Option("--print", help="a4, a3, a2 or a1: a wall poster of that sheet (挂图)"),
@@ -381,7 +385,7 @@ def map_command(
     from geoapi.auth.principal import SYSTEM
     from geoapi.catalog.load import load_layers
     from geoapi.catalog.registry import LayerRegistry
-    from geoapi.errors import GeoApiError
+    from geoapi.errors import GeoApiError, InvalidParameter
     from geoapi.map import assets, basemaps, page, poster
     from geoapi.map.filters import map_filters
 
@@ -389,7 +393,19 @@ def map_command(
     engine = _engine()
     layers = LayerRegistry(load_layers(settings.layers_dir)).bind(engine)
     try:
-        filters = map_filters(area, category, issue_type, source, status, since, until)
+        if problems not in ("open", "reported"):
+            raise InvalidParameter(f"problems: {problems!r} is neither open nor reported")
+        filters = map_filters(
+            area,
+            category,
+            issue_type,
+            source,
+            status,
+            since,
+            until,
+            unit,
+            "reported" if problems == "reported" else "open",
+        )
         chosen = basemaps.choose(settings, basemap)
         with engine.connect() as connection, console.status("building the map"):
             built = page.build(connection, layers, filters, SYSTEM, chosen, settings, paper=paper)

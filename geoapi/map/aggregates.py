@@ -6,8 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geoapi.errors import InvalidParameter
-from geoapi.map.data import OPEN
-from geoapi.map.filters import Where
+from geoapi.map.filters import OPEN, Where
 
 KEYS = {
     "status": "i.status",

@@ -10,10 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geoapi.issues.states import open_sql, overdue_sql
-from geoapi.map.filters import Where
+from geoapi.issues.states import overdue_sql
+from geoapi.map.filters import OPEN, Where
 
-OPEN = open_sql("i")
 OVERDUE = overdue_sql("i")
 HEAT_CELL_DEG = 0.001  # ~100 m: heat-map cells above the heat threshold
 WEEK_CELL_DEG = 0.002  # ~200 m: cells of the weekly heat map
@@ -51,12 +50,13 @@ def _json(connection: Connection, sql: str, where: Where, **params: Any) -> Any:
 
 
 def open_issue_heat(connection: Connection, where: Where, weight: str, limit: int) -> Rows:
-    """[lat, lon, weight] per open problem, or per ~100 m cell (weights summed) above `limit`."""
+    """[lat, lon, weight] per problem the map counts (`where.drawn`: open, or every one
+    reported), or per ~100 m cell (weights summed) above `limit`."""
     result = _json(
         connection,
         f"""
         WITH f AS (SELECT i.geom, ({weight})::float8 AS w FROM issues i
-                    WHERE {OPEN} AND {where.issues}),
+                    WHERE {where.drawn} AND {where.issues}),
              n AS (SELECT count(*) AS n FROM f),
              cells AS (SELECT ST_SnapToGrid(geom, :cell) AS geom, sum(w) AS w FROM f
                         WHERE (SELECT n FROM n) > :limit GROUP BY 1),
@@ -154,7 +154,8 @@ def overdue_issues(connection: Connection, where: Where, limit: int) -> Rows:
 
 
 def area_choropleth(connection: Connection, where: Where, level: str) -> dict[str, Any]:
-    """Areas of `level` (inside the area filter) with open problems, points and rate per 100."""
+    """Areas of `level` (inside the area filter) with the problems the map counts (`open`:
+    `where.drawn`), points and that count per 100 points."""
     return _json(
         connection,
         f"""
@@ -163,7 +164,7 @@ def area_choropleth(connection: Connection, where: Where, level: str) -> dict[st
                      OR ST_Within(ST_PointOnSurface(a.geom),
                                   (SELECT geom FROM areas WHERE id = :area_id)))),
              o AS (SELECT i.{level}_id AS id, count(*) AS open FROM issues i
-                    WHERE {OPEN} AND {where.issues} GROUP BY 1),
+                    WHERE {where.drawn} AND {where.issues} GROUP BY 1),
              p AS (SELECT p.{level}_id AS id, count(*) AS points FROM points p
                     WHERE {where.points} GROUP BY 1)
         SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(

@@ -1,8 +1,9 @@
 """The map's query-string filters, checked once and turned into bound SQL for issues and points."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import datetime, time, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query
 from sqlalchemy import Connection
@@ -11,9 +12,11 @@ from geoapi import areas
 from geoapi.auth.principal import Principal
 from geoapi.errors import InvalidParameter
 from geoapi.instants import Instant
-from geoapi.issues.states import STATUSES
+from geoapi.issues.states import STATUSES, open_sql
 from geoapi.reference import queries as reference_queries
 from geoapi.vocabulary import ISSUE_SOURCES
+
+OPEN = open_sql("i")  # the problems open now, as the map's statements spell them
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class MapFilters:
     status: list[str] = field(default_factory=list)
     since: datetime | None = None
     until: datetime | None = None
+    unit: list[str] = field(default_factory=list)
+    problems: str = "open"  # the heat and choropleths: "open" now, or every one "reported"
 
     def describe(self) -> str:
         """The filter in force, for the page title ('all' when none)."""
@@ -38,11 +43,13 @@ class MapFilters:
                 ("type", self.type),
                 ("source", self.source),
                 ("status", self.status),
+                ("unit", self.unit),
             )
             if value
         ]
         parts += [f"since {self.since:%Y-%m-%d}"] if self.since else []
         parts += [f"until {self.until:%Y-%m-%d}"] if self.until else []
+        parts += ["problems=reported"] if self.problems == "reported" else []
         return "; ".join(parts) or "all"
 
 
@@ -65,6 +72,16 @@ def map_filters(
     status: Annotated[str | None, Query(description="Issue states, comma-separated")] = None,
     since: Annotated[Instant | None, Query(description="Reported on or after")] = None,
     until: Annotated[Instant | None, Query(description="Reported on or before")] = None,
+    unit: Annotated[
+        str | None, Query(description="Responsible units (codes), comma-separated")
+    ] = None,
+    problems: Annotated[
+        Literal["open", "reported"],
+        Query(
+            description="What the heat map and choropleths count: problems open now, or every "
+            "problem reported (in since/until) whatever its state"
+        ),
+    ] = "open",
 ) -> MapFilters:
     """Parse the filters; vocabularies checked here, codes against the database later."""
     if since and until and since > until:
@@ -77,6 +94,8 @@ def map_filters(
         status=_known("status", _list(status), STATUSES),
         since=since,
         until=until,
+        unit=_list(unit),
+        problems=problems,
     )
 
 
@@ -92,6 +111,17 @@ class Where:
     params: dict[str, Any]
     area_name: str
     area_id: int | None = None  # the area the map opens on: the filter's, else the caller's
+    drawn: str = OPEN  # which of the filtered problems the heat map and choropleths count
+
+    @property
+    def counts_open(self) -> bool:
+        """The heat map and choropleths count open problems (else every one reported)."""
+        return self.drawn == OPEN
+
+
+def _local(value: datetime, zone: ZoneInfo) -> datetime:
+    """A time without an offset is the office's local time, as a planner means it."""
+    return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
 def where(
@@ -134,12 +164,20 @@ def where(
         if values:
             issues.append(f"i.{column} = ANY(:{name})")
             params[name] = values
+    if filters.unit:
+        known = set(reference_queries.codes(connection, "units"))
+        params["units"] = _known("unit", filters.unit, known)
+        issues.append("i.unit_code = ANY(:units)")  # the unit a problem is sent to …
+        points.append("p.unit_code = ANY(:units)")  # … and the unit a point belongs to
+    zone = ZoneInfo(timezone)
     if filters.since:
         issues.append("i.reported_at >= :since")
-        params["since"] = filters.since
+        params["since"] = _local(filters.since, zone)
     if filters.until:
-        issues.append("i.reported_at <= :until")
-        params["until"] = filters.until
+        # A date alone (2026-11-16) means that whole local day; a time means that instant.
+        whole_day = filters.until.tzinfo is None and filters.until.time() == time(0)
+        issues.append("i.reported_at < :until" if whole_day else "i.reported_at <= :until")
+        params["until"] = _local(filters.until, zone) + timedelta(days=whole_day)
     issue_scope, scope_params = principal.scope_sql("i.")
     point_scope, _ = principal.scope_sql("p.")
     params |= scope_params
@@ -149,4 +187,5 @@ def where(
         params,
         area_name,
         view_area,
+        OPEN if filters.problems == "open" else "TRUE",
     )

@@ -31,6 +31,7 @@ class Legend:
     """What the panel explains, gathered while the layers are added."""
 
     heat: str | None = None  # what the heat's weight means
+    heat_title: str = "热力图 未结问题 open problems"
     swatches: list[tuple[str, str, str]] = field(default_factory=list)  # (group, colour, name)
     scales: list[Scale] = field(default_factory=list)
     symbols: list[tuple[str, str]] = field(default_factory=list)  # (colour, name): ringed dots
@@ -40,7 +41,7 @@ class Legend:
         rows = []
         if self.heat:
             rows.append(
-                f'<div class="row"><b>热力图 open problems</b>'
+                f'<div class="row"><b>{html.escape(self.heat_title)}</b>'
                 f'<span class="ramp" style="background:{HEAT_GRADIENT}"></span>'
                 f'<span class="ends"><span>少 few</span><span>多 many</span></span>'
                 f"<small>{html.escape(self.heat)}</small></div>"

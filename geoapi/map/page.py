@@ -67,10 +67,12 @@ def build(
     add_to(fmap, basemap)
     names: list[str] = []
     key = legend.Legend(heat="按严重程度和超期天数加权 weighted by severity and days late")
+    key.heat_title = f"热力图 {COUNTED[scope.counts_open]}"
     heat_def = layers[needed.OPEN_ISSUES.id].definition.heatmap
     weight = heat_def.weight if heat_def else "1"
     heat = data.open_issue_heat(connection, scope, weight, settings.map_heat_limit)
-    name = f"热力图 open problems ({heat.total:,})"
+    counted = COUNTED[scope.counts_open]
+    name = f"热力图 {counted} ({heat.total:,})"
     plugins.HeatMap(
         display.shift_rows(heat.rows, basemap.datum),
         name=name,
@@ -255,9 +257,8 @@ def _choropleth(
     )
     rates = [f["properties"]["per_100_points"] or 0 for f in collection["features"]] or [0]
     name = f"{title} 分级 choropleth"
-    scale = legend.Scale(
-        name, CHOROPLETH_COLORS, max(rates), "每百点位未结问题 open per 100 points"
-    )
+    unit = PER_100[scope.counts_open]
+    scale = legend.Scale(name, CHOROPLETH_COLORS, max(rates), unit)
     colormap = branca.colormap.LinearColormap(CHOROPLETH_COLORS, vmin=0, vmax=max(scale.vmax, 1))
     folium.GeoJson(
         collection,
@@ -271,7 +272,7 @@ def _choropleth(
         },
         tooltip=folium.GeoJsonTooltip(
             ["name", "open", "points", "per_100_points"],
-            aliases=["名称", "未结问题 open", "点位 points", "每百点位 per 100"],
+            aliases=["名称", COUNTED[scope.counts_open], "点位 points", "每百点位 per 100"],
         )
         if collection["features"]
         else None,
@@ -281,6 +282,12 @@ def _choropleth(
     return name, scale, collection["features"]
 
 
+# What the heat map and choropleths count, by whether it is the open problems.
+COUNTED = {True: "未结问题 open problems", False: "上报问题 problems reported"}
+PER_100 = {
+    True: "每百点位未结问题 open per 100 points",
+    False: "每百点位上报问题 reported per 100 points",
+}
 CHOROPLETH_COLORS = ["#fff5eb", "#fd8d3c", "#7f2704"]
 
 

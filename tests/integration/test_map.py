@@ -43,7 +43,7 @@ def test_the_map_has_every_layer_and_only_local_assets(map_client, city, connect
             "('reported', 'dispatched', 'rectifying', 'rectified')"
         )
     )
-    assert shown(f"热力图 open problems ({open_count:,})", html)
+    assert shown(f"热力图 未结问题 open problems ({open_count:,})", html)
     assert shown("街道 streets 分级 choropleth", html) and shown("网格 grids 分级 choropleth", html)
     assert shown("每周新发 reported per week", html)
     assert re.search(r'"\\u8d85\\u671f\\u95ee\\u9898 overdue \(\d+\)"', html)  # 超期问题
@@ -78,7 +78,7 @@ def test_filters_narrow_the_map_and_show_in_the_title(map_client, city, connecti
         ),
         {"s": street.code},
     )
-    assert shown(f"热力图 open problems ({wanted:,})", html)
+    assert shown(f"热力图 未结问题 open problems ({wanted:,})", html)
     assert not shown("背街小巷", html.split("map-title")[0])  # only the market layer
 
 
@@ -96,7 +96,7 @@ def test_a_category_filter_means_the_same_on_every_layer(map_client, city, conne
     overdue = connection.scalar(text(f"SELECT count(*) {at} {overdue_sql('i')}"), values)
     everywhere = connection.scalar(text(f"SELECT count(*) FROM issues i WHERE {open_sql('i')}"))
     assert 0 < overdue <= open_ < everywhere
-    assert shown(f"热力图 open problems ({open_:,})", html)
+    assert shown(f"热力图 未结问题 open problems ({open_:,})", html)
     assert shown(f"超期问题 overdue ({overdue:,})", html)
 
 
@@ -406,3 +406,63 @@ def test_the_wall_print_lays_out_the_sheet_and_ranks_the_streets(map_client, cit
     )
     bad = map_client.get("/map", params={"print": "b5"})
     assert bad.status_code == 400 and "a4, a3, a2, a1" in bad.text
+
+
+FILTER_CASES = [
+    {"unit": "urban_mgmt"},
+    {"unit": "urban_mgmt,sanitation", "category": "market,back_alley"},
+    {"problems": "reported", "since": "2026-11-09", "until": "2026-11-16"},
+    {"problems": "reported", "type": "garbage", "source": "citizen"},
+    {"status": "dispatched", "unit": "traffic_police"},
+]
+
+
+@pytest.mark.parametrize("params", FILTER_CASES)
+def test_every_layer_count_matches_sql_under_each_filter(map_client, city, connection, params):
+    """The heat map, the overdue layer and each category's layer count what SQL counts for
+    the same filters, written here independently of the map's own statements."""
+    html = map_client.get("/map", params=params).text
+    units = params.get("unit", "").split(",") if "unit" in params else None
+    categories = params["category"].split(",") if "category" in params else None
+    problem = ["TRUE"]
+    values: dict = {"units": units, "categories": categories}
+    if units:
+        problem.append("i.unit_code = ANY(:units)")
+    if categories:
+        problem.append("p.category = ANY(:categories)")
+    for name in ("type", "source", "status"):
+        if name in params:
+            problem.append(f"i.{name} = :{name}")
+            values[name] = params[name]
+    if "since" in params:
+        problem.append("i.reported_at >= CAST(:since AS timestamptz)")
+        problem.append("i.reported_at < CAST(:until AS timestamptz) + interval '1 day'")
+        values |= {"since": params["since"] + "T00:00:00+08:00"}  # whole local days
+        values |= {"until": params["until"] + "T00:00:00+08:00"}
+    at = "FROM issues i LEFT JOIN points p ON p.id = i.point_id WHERE " + " AND ".join(problem)
+    reported = params.get("problems") == "reported"
+    heat = connection.scalar(
+        text(f"SELECT count(*) {at}" + ("" if reported else f" AND {open_sql('i')}")), values
+    )
+    overdue = connection.scalar(text(f"SELECT count(*) {at} AND {overdue_sql('i')}"), values)
+    label = "上报问题 problems reported" if reported else "未结问题 open problems"
+    assert shown(f"热力图 {label} ({heat:,})", html), heat
+    assert shown(f"超期问题 overdue ({overdue:,})", html), overdue
+    markets = connection.scalar(
+        text(
+            "SELECT count(*) FROM points WHERE category = 'market' "
+            "AND (CAST(:units AS text[]) IS NULL OR unit_code = ANY(:units))"
+        ),
+        {"units": units},
+    )
+    if not categories or "market" in categories:
+        assert shown(f"集贸市场/农贸市场 ({markets:,})", html)
+    if categories:
+        assert "停车位" not in html.split("map-title")[0]  # only the categories asked for
+    title = html.split('id="map-title"')[1].split("</div>")[0]
+    assert all(f"{name}=" in title for name in params if name not in ("since", "until"))
+
+
+def test_an_unknown_unit_is_a_400(map_client, city):
+    response = map_client.get("/map", params={"unit": "nobody"})
+    assert response.status_code == 400 and "unit: unknown ['nobody']" in response.text

@@ -155,7 +155,7 @@ def test_the_map_works_offline_in_chromium(map_server, engine):
     assert problems == ([], [], [])  # nothing blocked, no failed request, no console error
     joined = " | ".join(labels)
     for layer in (
-        "热力图 open problems",
+        "热力图 未结问题 open problems",
         "超期问题 overdue",
         "街道 streets 分级 choropleth",
         "网格 grids 分级 choropleth",
