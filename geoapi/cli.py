@@ -379,6 +379,9 @@ def map_command(
         str | None,
         typer.Option("--print", help="a4, a3, a2 or a1: a wall poster of that sheet (挂图)"),
     ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="The service's address, for the file's links (none without)")
+    ] = None,
 ) -> None:
     """Write the planners' map (the same page as /map) to a standalone HTML file, or with
     --print as a poster: HTML, or PDF/PNG when --out ends so (printed by Chromium)."""
@@ -408,7 +411,16 @@ def map_command(
         )
         chosen = basemaps.choose(settings, basemap)
         with engine.connect() as connection, console.status("building the map"):
-            built = page.build(connection, layers, filters, SYSTEM, chosen, settings, paper=paper)
+            built = page.build(
+                connection,
+                layers,
+                filters,
+                SYSTEM,
+                chosen,
+                settings,
+                paper=paper,
+                base_url=base_url.rstrip("/") if base_url else None,
+            )
     except GeoApiError as exc:
         err.print(f"[red]{exc.detail}[/]")
         raise typer.Exit(2) from exc

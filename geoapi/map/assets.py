@@ -5,6 +5,7 @@ Folium's templates name CDN addresses; the same files come from the npm registry
 point at `/static/…`. An address missing here stays remote and the browser test fails.
 """
 
+import base64
 import re
 from pathlib import Path
 
@@ -56,8 +57,28 @@ def local_file(url: str, assets_dir: Path) -> Path | None:
     return None
 
 
+# Images a stylesheet names (the layers button, the fullscreen icon, marker shadows) go into
+# the standalone page as data: URIs; icon fonts the page never shows stay out.
+EMBEDDED_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".gif": "image/gif"}
+STYLE_URL = re.compile(r"""url\((['"]?)([^'")]+)\1\)""")
+
+
+def _embed_images(css: str, folder: Path) -> str:
+    """`css` (a file in `folder`) with each relative image address replaced by its data."""
+
+    def data(match: re.Match[str]) -> str:
+        target = folder / match.group(2)
+        kind = EMBEDDED_TYPES.get(target.suffix.lower())
+        if match.group(2).startswith(("data:", "#", "http")) or not kind or not target.is_file():
+            return match.group(0)
+        return f"url(data:{kind};base64,{base64.b64encode(target.read_bytes()).decode()})"
+
+    return STYLE_URL.sub(data, css)
+
+
 def inline(html: str, assets_dir: Path) -> str:
-    """A standalone page: every local script and stylesheet copied into it (icon fonts aside)."""
+    """A standalone page: every local script and stylesheet copied into it, with the images
+    the stylesheets name (icon fonts aside)."""
 
     def script(match: re.Match[str]) -> str:
         path = local_file(match.group(1), assets_dir)
@@ -65,7 +86,9 @@ def inline(html: str, assets_dir: Path) -> str:
 
     def style(match: re.Match[str]) -> str:
         path = local_file(match.group(1), assets_dir)
-        return f"<style>{path.read_text()}</style>" if path else match.group(0)
+        if path is None:
+            return match.group(0)
+        return f"<style>{_embed_images(path.read_text(), path.parent)}</style>"
 
     html = re.sub(r'<script src="(/static/[^"]+)"></script>', script, html)
     return re.sub(r'<link rel="stylesheet" href="(/static/[^"]+)"/>', style, html)

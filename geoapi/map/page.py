@@ -1,6 +1,7 @@
 """Build the Folium map: heat, point clusters, overdue, choropleths, weekly heat, controls."""
 
 import html
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,13 +43,15 @@ def build(
     settings: Settings,
     query: str | None = None,
     paper: str | None = None,
+    base_url: str | None = None,
 ) -> MapPage:
     """The whole page for these filters, as the principal may see it.
 
     Served pages (`query`: the filters and basemap of the request, repeated when the browser
     asks for a layer) carry the rows of the layers the first view shows; the others are
     fetched when switched on. Without `query` (a file) every layer's rows are in the page.
-    `paper` (a4 … a1) lays it out as a wall poster of that sheet.
+    `paper` (a4 … a1) lays it out as a wall poster of that sheet. Links to the service are
+    relative on a served page; in a file they start with `base_url`, or are left out.
     """
     if paper:
         poster.paper_size(paper)  # an unknown sheet is a 400 before any work
@@ -85,7 +88,8 @@ def build(
     names += _points(fmap, connection, scope, point_layer, basemap, settings, loaded)
     _point_key(key, point_layer)
     overdue_layer = layers[needed.OVERDUE_ISSUES.id]
-    names.append(_overdue(fmap, connection, scope, overdue_layer, basemap, settings))
+    links = "" if query is not None else base_url
+    names.append(_overdue(fmap, connection, scope, overdue_layer, basemap, settings, links))
     key.symbols.append((overdue_layer.definition.style.default_color, "超期问题 overdue problem"))
     streets: list[dict[str, Any]] = []
     for level, title in (("street", "街道 streets"), ("grid", "网格 grids")):
@@ -199,7 +203,8 @@ OVERDUE_MARKER = """function (row) {
       radius: 7, weight: 2, color: '%(color)s', fillColor: '%(color)s', fillOpacity: 0.6});
   marker.bindPopup('<b>' + row[3] + '</b><br>责任单位 unit: ' + (row[4] || '—') +
       '<br>限期 deadline: ' + row[5] + ' (' + row[6] + ' 天超期 days late)' +
-      '<br><a href="/issues/' + row[2] + '" target="_blank">' + row[2].slice(0, 8) + '</a>');
+      (%(base)s === null ? '<br>编号 id: ' + row[2].slice(0, 8) : '<br><a href="' + %(base)s +
+       '/issues/' + row[2] + '" target="_blank">' + row[2].slice(0, 8) + '</a>'));
   return marker;
 }"""
 
@@ -211,7 +216,9 @@ def _overdue(
     layer: Layer,
     basemap: Basemap,
     settings: Settings,
+    links: str | None,
 ) -> str:
+    """The most overdue problems, each linked to the service at `links` (None: no link)."""
     rows = data.overdue_issues(connection, scope, settings.map_marker_limit)
     shown = (
         f"{len(rows.rows):,} of {rows.total:,}"
@@ -223,7 +230,7 @@ def _overdue(
     color = layer.definition.style.default_color
     plugins.FastMarkerCluster(
         display.shift_rows(rows.rows, basemap.datum),
-        callback=OVERDUE_MARKER % {"color": color},
+        callback=OVERDUE_MARKER % {"color": color, "base": json.dumps(links)},
         icon_create_function=OVERDUE_CLUSTER % {"color": color},  # the layer's red, not green
     ).add_to(group)
     group.add_to(fmap)

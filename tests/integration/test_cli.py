@@ -114,6 +114,13 @@ def test_map_command_writes_a_standalone_page(cli_env, tmp_path):
     html = out.read_text("utf-8")
     assert '<script src="/static' not in html and "L.heatLayer" in html
     assert "category=market" in html and len(html) > 300_000  # Leaflet and plugins inside
+    # The layers button and the fullscreen icon are in the file, not at addresses it lacks.
+    assert not re.search(r"url\(['\"]?(images/|icon-)", html)
+    assert "url(data:image/png;base64," in html and "url(data:image/svg+xml;base64," in html
+    assert "(null === null ?" in html  # no link without --base-url (it would open file:///…)
+    linked = tmp_path / "linked.html"
+    result = run("map", "--out", str(linked), "--basemap", "blank", "--base-url", "https://x.cn/")
+    assert result.exit_code == 0 and '"https://x.cn" +' in linked.read_text("utf-8")
     bad = run("map", "--out", str(out), "--area", "NOPE")
     assert bad.exit_code == 2 and "no area with code 'NOPE'" in bad.output
 
