@@ -112,6 +112,7 @@ class Where:
     area_name: str
     area_id: int | None = None  # the area the map opens on: the filter's, else the caller's
     drawn: str = OPEN  # which of the filtered problems the heat map and choropleths count
+    area_column: str | None = None  # the area filter's column (street_id …), if one is set
 
     @property
     def counts_open(self) -> bool:
@@ -133,12 +134,14 @@ def where(
     points: list[str] = []
     params: dict[str, Any] = {"tz": timezone}
     area_name = "全域 (whole district)"
+    area_column: str | None = None
     if filters.area:
         area = areas.resolve(connection, filters.area)
         issues.append(f"i.{area.column} = :area_id")
         points.append(f"p.{area.column} = :area_id")
         params["area_id"], area_name = area.id, area.name
         view_area: int | None = area.id
+        area_column = area.column
     elif principal.role == "inspector" and principal.area_code is not None:  # its own area
         own = areas.resolve(connection, principal.area_code)
         view_area, area_name = own.id, f"{own.name}（本人范围 your area）"
@@ -188,4 +191,5 @@ def where(
         area_name,
         view_area,
         OPEN if filters.problems == "open" else "TRUE",
+        area_column,
     )

@@ -23,7 +23,7 @@ class LazySpec:
     """One layer: the Folium group it fills, how to draw it, and where its rows come from."""
 
     group: str  # the JavaScript name of the layer's FeatureGroup
-    kind: str  # "points" (a category) or "weekly" (reported per week)
+    kind: str  # "points" (a category), "weekly" (reported per week), "features" (a collection)
     url: str | None  # None: only the embedded rows (a file has no server to ask)
     data: Any = None  # rows embedded in the page
     style: dict[str, Any] | None = None  # colours and labels the drawing needs
@@ -116,7 +116,37 @@ function geoapiLazyLayers(map, specs) {
     };
     group.weekControl = control.addTo(map);
   }
-  var draw = {points: drawPoints, weekly: drawWeekly};
+  function colorOf(feature, s) {
+    var value = s.color_by ? feature.properties[s.color_by] : null;
+    return (value != null && s.palette[value]) || s.default_color;
+  }
+  function popupOf(feature, s) {
+    return '<b>' + esc(s.title) + '</b>' + s.popup.map(function (field) {
+      var value = feature.properties[field[0]], named = s.names[field[0]];
+      var shown = named && named[value] || (value == null ? '—' : value);
+      return '<br>' + esc(field[1]) + ': ' + esc(shown);
+    }).join('');
+  }
+  function drawFeatures(spec, group, data) {
+    var s = spec.style;
+    group.addLayer(L.geoJSON(data, {
+      pointToLayer: function (f, at) {
+        return L.circleMarker(at, {radius: 6, weight: 1, color: '#333', fillOpacity: 0.85,
+                                   fillColor: colorOf(f, s)});
+      },
+      style: function (f) { return {color: colorOf(f, s), weight: 2, fillOpacity: 0.15}; },
+      onEachFeature: function (f, layer) { layer.bindPopup(popupOf(f, s)); }
+    }));
+  }
+  var draw = {points: drawPoints, weekly: drawWeekly, features: drawFeatures};
+  // Collections are asked for the view on screen, and only at the zooms their layer sets.
+  function perView(spec) {
+    return spec.kind === 'features' || (spec.shown && spec.shown.aggregated);
+  }
+  function inZoom(spec) {
+    var z = map.getZoom(), s = spec.style || {};
+    return spec.kind !== 'features' || (z >= s.min_zoom && z <= s.max_zoom);
+  }
   function show(spec, group, data) {
     if (group.weekControl) { group.weekControl.remove(); group.weekControl = null; }
     group.clearLayers();
@@ -125,12 +155,15 @@ function geoapiLazyLayers(map, specs) {
   }
   function load(spec, group, inView) {
     if (!map.hasLayer(group)) return;
-    var extra = 'zoom=' + map.getZoom();
+    if (!inZoom(spec)) { group.clearLayers(); spec.shown = {empty: true}; return; }
+    var extra = [];  // a collection takes the OGC parameters only; the map's own, a zoom too
+    if (spec.kind !== 'features') extra.push('zoom=' + map.getZoom());
     if (inView) {
       var b = map.getBounds();
-      extra += '&bbox=' + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
-        .map(function (v) { return v.toFixed(5); }).join(',');
+      extra.push('bbox=' + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+        .map(function (v) { return v.toFixed(5); }).join(','));
     }
+    extra = extra.join('&');
     var asked = spec.asked = (spec.asked || 0) + 1;
     fetch(address(spec, extra), {credentials: 'same-origin'})
       .then(function (r) { return r.ok ? r.json() : r.text().then(function (t) {
@@ -140,14 +173,14 @@ function geoapiLazyLayers(map, specs) {
   }
   function first(spec, group) {
     if (spec.data) show(spec, group, spec.data);
-    else if (spec.url) load(spec, group, false);
+    else if (spec.url) load(spec, group, spec.kind === 'features');
   }
   specs.forEach(function (spec) {
     var group = window[spec.group];
     map.on('overlayadd', function (e) {
       if (e.layer !== group) return;
       if (!spec.shown) first(spec, group);
-      else if (spec.shown.aggregated && spec.url) load(spec, group, true);
+      else if (perView(spec) && spec.url) load(spec, group, true);
     });
     map.on('overlayremove', function (e) {
       if (e.layer === group && group.weekControl) {
@@ -157,7 +190,7 @@ function geoapiLazyLayers(map, specs) {
     // Cells are for the view they were counted in: a new view asks again (and, zoomed in far
     // enough, gets points). Points, once all there, stay.
     map.on('moveend', function () {
-      if (spec.url && spec.shown && spec.shown.aggregated) load(spec, group, true);
+      if (spec.url && spec.shown && perView(spec)) load(spec, group, true);
     });
     if (map.hasLayer(group)) first(spec, group);
   });

@@ -112,7 +112,7 @@ def _js_string(value: str) -> str:
 STYLE = """<style>
 .map-legend { background: rgba(255,255,255,.94); padding: 6px 10px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px "WenQuanYi Zen Hei", sans-serif;
-  width: 230px; max-height: 60vh; overflow-y: auto; }
+  width: 230px; max-height: 40vh; overflow-y: auto; }
 .map-legend summary { font-weight: bold; cursor: pointer; }
 .map-legend .row { margin: 6px 0; }
 .map-legend .row b { display: block; }

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
 from geoapi.catalog.registry import Layer
-from geoapi.map import data, display, lazy, legend, poster
+from geoapi.map import collections, data, display, lazy, legend, poster
 from geoapi.map.basemaps import Basemap, add_to
 from geoapi.map.filters import MapFilters, where
 from geoapi.patrol.map_layer import add_today_routes
@@ -100,6 +100,8 @@ def build(
         key.scales.append(scale)
         streets = streets or [area["properties"] for area in areas]
     names.append(_weekly(fmap, connection, scope, basemap, loaded))
+    if loaded.query is not None and basemap.datum == "wgs84":  # collections answer in WGS 84
+        names += _collections(fmap, connection, layers, filters, scope, settings, loaded)
     lazy.add_to(fmap, loaded.specs)
     legend.add_to(fmap, key)
     routes = add_today_routes(fmap, connection, principal, basemap, settings)
@@ -190,6 +192,30 @@ def _weekly(
     rows = None if loaded.query is not None else weekly_rows(connection, scope, basemap)
     loaded.specs.append(lazy.LazySpec(group.get_name(), "weekly", loaded.url("/map/weekly"), rows))
     return WEEKLY
+
+
+def _collections(
+    fmap: folium.Map,
+    connection: Connection,
+    layers: dict[str, Layer],
+    filters: MapFilters,
+    scope: Any,
+    settings: Settings,
+    loaded: _Loaded,
+) -> list[str]:
+    """The catalog's other map layers, off at first, fetched for the view when switched on."""
+    added: list[str] = []
+
+    def group_of(name: str) -> str:
+        group = folium.FeatureGroup(name=name, show=False)
+        group.add_to(fmap)
+        added.append(name)
+        return group.get_name()
+
+    loaded.specs += collections.specs(
+        connection, layers, filters, scope, group_of, settings.map_marker_limit
+    )
+    return added
 
 
 def weekly_rows(connection: Connection, scope: Any, basemap: Basemap) -> dict[str, Any]:
@@ -312,7 +338,8 @@ def _point_key(key: legend.Legend, layer: Layer) -> None:
 
 LAYERS_OPEN_ON_WIDE_SCREENS = """<style>
 @media (min-width: 700px) {
-  .leaflet-control-layers .leaflet-control-layers-list { display: block !important; }
+  .leaflet-control-layers .leaflet-control-layers-list { display: block !important;
+    max-height: 50vh; overflow-y: auto; }  /* the legend has the lower part of the right side */
   .leaflet-control-layers .leaflet-control-layers-toggle { display: none !important; }
 }
 </style>"""

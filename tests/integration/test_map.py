@@ -466,3 +466,64 @@ def test_every_layer_count_matches_sql_under_each_filter(map_client, city, conne
 def test_an_unknown_unit_is_a_400(map_client, city):
     response = map_client.get("/map", params={"unit": "nobody"})
     assert response.status_code == 400 and "unit: unknown ['nobody']" in response.text
+
+
+def catalog_urls(html: str) -> dict[str, str]:
+    """The collection each catalog overlay fetches, by layer id, as the page asks for it."""
+    found = re.findall(r'"url": "(/collections/(\w+)/items\?[^"]*)"', html)
+    return {layer: url.encode().decode("unicode_escape") for url, layer in found}
+
+
+def test_catalog_layers_join_the_map_with_the_pages_filters(map_client, city, connection):
+    whole = map_client.get("/map").text
+    assert set(catalog_urls(whole)) == {"areas", "compliance_by_street", "issues"}
+    assert shown("Problems (问题), every state (≥10 级 zoom)", whole)
+    street_id, street, kind = connection.execute(
+        text(
+            "SELECT a.id, a.code, i.type FROM issues i JOIN areas a ON a.id = i.street_id "
+            "GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 2, 3 LIMIT 1"
+        )
+    ).one()
+    narrowed = map_client.get("/map", params={"area": street, "type": kind}).text
+    # Areas and the street table have no street_id to filter on: they stay off the page.
+    assert set(catalog_urls(narrowed)) == {"issues"}
+    features = map_client.get(catalog_urls(narrowed)["issues"]).json()["features"]
+    wanted = connection.scalar(
+        text("SELECT count(*) FROM issues WHERE street_id = :s AND type = :t"),
+        {"s": street_id, "t": kind},
+    )
+    assert len(features) == wanted > 0
+    assert {(f["properties"]["street_id"], f["properties"]["type"]) for f in features} == {
+        (street_id, kind)
+    }
+
+
+TOILETS_TO_FIX = """
+id: toilets_to_fix
+title: 待整改公厕 Toilets to fix
+source:
+  table: points
+  filter: "category = 'public_toilet' AND status = 'non_compliant'"
+properties: [code, name, status, street_id]
+style: {color_by: status, palette: {non_compliant: "#c62828"}}
+popup: [name, status]
+map: markers
+"""
+
+
+def test_a_yaml_file_adds_a_layer_to_the_map(settings, session, admin_key, city, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from tests.conftest import LAYERS
+
+    for source in LAYERS.glob("*.yaml"):
+        (tmp_path / source.name).write_text(source.read_text("utf-8"), "utf-8")
+    (tmp_path / "toilets_to_fix.yaml").write_text(TOILETS_TO_FIX, "utf-8")
+    extra = {"map_basemap": "blank", "layers_dir": tmp_path}
+    app = app_on(settings.model_copy(update=extra), session)
+    with TestClient(app, headers=as_(admin_key)) as client:
+        html = client.get("/map").text
+        url = catalog_urls(html)["toilets_to_fix"]
+        features = client.get(url).json()["features"]
+    assert shown("待整改公厕 Toilets to fix", html)
+    assert features and {f["properties"]["status"] for f in features} == {"non_compliant"}
