@@ -373,7 +373,7 @@ def map_command(
     basemap: Annotated[str | None, typer.Option(help="osm, amap, blank, …")] = None,
     unit: Annotated[str | None, typer.Option(help="Responsible units, comma-separated")] = None,
     problems: Annotated[
-        str, typer.Option(help="open (now) or reported (in since/until, any state)")
+        str, typer.Option(help="open (now) or found (reported in since/until, any state)")
     ] = "open",
     paper: Annotated[
         str | None,
@@ -396,8 +396,8 @@ def map_command(
     engine = _engine()
     layers = LayerRegistry(load_layers(settings.layers_dir)).bind(engine)
     try:
-        if problems not in ("open", "reported"):
-            raise InvalidParameter(f"problems: {problems!r} is neither open nor reported")
+        if problems not in ("open", "found"):
+            raise InvalidParameter(f"problems: {problems!r} is neither open nor found")
         filters = map_filters(
             area,
             category,
@@ -407,7 +407,7 @@ def map_command(
             since,
             until,
             unit,
-            "reported" if problems == "reported" else "open",
+            "found" if problems == "found" else "open",
         )
         chosen = basemaps.choose(settings, basemap)
         with engine.connect() as connection, console.status("building the map"):

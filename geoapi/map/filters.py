@@ -31,7 +31,7 @@ class MapFilters:
     since: datetime | None = None
     until: datetime | None = None
     unit: list[str] = field(default_factory=list)
-    problems: str = "open"  # the heat and choropleths: "open" now, or every one "reported"
+    problems: str = "open"  # the heat and choropleths: "open" now, or all "found" in the period
 
     def describe(self) -> str:
         """The filter in force, for the page title ('all' when none)."""
@@ -49,7 +49,7 @@ class MapFilters:
         ]
         parts += [f"since {self.since:%Y-%m-%d}"] if self.since else []
         parts += [f"until {self.until:%Y-%m-%d}"] if self.until else []
-        parts += ["problems=reported"] if self.problems == "reported" else []
+        parts += ["problems=found"] if self.problems == "found" else []
         return "; ".join(parts) or "all"
 
 
@@ -76,10 +76,10 @@ def map_filters(
         str | None, Query(description="Responsible units (codes), comma-separated")
     ] = None,
     problems: Annotated[
-        Literal["open", "reported"],
+        Literal["open", "found"],
         Query(
             description="What the heat map and choropleths count: problems open now, or every "
-            "problem reported (in since/until) whatever its state"
+            "problem found (reported in since/until) whatever its state"
         ),
     ] = "open",
 ) -> MapFilters:

@@ -411,8 +411,8 @@ def test_the_wall_print_lays_out_the_sheet_and_ranks_the_streets(map_client, cit
 FILTER_CASES = [
     {"unit": "urban_mgmt"},
     {"unit": "urban_mgmt,sanitation", "category": "market,back_alley"},
-    {"problems": "reported", "since": "2026-11-09", "until": "2026-11-16"},
-    {"problems": "reported", "type": "garbage", "source": "citizen"},
+    {"problems": "found", "since": "2026-11-09", "until": "2026-11-16"},
+    {"problems": "found", "type": "garbage", "source": "citizen"},
     {"status": "dispatched", "unit": "traffic_police"},
 ]
 
@@ -440,7 +440,7 @@ def test_every_layer_count_matches_sql_under_each_filter(map_client, city, conne
         values |= {"since": params["since"] + "T00:00:00+08:00"}  # whole local days
         values |= {"until": params["until"] + "T00:00:00+08:00"}
     at = "FROM issues i LEFT JOIN points p ON p.id = i.point_id WHERE " + " AND ".join(problem)
-    reported = params.get("problems") == "reported"
+    reported = params.get("problems") == "found"
     heat = connection.scalar(
         text(f"SELECT count(*) {at}" + ("" if reported else f" AND {open_sql('i')}")), values
     )
