@@ -7,7 +7,7 @@ A filter that a layer cannot take (it has no such queryable) leaves the layer of
 a layer never shows more than the filters say."""
 
 from collections.abc import Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import Connection, text
 
@@ -123,9 +123,7 @@ def specs(
         names = names if names is not None else value_names(connection)
         zoom = f" (≥{definition.min_zoom} 级 zoom)" if definition.min_zoom > 0 else ""
         group = group_of(f"{definition.title}{zoom}")
-        address = f"/collections/{layer_id}/items?" + "&".join(
-            f"{k}={_quote(v)}" for k, v in params.items()
-        )
+        address = f"/collections/{layer_id}/items?" + urlencode(params, quote_via=quote)
         shown = [definition.style.color_by, *definition.popup]
         made.append(
             LazySpec(
@@ -147,7 +145,3 @@ def specs(
             )
         )
     return made
-
-
-def _quote(value: str) -> str:
-    return quote(value, safe="")

@@ -9,8 +9,10 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
+import pytest
 from sqlalchemy import Connection, Engine
 
 from geoapi.demo import load
@@ -93,3 +95,12 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.1)
     raise TimeoutError("server did not become healthy in 30 s")
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Browser tests run where Debian's chromium is installed (./scripts/test installs it); under CI
+# its absence fails them instead of skipping.
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (./scripts/test installs it)",
+)

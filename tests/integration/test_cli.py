@@ -6,7 +6,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -18,6 +17,7 @@ from geoapi.db import migrate
 from geoapi.demo import load
 from geoapi.settings import Settings
 from tests.factories import make_area_tree
+from tests.integration.serving import needs_chromium
 
 runner = CliRunner()
 
@@ -125,10 +125,7 @@ def test_map_command_writes_a_standalone_page(cli_env, tmp_path):
     assert bad.exit_code == 2 and "no area with code 'NOPE'" in bad.output
 
 
-@pytest.mark.skipif(
-    not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (./scripts/test installs it)",
-)
+@needs_chromium
 def test_map_command_prints_a_wall_poster_on_one_sheet(cli_env, tmp_path):
     from pypdf import PdfReader
 

@@ -16,14 +16,10 @@ from sqlalchemy import Engine, text
 from geoapi.auth import lookup
 from geoapi.demo.names import STREETS
 from geoapi.settings import Settings
-from tests.integration.serving import committed_city, running_server
+from tests.integration.serving import CHROMIUM, committed_city, needs_chromium, running_server
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("GEOAPI_TEST_ARTIFACTS", "build/test-artifacts"))
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (./scripts/test installs it)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
