@@ -4,6 +4,7 @@ import base64
 from functools import cache
 from typing import Any
 
+from fastapi import Request
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 
@@ -24,6 +25,16 @@ def _environment() -> Environment:
 def render(template: str, **context: Any) -> str:
     """The named template under `geoapi/templates/` filled with `context` (HTML-escaped)."""
     return _environment().get_template(template).render(**context)
+
+
+def wants_html(request: Request, f: str | None) -> bool:
+    """`f=html`, or no `f` and a browser's Accept: a person is reading, not a program."""
+    return f == "html" or (f is None and "text/html" in request.headers.get("accept", ""))
+
+
+def base_of(request: Request) -> str:
+    """The service's address as this request reached it, for links between pages."""
+    return str(request.base_url).rstrip("/")
 
 
 def data_uri(jpeg: bytes) -> str:

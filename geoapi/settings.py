@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     photos_dir: Path = Path("data/photos")  # content-addressed store of uploaded photos
     photo_max_bytes: Annotated[int, Field(ge=1)] = 10 * 1024 * 1024
     key_cache_seconds: Annotated[float, Field(ge=0)] = 5  # a revoked key works this long at most
+    session_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 12  # a page's cookie lasts this
+    session_cookie_secure: bool = False  # True behind HTTPS: the cookie is sent over it only
     extent_cache_seconds: Annotated[float, Field(ge=0)] = 60  # collections' extents lag this much
     public_layers: list[str] | None = None  # readable without a key; None: the catalog's flags
     open311_enabled: bool = True  # Open311 GeoReport v2 under /open311/v2

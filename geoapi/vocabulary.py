@@ -10,6 +10,14 @@ AREA_ID_COLUMNS = tuple(f"{level}_id" for level in AREA_LEVELS)  # on points and
 POINT_STATUSES = ("unchecked", "compliant", "non_compliant")
 POINT_STATUS_NAMES = {"unchecked": "未检查", "compliant": "达标", "non_compliant": "不达标"}
 ISSUE_SOURCES = ("inspection", "grid_worker", "citizen", "camera", "undercover", "hotline")
+SOURCE_NAMES = {
+    "inspection": "巡查发现",
+    "grid_worker": "网格员上报",
+    "citizen": "市民随手拍",
+    "camera": "智能摄像头",
+    "undercover": "暗访",
+    "hotline": "热线",
+}
 ESCALATION_LEVELS = ("reminder", "supervision")  # 提醒卡, 督办卡
 ROAD_CLASSES = ("arterial", "secondary", "local", "alley", "path", "connector")
 TRAVEL_MODES = ("walk", "ebike", "car")

@@ -1,10 +1,12 @@
-"""The `PrincipalDep` request dependency: the API key from a header or `api_key`, resolved."""
+"""The `PrincipalDep` request dependency: the API key from a header or `api_key` (else a
+read's session cookie), resolved."""
 
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, APIKeyQuery
 
+from geoapi.auth import sessions
 from geoapi.auth.cache import KeyCache
 from geoapi.auth.lookup import principal_for_key
 from geoapi.auth.principal import ANONYMOUS, Principal
@@ -27,21 +29,29 @@ async def get_principal(
     header_key: Annotated[str | None, Security(key_header)] = None,
     query_key: Annotated[str | None, Security(key_query)] = None,
 ) -> Principal:
-    """Anonymous without a key (no database work); 401 for an unknown or revoked key.
+    """Anonymous without a key or session (no database work); 401 for an unknown or revoked
+    key, or an ended session. A session cookie counts for reads only (`auth.sessions`).
 
     Resolved keys are remembered for `key_cache_seconds`: most requests make no lookup.
     """
     key = header_key or query_key
-    if not key:
+    token = None if key else sessions.token_of(request)
+    credential = key or token
+    if not credential:
         return ANONYMOUS
     cache: KeyCache = request.app.state.key_cache
-    principal = cache.get(key)
+    principal = cache.get(credential)
     if principal is not None:
         return principal
-    principal = await read(lambda connection: principal_for_key(connection, key))
+    resolve = principal_for_key if key else sessions.principal_for_token
+    principal = await read(lambda connection: resolve(connection, credential))
     if principal is None:
-        raise Unauthorized("the API key is unknown or revoked")
-    cache.put(key, principal)
+        raise Unauthorized(
+            "the API key is unknown or revoked"
+            if key
+            else "the session has ended: open the map again with your key"
+        )
+    cache.put(credential, principal)
     return principal
 
 

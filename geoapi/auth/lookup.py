@@ -8,6 +8,7 @@ from sqlalchemy import Connection, text
 from geoapi import areas
 from geoapi.auth.keys import key_hash, key_label, new_key
 from geoapi.auth.principal import Principal
+from geoapi.auth.sessions import principal_sql
 from geoapi.errors import InvalidParameter
 from geoapi.vocabulary import ROLES
 
@@ -20,14 +21,7 @@ def principal_for_key(connection: Connection, key: str) -> Principal | None:
     """The active user holding `key`, or None (unknown, revoked or disabled)."""
     row = (
         connection.execute(
-            text(
-                "SELECT u.username, u.role, u.unit_code, a.id AS area_id, a.level AS area_level, "
-                "a.code AS area_code, t.code AS team_code FROM api_keys k "
-                "JOIN users u ON u.id = k.user_id LEFT JOIN areas a ON a.id = u.area_id "
-                "LEFT JOIN teams t ON t.id = u.team_id "
-                "WHERE k.key_hash = :hash AND k.revoked_at IS NULL AND u.disabled_at IS NULL"
-            ),
-            {"hash": key_hash(key)},
+            text(principal_sql("api_keys k", "k.key_hash = :hash")), {"hash": key_hash(key)}
         )
         .mappings()
         .first()

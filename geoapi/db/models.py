@@ -480,6 +480,18 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
+class BrowserSession(Base):
+    """A key exchanged for a cookie (`geoapi.auth.sessions`); it ends with its key."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+
+
 class Notice(Base):
     """A rectification notice (整改通知单): one unit's dispatched problems, numbered per year."""
 

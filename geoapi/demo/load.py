@@ -33,6 +33,7 @@ TABLES = (
     "inspection_daily",
     "inspections",
     "issues",
+    "sessions",
     "api_keys",
     "users",
     "teams",

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Header, Path, Query, Request, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
+from geoapi import documents, readable
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.catalog import needed
 from geoapi.catalog.registry import LayersDep
@@ -85,11 +86,29 @@ def list_issues(
     return links.feature_collection(request, page, GEOJSON)
 
 
-@router.get("/{issue_id}", operation_id="getIssue", name="getIssue")
+@router.get(
+    "/{issue_id}",
+    operation_id="getIssue",
+    name="getIssue",
+    response_model=IssuePublic,
+    responses={200: {"content": {"text/html": {}}}},
+)
 def get_issue(
-    issue_id: uuid.UUID, response: Response, session: SessionDep, principal: PrincipalDep
-) -> IssuePublic:
-    """One problem with its whole event history."""
+    request: Request,
+    issue_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: PrincipalDep,
+    f: Annotated[Literal["json", "html"] | None, Query(description="html: a page to read")] = None,
+) -> Any:
+    """One problem with its whole event history; `f=html` (or a browser's Accept) is the page
+    a map popup opens: names, photos, deadline and history in the office's words."""
+    if documents.wants_html(request, f):
+        settings = request.app.state.settings
+        base = documents.base_of(request)
+        return HTMLResponse(
+            readable.issue_page(session.connection(), issue_id, principal, settings, base)
+        )
     issue = service.read_issue(session.connection(), issue_id, principal)
     response.headers["ETag"] = etag(issue.version)
     return issue

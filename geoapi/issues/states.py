@@ -112,6 +112,21 @@ MOVES = {
         Move("merge", OPEN, Status.MERGED),  # a duplicate of another problem
     )
 }
+# What a problem's history says each step was, in the office's words.
+ACTION_NAMES = {
+    "report": "上报",
+    "dispatch": "交办",
+    "start": "开始整改",
+    "defer": "延期",
+    "rectify": "整改完成",
+    "close": "核查销号",
+    "reopen": "返工",
+    "reject": "驳回",
+    "merge": "合并",
+    "photo": "上传照片",
+    "reminder": "提醒卡",
+    "supervision": "督办卡",
+}
 # A verification visit ends a wait for verification one way or the other.
 VERIFIED = tuple(t for m in ("close", "reopen") if (t := MOVES[m].target) is not None)
 

@@ -76,7 +76,9 @@ function geoapiLazyLayers(map, specs) {
       fillOpacity: 0.9, fillColor: s.palette[row[4]] || s.default_color});
     marker.bindPopup('<b>' + esc(row[3]) + '</b><br>' + esc(s.category) + ' · ' +
       esc(s.status_names[row[4]] || row[4]) + '<br>未结问题 open problems: ' + row[5] +
-      '<br>最近检查 last inspected: ' + esc(row[6] || '—') + '<br>编号 code: ' + esc(row[2]));
+      '<br>最近检查 last inspected: ' + esc(row[6] || '—') + '<br>编号 code: ' +
+      (s.links == null ? esc(row[2]) : '<a href="' + esc(s.links + '/points/' +
+        encodeURIComponent(row[2])) + '" target="_blank">' + esc(row[2]) + '</a>'));
     return marker;
   }
   function cellMarker(row, s) {

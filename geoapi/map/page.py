@@ -85,10 +85,10 @@ def build(
     names.append(name)
     loaded = _Loaded(query)
     point_layer = layers[needed.POINTS.id]
-    names += _points(fmap, connection, scope, point_layer, basemap, settings, loaded)
+    links = "" if query is not None else base_url
+    names += _points(fmap, connection, scope, point_layer, basemap, settings, loaded, links)
     _point_key(key, point_layer)
     overdue_layer = layers[needed.OVERDUE_ISSUES.id]
-    links = "" if query is not None else base_url
     names.append(_overdue(fmap, connection, scope, overdue_layer, basemap, settings, links))
     key.symbols.append((overdue_layer.definition.style.default_color, "超期问题 overdue problem"))
     streets: list[dict[str, Any]] = []
@@ -141,9 +141,11 @@ def _points(
     basemap: Basemap,
     settings: Settings,
     loaded: _Loaded,
+    links: str | None,
 ) -> list[str]:
     """One layer per category, named with its count under the filters: points, or above the
-    marker limit cells per view (finer as the planner zooms in, points at street level)."""
+    marker limit cells per view (finer as the planner zooms in, points at street level); each
+    point's popup links to its page at `links` (None: no link)."""
     style = layer.definition.style
     names = reference_queries.names_zh(connection, "categories")
     added = []
@@ -173,6 +175,7 @@ def _points(
                     "palette": style.palette,
                     "default_color": style.default_color,
                     "status_names": POINT_STATUS_NAMES,
+                    "links": links,
                 },
             )
         )

@@ -6,11 +6,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from geoapi.auth import sessions
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
 from geoapi.catalog.registry import AllLayersDep
-from geoapi.db.engine import ReportSessionDep
+from geoapi.db.engine import ReportSessionDep, SessionDep
 from geoapi.errors import NotFound
 from geoapi.features.params import BBoxDep
 from geoapi.map import aggregates, assets, basemaps, data, display, page
@@ -35,6 +36,7 @@ def _viewer(principal: Principal, settings: Settings) -> Principal:
 def get_map(
     request: Request,
     session: ReportSessionDep,
+    writer: SessionDep,
     layers: AllLayersDep,
     principal: PrincipalDep,
     filters: MapFiltersDep,
@@ -59,9 +61,16 @@ def get_map(
         query=urlencode(asked),
         paper=print_,
     )
-    return HTMLResponse(
+    response = HTMLResponse(
         assets.localize(built.html), headers={"Cache-Control": "private, max-age=60"}
     )
+    key = request.headers.get("X-API-Key") or request.query_params.get("api_key")
+    if key:  # the pages its popups open read the key from a cookie, not from their address
+        token = sessions.start(writer.connection(), key, settings.session_hours)
+        writer.commit()
+        if token:
+            sessions.set_cookie(response, token, settings)
+    return response
 
 
 @router.get("/map/categories/{code}/points", operation_id="getMapPoints")

@@ -64,8 +64,7 @@ def get_notice(
     """The notice with its problems as they stand now; `f=html` (or Accept: text/html) prints."""
     now = datetime.now(UTC)
     notice = service.read_notice(session.connection(), notice_id, principal, now)
-    wants_html = f == "html" or (f is None and "text/html" in request.headers.get("accept", ""))
-    if not wants_html:
+    if not documents.wants_html(request, f):
         return notice
     settings = request.app.state.settings
     thumbnails = {

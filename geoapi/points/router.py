@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from geoapi import areas, documents
+from geoapi import areas, documents, readable
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.catalog import needed
 from geoapi.catalog.registry import AllLayersDep, for_principal
@@ -169,8 +169,18 @@ def get_point(
     session: SessionDep,
     layers: AllLayersDep,
     principal: PrincipalDep,
+    f: Annotated[Literal["json", "html"] | None, Query(description="html: a page to read")] = None,
 ) -> Response:
-    """One point as a GeoJSON Feature, with its area codes and open problems; ETag for edits."""
+    """One point as a GeoJSON Feature, with its area codes and open problems; ETag for edits.
+
+    `f=html` (or a browser's Accept) is the page a map popup opens: names, open problems and
+    last visits, in the reader's scope."""
+    if documents.wants_html(request, f):
+        settings = request.app.state.settings
+        base = documents.base_of(request)
+        return HTMLResponse(
+            readable.point_page(session.connection(), code, principal, settings, base)
+        )
     for_principal(layers[needed.POINTS.id], principal)  # as reading the points layer
     return _read(request, session, code)
 

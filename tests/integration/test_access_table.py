@@ -277,6 +277,7 @@ def test_each_role_may_do_what_its_rule_says(settings, session, tmp_path, world,
             headers = {"X-API-Key": world.keys[role]} if role in world.keys else {}
             for side in ("A", "B") if rule.scoped else ("A",):
                 request = rule.request(world.ids[side])
+                caller.cookies.clear()  # each role by its own key (the map starts sessions)
                 status = caller.request(**request, headers=headers).status_code
                 allowed = role in rule.roles and not (side == "B" and role in ("inspector", "unit"))
                 refused_as = {401} if role == "anonymous" else {403}

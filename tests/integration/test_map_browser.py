@@ -281,3 +281,52 @@ def test_the_phone_page_shows_the_route_above_its_stops(map_server):
     assert criteria >= 3  # the first checklist opened on the spot, its lines listed
     assert map_box["width"] <= 390 and map_box["height"] < 844
     assert map_box["y"] + map_box["height"] <= list_box["y"]  # the map above the list
+
+
+POPUP_LINKS = """() => {
+  const map = window[document.querySelector('.leaflet-container').id];
+  const hrefs = [];
+  map.eachLayer(l => {
+    if (!l.getLayers) return;
+    l.getLayers().forEach(m => {
+      const popup = m.getPopup && m.getPopup();
+      const found = popup && /href="([^"]+)"/.exec(popup.getContent());
+      if (found) hrefs.push(found[1]);
+    });
+  });
+  return hrefs;
+}"""
+
+
+def test_popup_links_open_pages_to_read_without_a_key_in_their_address(map_server, engine):
+    url, key = map_server
+    blocked, failed, errors = [], [], []
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        watch_offline(page, blocked, failed, errors)
+        page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
+        hrefs = page.evaluate(POPUP_LINKS)
+        point = next(h for h in hrefs if h.startswith("/points/"))
+        problem = next(h for h in hrefs if h.startswith("/issues/"))
+        opened = {}
+        for href in (point, problem):
+            answer = page.goto(url.rstrip("/") + href, wait_until="networkidle")
+            opened[href] = (answer.status, page.title(), page.locator("h1").inner_text())
+            page.screenshot(path=str(ARTIFACTS / f"page-{href.split('/')[1]}.png"), full_page=True)
+        browser.close()
+    assert (blocked, failed, errors) == ([], [], [])
+    assert all(key not in href for href in hrefs)
+    with engine.connect() as connection:
+        name = connection.scalar(
+            text("SELECT name FROM points WHERE code = :c"), {"c": point.split("/")[2]}
+        )
+        type_name = connection.scalar(
+            text(
+                "SELECT t.name_zh FROM issues i JOIN issue_types t ON t.code = i.type "
+                "WHERE i.id = :id"
+            ),
+            {"id": problem.split("/")[2]},
+        )
+    assert opened[point] == (200, f"{name} · 点位", name)
+    assert opened[problem][0] == 200 and opened[problem][2] == type_name
