@@ -100,7 +100,7 @@ def issue_page(
         connection.execute(text(ISSUE_NAMES), {"id": issue_id}).mappings().one()
     )
     entries = connection.scalar(text("SELECT photos FROM issues WHERE id = :id"), {"id": issue_id})
-    actors = dict(  # who did each step, by name (a unit's steps carry its code)
+    actors: dict[str, str] = dict(  # who did each step, by name (a unit's steps carry its code)
         connection.execute(
             text(
                 "SELECT code, name FROM units WHERE code = ANY(:names) UNION ALL "
