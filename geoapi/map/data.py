@@ -153,16 +153,35 @@ def overdue_issues(connection: Connection, where: Where, limit: int) -> Rows:
     return Rows(result["rows"], result["total"], aggregated=False)
 
 
+# The areas of `:level` inside the area filter (`:area_id`, or every one when it is null).
+AREAS_OF_LEVEL = """
+SELECT a.* FROM areas a WHERE a.level = :level AND (
+  CAST(:area_id AS bigint) IS NULL OR a.id = :area_id
+  OR ST_Within(ST_PointOnSurface(a.geom), (SELECT geom FROM areas WHERE id = :area_id)))"""
+
+
+def area_labels(connection: Connection, where: Where, level: str) -> list[list[Any]]:
+    """[lat, lon, name] of each area of `level` in the area filter: a point inside it."""
+    return _json(
+        connection,
+        f"""
+        SELECT coalesce(json_agg(json_build_array(ST_Y(at), ST_X(at), name) ORDER BY code),
+                        '[]')::text
+          FROM (SELECT code, name, ST_PointOnSurface(geom) AS at FROM ({AREAS_OF_LEVEL}) a) l
+        """,
+        where,
+        level=level,
+        area_id=where.params.get("area_id"),
+    )
+
+
 def area_choropleth(connection: Connection, where: Where, level: str) -> dict[str, Any]:
     """Areas of `level` (inside the area filter) with the problems the map counts (`open`:
     `where.drawn`), points and that count per 100 points."""
     return _json(
         connection,
         f"""
-        WITH a AS (SELECT a.* FROM areas a WHERE a.level = :level AND (
-                     CAST(:area_id AS bigint) IS NULL OR a.id = :area_id
-                     OR ST_Within(ST_PointOnSurface(a.geom),
-                                  (SELECT geom FROM areas WHERE id = :area_id)))),
+        WITH a AS ({AREAS_OF_LEVEL}),
              o AS (SELECT i.{level}_id AS id, count(*) AS open FROM issues i
                     WHERE {where.drawn} AND {where.issues} GROUP BY 1),
              p AS (SELECT p.{level}_id AS id, count(*) AS points FROM points p

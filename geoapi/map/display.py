@@ -55,6 +55,24 @@ class MetricScale(MacroElement):
     )
 
 
+class ShownFromZoom(MacroElement):
+    """Keeps a layer on the map only from `zoom` in: community names would crowd a district."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function () { var map = {{ this._parent.get_name() }}, layer = {{ this.layer }};"
+        " function fit() { if (map.getZoom() >= {{ this.zoom }}) map.addLayer(layer);"
+        " else map.removeLayer(layer); }"
+        " map.on('zoomend', fit); fit(); })();"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, layer: str, zoom: int) -> None:
+        super().__init__()
+        self.layer = layer
+        self.zoom = zoom
+
+
 class Raw(Element):
     """HTML put in the page as it is. `folium.Element(text)` would compile `text` as a Jinja
     template: a name holding `{{ … }}` would be run, and every render would parse it again."""

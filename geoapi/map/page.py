@@ -99,6 +99,8 @@ def build(
         names.append(name)
         key.scales.append(scale)
         streets = streets or [area["properties"] for area in areas]
+    communities = data.area_labels(connection, scope, "community")
+    _labels(fmap, communities, basemap, "社区名称", "community-label", COMMUNITY_LABELS_FROM_ZOOM)
     names.append(_weekly(fmap, connection, scope, basemap, loaded))
     if loaded.query is not None and basemap.datum == "wgs84":  # collections answer in WGS 84
         names += _collections(fmap, connection, layers, filters, scope, settings, loaded)
@@ -314,7 +316,10 @@ def _choropleth(
         else None,
     ).add_to(fmap)
     if level == "street":  # a wall map has no hover: the streets' names stay written on it
-        _labels(fmap, collection["features"], basemap)
+        rows = [
+            [*f["properties"]["label_at"], f["properties"]["name"]] for f in collection["features"]
+        ]
+        _labels(fmap, rows, basemap, "街道名称 street names", "area-label")
     return name, scale, collection["features"]
 
 
@@ -350,24 +355,38 @@ LAYERS_OPEN_ON_WIDE_SCREENS = """<style>
 LABEL_STYLE = """<style>
 .area-label { font: bold 13px "WenQuanYi Zen Hei", sans-serif; color: #222; text-align: center;
   white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; }
+.community-label { font: 12px "WenQuanYi Zen Hei", sans-serif; color: #444; text-align: center;
+  white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
 </style>"""
 
 
-def _labels(fmap: folium.Map, features: list[dict[str, Any]], basemap: Basemap) -> None:
-    """Each area's name at a point inside it, always shown."""
-    display.page_of(fmap).header.add_child(display.Raw(LABEL_STYLE))
-    group = folium.FeatureGroup(name="街道名称 street names", show=True)
-    rows = display.shift_rows([f["properties"]["label_at"] for f in features], basemap.datum)
-    for feature, row in zip(features, rows, strict=True):
+def _labels(
+    fmap: folium.Map,
+    rows: list[list[Any]],
+    basemap: Basemap,
+    name: str,
+    css: str,
+    from_zoom: int | None = None,
+) -> None:
+    """Each area's name ([lat, lon, name] rows) written on the map, no hover needed; with
+    `from_zoom`, only from that zoom in (and then not in the layer list)."""
+    display.page_of(fmap).header.add_child(display.Raw(LABEL_STYLE), name="label-style")  # once
+    group = folium.FeatureGroup(name=name, show=True, control=from_zoom is None)
+    for lat, lon, label in display.shift_rows(rows, basemap.datum):
         folium.Marker(
-            row,
+            [lat, lon],
             icon=folium.DivIcon(
-                html=f'<div class="area-label">{html.escape(feature["properties"]["name"])}</div>',
+                html=f'<div class="{css}">{html.escape(label)}</div>',
                 icon_size=(120, 18),
                 icon_anchor=(60, 9),
             ),
         ).add_to(group)
     group.add_to(fmap)
+    if from_zoom is not None:
+        display.ShownFromZoom(group.get_name(), from_zoom).add_to(fmap)
+
+
+COMMUNITY_LABELS_FROM_ZOOM = 15  # closer in, the communities' names join the streets'
 
 
 def _title(

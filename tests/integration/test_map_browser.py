@@ -330,3 +330,40 @@ def test_popup_links_open_pages_to_read_without_a_key_in_their_address(map_serve
         )
     assert opened[point] == (200, f"{name} · 点位", name)
     assert opened[problem][0] == 200 and opened[problem][2] == type_name
+
+
+def test_community_names_join_the_street_names_closer_in(map_server, engine):
+    url, key = map_server
+    with engine.connect() as connection:
+        communities = sorted(
+            connection.scalars(text("SELECT name FROM areas WHERE level = 'community'"))
+        )
+        lat, lon = connection.execute(
+            text(
+                "SELECT ST_Y(ST_PointOnSurface(geom)), ST_X(ST_PointOnSurface(geom)) FROM areas "
+                "WHERE level = 'community' ORDER BY code LIMIT 1"
+            )
+        ).one()
+    errors = []
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        watch_offline(page, [], [], errors)
+        page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
+        far_zoom = page.evaluate(
+            "() => window[document.querySelector('.leaflet-container').id].getZoom()"
+        )
+        far = page.locator(".community-label").count()
+        streets_far = page.locator(".area-label").count()
+        page.evaluate(
+            f"() => window[document.querySelector('.leaflet-container').id]"
+            f".setView([{lat}, {lon}], 16) && null"
+        )
+        page.wait_for_selector(".community-label")
+        near = sorted(page.locator(".community-label").all_inner_texts())
+        streets_near = page.locator(".area-label").count()
+        page.screenshot(path=str(ARTIFACTS / "map-community-labels.png"))
+        browser.close()
+    assert far_zoom < 15 and far == 0 and streets_far > 0
+    assert near == communities and streets_near == streets_far
+    assert errors == []
