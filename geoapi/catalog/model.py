@@ -61,6 +61,7 @@ class Heatmap(Strict):
 
     weight: str = "1"
     radius: Annotated[int, Field(ge=1, le=100)] = 18
+    meaning: str = ""  # what the weight means, under the heat scale in the map's legend
 
 
 class LayerDef(Strict):
@@ -80,6 +81,8 @@ class LayerDef(Strict):
     min_zoom: Annotated[int, Field(ge=0, le=24)] = 0
     max_zoom: Annotated[int, Field(ge=0, le=24)] = 22
     map: Literal["markers", "heatmap", "polygons", "none"] = "markers"
+    legend: str | None = None  # the layer's name on the map (Chinese first); default: title
+    aggregate_above: Annotated[int, Field(ge=1)] | None = None  # more: cells (default: setting)
     public: bool = False  # readable without an API key (settings may override)
 
     @model_validator(mode="after")
@@ -93,6 +96,15 @@ class LayerDef(Strict):
         if self.min_zoom > self.max_zoom:
             raise ValueError(f"min_zoom {self.min_zoom} is above max_zoom {self.max_zoom}")
         return self
+
+    @property
+    def map_name(self) -> str:
+        """What the map's layer list and legend call the layer."""
+        return self.legend or self.title
+
+    def marker_limit(self, default: int) -> int:
+        """Above this many features in view the map draws cells instead of markers."""
+        return self.aggregate_above or default
 
     @property
     def tile_property_names(self) -> list[str]:

@@ -122,7 +122,7 @@ def specs(
             continue
         names = names if names is not None else value_names(connection)
         zoom = f" (≥{definition.min_zoom} 级 zoom)" if definition.min_zoom > 0 else ""
-        group = group_of(f"{definition.title}{zoom}")
+        group = group_of(f"{definition.map_name}{zoom}")
         address = f"/collections/{layer_id}/items?" + urlencode(params, quote_via=quote)
         shown = [definition.style.color_by, *definition.popup]
         made.append(
@@ -132,7 +132,7 @@ def specs(
                 f"{address}&limit={limit}",
                 None,
                 {
-                    "title": definition.title,
+                    "title": definition.map_name,
                     "color_by": definition.style.color_by,
                     "palette": definition.style.palette,
                     "default_color": definition.style.default_color,

@@ -30,7 +30,7 @@ class Scale:
 class Legend:
     """What the panel explains, gathered while the layers are added."""
 
-    heat: str | None = None  # what the heat's weight means
+    heat: str | None = None  # what the heat's weight means (None: no heat layer)
     heat_title: str = "热力图 未结问题 open problems"
     swatches: list[tuple[str, str, str]] = field(default_factory=list)  # (group, colour, name)
     scales: list[Scale] = field(default_factory=list)
@@ -39,12 +39,13 @@ class Legend:
     def html(self) -> str:
         """The panel's rows, every text escaped."""
         rows = []
-        if self.heat:
+        if self.heat is not None:
             rows.append(
                 f'<div class="row"><b>{html.escape(self.heat_title)}</b>'
                 f'<span class="ramp" style="background:{HEAT_GRADIENT}"></span>'
                 f'<span class="ends"><span>少 few</span><span>多 many</span></span>'
-                f"<small>{html.escape(self.heat)}</small></div>"
+                + (f"<small>{html.escape(self.heat)}</small>" if self.heat else "")
+                + "</div>"
             )
         groups: dict[str, list[str]] = {}
         for group, color, name in self.swatches:

@@ -69,28 +69,23 @@ def build(
     fmap.fit_bounds(box)  # the area asked for, or the caller's own, fills the screen
     add_to(fmap, basemap)
     names: list[str] = []
-    key = legend.Legend(heat="按严重程度和超期天数加权 weighted by severity and days late")
-    key.heat_title = f"热力图 {COUNTED[scope.counts_open]}"
-    heat_def = layers[needed.OPEN_ISSUES.id].definition.heatmap
-    weight = heat_def.weight if heat_def else "1"
-    heat = data.open_issue_heat(connection, scope, weight, settings.map_heat_limit)
-    counted = COUNTED[scope.counts_open]
-    name = f"热力图 {counted} ({heat.total:,})"
-    plugins.HeatMap(
-        display.shift_rows(heat.rows, basemap.datum),
-        name=name,
-        radius=heat_def.radius if heat_def else 18,
-        min_opacity=0.3,
-    ).add_to(fmap)
-    names.append(name)
+    key = legend.Legend()
+    # The page's own layers, each as its YAML says: its name, style, weight, threshold, or
+    # `map: none` to leave it off.
+    heat_layer = layers[needed.OPEN_ISSUES.id]
+    if heat_layer.definition.map != "none":
+        names.append(_heat(fmap, connection, scope, heat_layer, basemap, settings, key))
     loaded = _Loaded(query)
     point_layer = layers[needed.POINTS.id]
     links = "" if query is not None else base_url
-    names += _points(fmap, connection, scope, point_layer, basemap, settings, loaded, links)
-    _point_key(key, point_layer)
+    if point_layer.definition.map != "none":
+        names += _points(fmap, connection, scope, point_layer, basemap, settings, loaded, links)
+        _point_key(key, point_layer)
     overdue_layer = layers[needed.OVERDUE_ISSUES.id]
-    names.append(_overdue(fmap, connection, scope, overdue_layer, basemap, settings, links))
-    key.symbols.append((overdue_layer.definition.style.default_color, "超期问题 overdue problem"))
+    if overdue_layer.definition.map != "none":
+        names.append(_overdue(fmap, connection, scope, overdue_layer, basemap, settings, links))
+        color = overdue_layer.definition.style.default_color
+        key.symbols.append((color, overdue_layer.definition.map_name))
     streets: list[dict[str, Any]] = []
     for level, title in (("street", "街道 streets"), ("grid", "网格 grids")):
         name, scale, areas = _choropleth(
@@ -131,6 +126,34 @@ class _Loaded:
         return None if self.query is None else f"{path}?{self.query}"
 
 
+def _heat(
+    fmap: folium.Map,
+    connection: Connection,
+    scope: Any,
+    layer: Layer,
+    basemap: Basemap,
+    settings: Settings,
+    key: legend.Legend,
+) -> str:
+    """The heat of the problems the map counts, weighted as the layer's `heatmap` says."""
+    definition = layer.definition
+    heat_def = definition.heatmap
+    heat = data.open_issue_heat(
+        connection, scope, heat_def.weight if heat_def else "1", settings.map_heat_limit
+    )
+    label = f"{definition.map_name} {COUNTED[scope.counts_open]}"
+    name = f"{label} ({heat.total:,})"
+    plugins.HeatMap(
+        display.shift_rows(heat.rows, basemap.datum),
+        name=name,
+        radius=heat_def.radius if heat_def else 18,
+        min_opacity=0.3,
+    ).add_to(fmap)
+    key.heat_title = label
+    key.heat = heat_def.meaning if heat_def else ""
+    return name
+
+
 # What the first view shows; the other categories wait until switched on.
 SHOWN_CATEGORIES = ("market", "back_alley")
 
@@ -149,18 +172,19 @@ def _points(
     marker limit cells per view (finer as the planner zooms in, points at street level); each
     point's popup links to its page at `links` (None: no link)."""
     style = layer.definition.style
+    limit = layer.definition.marker_limit(settings.map_marker_limit)
     names = reference_queries.names_zh(connection, "categories")
     added = []
     for category, total in data.point_counts(connection, scope).items():
         label = names.get(category, category)
-        aggregated = total > settings.map_marker_limit
+        aggregated = total > limit
         name = f"{label} ({total:,}{' · 聚合 aggregated' if aggregated else ''})"
         shown = category in SHOWN_CATEGORIES
         group = folium.FeatureGroup(name=name, show=shown)
         group.add_to(fmap)
         rows = None
         if shown or loaded.query is None:
-            found = data.category_points(connection, scope, category, settings.map_marker_limit)
+            found = data.category_points(connection, scope, category, limit)
             rows = {
                 "rows": display.shift_rows(found.rows, basemap.datum),
                 "total": found.total,
@@ -256,7 +280,7 @@ def _overdue(
         if rows.total > len(rows.rows)
         else f"{rows.total:,}"
     )
-    name = f"超期问题 overdue ({shown})"
+    name = f"{layer.definition.map_name} ({shown})"
     group = folium.FeatureGroup(name=name)
     color = layer.definition.style.default_color
     plugins.FastMarkerCluster(

@@ -77,6 +77,7 @@ def get_map(
 def map_points(
     request: Request,
     session: ReportSessionDep,
+    layers: AllLayersDep,
     principal: PrincipalDep,
     filters: MapFiltersDep,
     code: str,
@@ -95,7 +96,8 @@ def map_points(
     if code not in reference_queries.codes(connection, "categories"):
         raise NotFound(f"no point category {code!r}")
     view = data.View((bbox[0], bbox[1], bbox[2], bbox[3]) if bbox else None, zoom)
-    found = data.category_points(connection, scope, code, settings.map_marker_limit, view)
+    limit = layers[needed.POINTS.id].definition.marker_limit(settings.map_marker_limit)
+    found = data.category_points(connection, scope, code, limit, view)
     return {
         "rows": display.shift_rows(found.rows, chosen.datum),
         "total": found.total,

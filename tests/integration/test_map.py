@@ -527,3 +527,45 @@ def test_a_yaml_file_adds_a_layer_to_the_map(settings, session, admin_key, city,
         features = client.get(url).json()["features"]
     assert shown("待整改公厕 Toilets to fix", html)
     assert features and {f["properties"]["status"] for f in features} == {"non_compliant"}
+
+
+def test_the_pages_own_layers_are_as_their_yaml_says(
+    settings, session, admin_key, city, connection, tmp_path
+):
+    from fastapi.testclient import TestClient
+
+    from tests.conftest import LAYERS
+
+    edits = {
+        "points.yaml": "aggregate_above: 20\n",
+        "overdue_issues.yaml": "",
+        "open_issues.yaml": "",
+    }
+    for source in LAYERS.glob("*.yaml"):
+        text_ = source.read_text("utf-8") + edits.get(source.name, "")
+        if source.name == "overdue_issues.yaml":
+            text_ = text_.replace("map: markers", "map: none")
+        if source.name == "open_issues.yaml":
+            text_ = text_.replace("legend: 热力图", "legend: 问题热度 heat")
+        (tmp_path / source.name).write_text(text_, "utf-8")
+    extra = {"map_basemap": "blank", "layers_dir": tmp_path}
+    app = app_on(settings.model_copy(update=extra), session)
+    with TestClient(app, headers=as_(admin_key)) as client:
+        html = client.get("/map").text
+        parking = client.get("/map/categories/parking/points", params={"zoom": 12}).json()
+    counts = dict(
+        connection.execute(
+            text(
+                "SELECT c.name_zh, count(*) FROM points p JOIN categories c "
+                "ON c.code = p.category GROUP BY 1"
+            )
+        ).all()
+    )
+    for name, count in counts.items():
+        assert shown(f"{name} ({count:,}{' · 聚合 aggregated' if count > 20 else ''})", html)
+    assert any(count > 20 for count in counts.values())
+    assert any(count <= 20 for count in counts.values())
+    assert parking["aggregated"] and parking["total"] > 20
+    assert "超期问题 overdue" not in html  # map: none leaves it off
+    assert shown("问题热度 heat 未结问题 open problems", html)
+    assert "热力图 未结问题" not in html
