@@ -4,9 +4,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, literal_column, true
+from sqlalchemy import ColumnElement, Table, bindparam, true
 
 from geoapi.auth.roles import allowed
+from geoapi.db.clauses import columns_named, rendered
 from geoapi.errors import Forbidden, Unauthorized
 
 
@@ -49,8 +50,7 @@ class Principal:
     def scope_sql(self, prefix: str = "") -> tuple[str, dict[str, Any]]:
         """`scope` rendered for a SQL text statement over columns named `prefix` + name
         (e.g. `i.`), with its values."""
-        compiled = self.scope(lambda name: literal_column(f"{prefix}{name}")).compile()
-        return str(compiled), dict(compiled.params)
+        return rendered(self.scope(columns_named(prefix)))
 
     def scope_columns(self) -> set[str]:
         """Columns a table needs for `scope` to apply to it."""

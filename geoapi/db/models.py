@@ -310,6 +310,17 @@ Index(
     postgresql_using="gist",
     postgresql_where=text(states.open_sql()),
 )
+# Everything the map reads of an open problem, for index-only scans (migration 0013).
+Index(
+    "ix_issues_open_cover",
+    Issue.__table__.c.street_id,
+    Issue.__table__.c.grid_id,
+    postgresql_include=[
+        *("district_id", "community_id", "category", "type", "source", "unit_code", "status"),
+        *("severity", "deadline", "reported_at", "geom", "id"),
+    ],
+    postgresql_where=text(states.open_sql()),
+)
 
 
 class IssueEvent(Base):

@@ -136,7 +136,8 @@ def overdue_issues(connection: Connection, where: Where, limit: int) -> Rows:
     result = _json(
         connection,
         f"""
-        WITH f AS (SELECT i.* FROM issues i WHERE {OVERDUE} AND {where.issues})
+        WITH f AS (SELECT i.id, i.geom, i.type, i.unit_code, i.deadline FROM issues i
+                    WHERE {OVERDUE} AND {where.issues})
         SELECT json_build_object('total', (SELECT count(*) FROM f), 'rows', coalesce(
                  (SELECT json_agg(json_build_array(
                     round(ST_Y(o.geom)::numeric, 5), round(ST_X(o.geom)::numeric, 5), o.id,

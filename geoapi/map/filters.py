@@ -1,4 +1,5 @@
-"""The map's query-string filters, checked once and turned into bound SQL for issues and points."""
+"""The map's query-string filters, checked once and built into one clause over problems and
+one over points (SQLAlchemy expressions), which every layer, count, legend and title uses."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -6,10 +7,12 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query
-from sqlalchemy import Connection
+from sqlalchemy import BigInteger, ColumnElement, Connection, DateTime, Text, and_, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from geoapi import areas
 from geoapi.auth.principal import Principal
+from geoapi.db.clauses import columns_named, rendered
 from geoapi.errors import InvalidParameter
 from geoapi.instants import Instant
 from geoapi.issues.states import STATUSES, open_sql
@@ -104,7 +107,8 @@ MapFiltersDep = Annotated[MapFilters, Depends(map_filters)]
 
 @dataclass(frozen=True)
 class Where:
-    """Bound SQL predicates for issues (`i.`) and points (`p.`), the caller's scope included."""
+    """The filter rendered for the map's SQL text: a predicate on problems (`i.`) and one on
+    points (`p.`), the caller's scope included, with their named parameters."""
 
     issues: str
     points: str
@@ -128,68 +132,72 @@ def _local(value: datetime, zone: ZoneInfo) -> datetime:
 def where(
     connection: Connection, filters: MapFilters, principal: Principal, timezone: str
 ) -> Where:
-    """The filters as SQL; unknown area, category or type codes are 400. `:tz` is bound to
-    `timezone` (the local days and weeks the map shows)."""
-    issues: list[str] = []
-    points: list[str] = []
-    params: dict[str, Any] = {"tz": timezone}
+    """The filters as one clause over problems and one over points, the caller's scope
+    included (SQLAlchemy expressions over the columns, rendered for the map's statements);
+    unknown area, category or type codes are 400. `:tz` is bound to `timezone` (the local
+    days and weeks the map shows)."""
+    issue, point = columns_named("i."), columns_named("p.")
+    on_issues: list[ColumnElement[bool]] = [principal.scope(issue)]
+    on_points: list[ColumnElement[bool]] = [principal.scope(point)]
     area_name = "全域 (whole district)"
     area_column: str | None = None
+    view_area: int | None = None
     if filters.area:
         area = areas.resolve(connection, filters.area)
-        issues.append(f"i.{area.column} = :area_id")
-        points.append(f"p.{area.column} = :area_id")
-        params["area_id"], area_name = area.id, area.name
-        view_area: int | None = area.id
-        area_column = area.column
+        area_id = bindparam("area_id", area.id, type_=BigInteger)
+        on_issues.append(issue(area.column) == area_id)
+        on_points.append(point(area.column) == area_id)
+        view_area, area_name, area_column = area.id, area.name, area.column
     elif principal.role == "inspector" and principal.area_code is not None:  # its own area
         own = areas.resolve(connection, principal.area_code)
         view_area, area_name = own.id, f"{own.name}（本人范围 your area）"
-    else:
-        view_area = None
     if filters.category:
         known = set(reference_queries.codes(connection, "categories"))
-        params["categories"] = _known("category", filters.category, known)
-        points.append("p.category = ANY(:categories)")
-        # the same filter on every layer: problems found at points of those categories
-        issues.append(
-            "EXISTS (SELECT FROM points q WHERE q.id = i.point_id "
-            "AND q.category = ANY(:categories))"
-        )
+        categories = _any("categories", _known("category", filters.category, known))
+        on_points.append(point("category") == categories)
+        # The same filter on every layer: problems found at points of those categories (a
+        # problem carries its point's category, kept by a trigger).
+        on_issues.append(issue("category") == categories)
     if filters.type:
         known = set(reference_queries.codes(connection, "issue_types"))
-        params["types"] = _known("type", filters.type, known)
-        issues.append("i.type = ANY(:types)")
-    for column, values, name in (
-        ("source", filters.source, "sources"),
-        ("status", filters.status, "states"),
-    ):
-        if values:
-            issues.append(f"i.{column} = ANY(:{name})")
-            params[name] = values
+        on_issues.append(issue("type") == _any("types", _known("type", filters.type, known)))
+    if filters.source:
+        on_issues.append(issue("source") == _any("sources", filters.source))
+    if filters.status:
+        on_issues.append(issue("status") == _any("states", filters.status))
     if filters.unit:
         known = set(reference_queries.codes(connection, "units"))
-        params["units"] = _known("unit", filters.unit, known)
-        issues.append("i.unit_code = ANY(:units)")  # the unit a problem is sent to …
-        points.append("p.unit_code = ANY(:units)")  # … and the unit a point belongs to
+        units = _any("units", _known("unit", filters.unit, known))
+        on_issues.append(issue("unit_code") == units)  # the unit a problem is sent to …
+        on_points.append(point("unit_code") == units)  # … and the unit a point belongs to
     zone = ZoneInfo(timezone)
     if filters.since:
-        issues.append("i.reported_at >= :since")
-        params["since"] = _local(filters.since, zone)
+        since = _local(filters.since, zone)
+        on_issues.append(issue("reported_at") >= bindparam("since", since, type_=INSTANT))
     if filters.until:
         # A date alone (2026-11-16) means that whole local day; a time means that instant.
         whole_day = filters.until.tzinfo is None and filters.until.time() == time(0)
-        issues.append("i.reported_at < :until" if whole_day else "i.reported_at <= :until")
-        params["until"] = _local(filters.until, zone) + timedelta(days=whole_day)
-    issue_scope, scope_params = principal.scope_sql("i.")
-    point_scope, _ = principal.scope_sql("p.")
-    params |= scope_params
+        until = bindparam(
+            "until", _local(filters.until, zone) + timedelta(days=whole_day), type_=INSTANT
+        )
+        reported = issue("reported_at")
+        on_issues.append(reported < until if whole_day else reported <= until)
+    issues_sql, issue_params = rendered(and_(*on_issues))
+    points_sql, point_params = rendered(and_(*on_points))
     return Where(
-        " AND ".join([*issues, issue_scope]),
-        " AND ".join([*points, point_scope]),
-        params,
+        issues_sql,
+        points_sql,
+        {"tz": timezone} | issue_params | point_params,
         area_name,
         view_area,
         OPEN if filters.problems == "open" else "TRUE",
         area_column,
     )
+
+
+INSTANT = DateTime(timezone=True)
+
+
+def _any(name: str, values: list[str]) -> ColumnElement[Any]:
+    """`= ANY(:name)` with `values` as one array parameter: one statement for any count."""
+    return any_(bindparam(name, values, type_=ARRAY(Text)))
