@@ -62,14 +62,13 @@ STYLE = """<style>
 </style>"""
 LIBRARY = r"""
 function geoapiLazyLayers(map, specs) {
-  var key = new URLSearchParams(location.search).get('api_key');
   function esc(s) {
     return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
       return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]; });
   }
   function address(spec, extra) {
-    var url = spec.url + (spec.url.indexOf('?') < 0 ? '?' : '&') + extra;
-    return key ? url + '&api_key=' + encodeURIComponent(key) : url;
+    // No key in the address: the page's session cookie goes with the request.
+    return spec.url + (spec.url.indexOf('?') < 0 ? '?' : '&') + extra;
   }
   function pointMarker(row, s) {
     var marker = L.circleMarker([row[0], row[1]], {radius: 6, weight: 1, color: '#333',

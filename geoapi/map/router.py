@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from geoapi.auth import sessions
 from geoapi.auth.dependency import PrincipalDep
@@ -45,32 +45,38 @@ def get_map(
         str | None,
         Query(alias="print", description="a4, a3, a2 or a1: a wall poster of that sheet"),
     ] = None,
-) -> HTMLResponse:
+) -> Response:
     """Heat map of open problems, points per category, overdue problems, choropleths by street
-    and grid, reported problems per week; filters by query string. Scripts served locally."""
+    and grid, reported problems per week; filters by query string. Scripts served locally.
+
+    Opened with `?api_key=` (a browser), it answers 303 to the same address without the key,
+    with a session cookie: the key is not left in the address bar, the history or a printout,
+    and the pages the popups open read with the cookie."""
     settings = request.app.state.settings
+    viewer = _viewer(principal, settings)
+    key = request.query_params.get("api_key")
+    if key:  # a browser: the key is swapped for a session cookie and leaves the address bar
+        token = sessions.start(writer.connection(), key, settings.session_hours)
+        writer.commit()
+        if token:
+            moved = RedirectResponse(str(request.url.remove_query_params("api_key")), 303)
+            sessions.set_cookie(moved, token, settings)
+            return moved
     chosen = basemaps.choose(settings, basemap)
     asked = [(k, v) for k, v in request.query_params.multi_items() if k != "api_key"]
     built = page.build(
         session.connection(),
         layers,
         filters,
-        _viewer(principal, settings),
+        viewer,
         chosen,
         settings,
         query=urlencode(asked),
         paper=print_,
     )
-    response = HTMLResponse(
+    return HTMLResponse(
         assets.localize(built.html), headers={"Cache-Control": "private, max-age=60"}
     )
-    key = request.headers.get("X-API-Key") or request.query_params.get("api_key")
-    if key:  # the pages its popups open read the key from a cookie, not from their address
-        token = sessions.start(writer.connection(), key, settings.session_hours)
-        writer.commit()
-        if token:
-            sessions.set_cookie(response, token, settings)
-    return response
 
 
 @router.get("/map/categories/{code}/points", operation_id="getMapPoints")

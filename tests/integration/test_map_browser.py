@@ -306,6 +306,7 @@ def test_popup_links_open_pages_to_read_without_a_key_in_their_address(map_serve
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         watch_offline(page, blocked, failed, errors)
         page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
+        address = page.url  # after the key was swapped for a session
         hrefs = page.evaluate(POPUP_LINKS)
         point = next(h for h in hrefs if h.startswith("/points/"))
         problem = next(h for h in hrefs if h.startswith("/issues/"))
@@ -316,6 +317,7 @@ def test_popup_links_open_pages_to_read_without_a_key_in_their_address(map_serve
             page.screenshot(path=str(ARTIFACTS / f"page-{href.split('/')[1]}.png"), full_page=True)
         browser.close()
     assert (blocked, failed, errors) == ([], [], [])
+    assert "api_key" not in address and key not in address
     assert all(key not in href for href in hrefs)
     with engine.connect() as connection:
         name = connection.scalar(

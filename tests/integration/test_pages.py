@@ -73,11 +73,15 @@ def test_the_map_opened_with_a_key_starts_a_session_the_pages_read_with(
     browser, city, connection, planner
 ):
     assert browser.get("/points/x").status_code in (401, 403, 404)  # no session yet
-    opened = browser.get("/map", params={"api_key": planner})
-    assert opened.status_code == 200
+    opened = browser.get(
+        "/map", params={"api_key": planner, "category": "market"}, follow_redirects=False
+    )
+    assert opened.status_code == 303
+    assert opened.headers["location"] == "http://testserver/map?category=market"  # no key
     cookie = opened.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=gs_") and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert planner not in cookie  # the key itself never leaves in a cookie
+    assert browser.get(opened.headers["location"]).status_code == 200  # the map, by cookie
     code, name, category, open_count = busiest_point(connection)
     page = browser.get(f"/points/{code}")  # no key: the cookie
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
