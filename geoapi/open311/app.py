@@ -22,7 +22,7 @@ from geoapi.errors import GeoApiError, explain_database_error
 from geoapi.instants import check_instant
 from geoapi.issues import service as issues
 from geoapi.issues.schemas import IssueCreate
-from geoapi.open311 import queries, spec
+from geoapi.open311 import forms, queries, spec
 from geoapi.open311.formats import render
 from geoapi.settings import Settings
 
@@ -214,8 +214,10 @@ async def create_request(
     """
     settings = request.app.state.settings
     _enabled(settings)
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        fields = await forms.form_fields(request)
+    except forms.FormError as exc:
+        raise Open311Error(400, str(exc)) from exc
     reporter = await _reporter(session, principal, fields.get("api_key"), settings)
     service_row = queries.service(session.connection(), fields.get("service_code", ""))
     if service_row is None:

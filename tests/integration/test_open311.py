@@ -171,3 +171,47 @@ def test_open311_can_be_switched_off(settings, session):
     with TestClient(app) as anonymous:
         assert anonymous.get(f"{V2}/requests.json").status_code == 404
         assert post_request(anonymous).status_code == 404
+
+
+FORM_FIELDS = {"service_code": "garbage", "lat": "36.6601", "long": "117.0501"}
+
+
+@pytest.mark.parametrize(
+    "charset", ["utf-8", "UTF-8", "gb18030", "GBK", None], ids=lambda c: str(c)
+)
+def test_chinese_in_a_form_post_arrives_as_written(anonymous, client, market, charset):
+    from urllib.parse import urlencode
+
+    described = "菜市场门口占道经营，早上七点最严重"
+    form = FORM_FIELDS | {"description": described}
+    body = urlencode(form, encoding=charset or "utf-8").encode("ascii")
+    content_type = "application/x-www-form-urlencoded" + (f"; charset={charset}" if charset else "")
+    created = anonymous.post(
+        f"{V2}/requests.json", content=body, headers={"Content-Type": content_type}
+    )
+    assert created.status_code == 201, created.text
+    request_id = created.json()[0]["service_request_id"]
+    assert client.get(f"/issues/{request_id}").json()["description"] == described
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "needle"),
+    [
+        (b"description=%C0%AC", "utf-8", "not valid utf-8"),  # GB bytes declared as UTF-8
+        ("description=垃圾".encode("gb18030"), "utf-8", "not valid utf-8"),
+        (b"description=x", "klingon", "unknown"),
+    ],
+)
+def test_a_form_not_in_its_charset_is_refused_not_stored_garbled(
+    anonymous, connection, market, body, content_type, needle
+):
+    from urllib.parse import urlencode
+
+    before = connection.scalar(text("SELECT count(*) FROM issues"))
+    answer = anonymous.post(
+        f"{V2}/requests.json",
+        content=urlencode(FORM_FIELDS).encode() + b"&" + body,
+        headers={"Content-Type": f"application/x-www-form-urlencoded; charset={content_type}"},
+    )
+    assert answer.status_code == 400 and needle in answer.json()[0]["description"]
+    assert connection.scalar(text("SELECT count(*) FROM issues")) == before
