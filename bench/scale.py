@@ -61,6 +61,8 @@ def requests(today_label: str, last_week: str, tomorrow: str) -> dict[str, str]:
         "`GET /points/due` (first page of 100)": f"/points/due?date={tomorrow}&limit=100",
         "`GET /map` (first view)": "/map",
         "`GET /aggregates/open-issues` (500 m hexagons)": "/aggregates/open-issues?cell=hex&size=500",
+        "`GET /issues?f=csv` (the whole ledger)": "/issues?f=csv",
+        "`GET /issues?f=xlsx&overdue=true` (overdue ledger)": "/issues?f=xlsx&overdue=true",
     }
 
 

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     photos_dir: Path = Path("data/photos")  # content-addressed store of uploaded photos
     photo_max_bytes: Annotated[int, Field(ge=1)] = 10 * 1024 * 1024
     key_cache_seconds: Annotated[float, Field(ge=0)] = 5  # a revoked key works this long at most
+    ledger_xlsx_rows: Annotated[int, Field(ge=1, le=1_000_000)] = 50_000  # more: use f=csv
     session_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 12  # a page's cookie lasts this
     session_cookie_secure: bool = False  # True behind HTTPS: the cookie is sent over it only
     extent_cache_seconds: Annotated[float, Field(ge=0)] = 60  # collections' extents lag this much

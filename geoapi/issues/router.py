@@ -5,12 +5,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Header, Path, Query, Request, Response, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from sqlalchemy import Connection, func
 
 from geoapi import documents, readable
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.catalog import needed
-from geoapi.catalog.registry import LayersDep
+from geoapi.catalog.registry import Layer, LayersDep
 from geoapi.db.engine import SessionDep
 from geoapi.etags import etag, if_match_version
 from geoapi.features import links
@@ -23,7 +24,7 @@ from geoapi.features.params import (
     parse_limit,
 )
 from geoapi.features.queries import select_page
-from geoapi.issues import listing, photos, service
+from geoapi.issues import ledger, listing, photos, service
 from geoapi.issues.listing import IssueFiltersDep
 from geoapi.issues.schemas import IssueCreate, IssuePublic, Transition
 from geoapi.media import GEOJSON
@@ -64,14 +65,22 @@ def list_issues(
     principal: PrincipalDep,
     filters: IssueFiltersDep,
     page_params: Annotated[PageParameters, Query()],
+    f: Annotated[
+        Literal["json", "csv", "xlsx"],
+        Query(description="json: GeoJSON pages; csv or xlsx: the whole ledger (台账)"),
+    ] = "json",
 ) -> Response:
     """Problems, newest first, as GeoJSON with keyset `next` links (the `issues` layer).
 
-    Only the caller's rows: an inspector's area, a unit's own problems.
+    Only the caller's rows: an inspector's area, a unit's own problems. `f=csv` or `f=xlsx`
+    is the ledger (台账): every problem the same filters select, with Chinese headings,
+    names and local times, in one file.
     """
     principal.require("read")
     layer = layers[needed.ISSUES.id]  # the list pages through the published layer
     connection = session.connection()
+    if f != "json":
+        return _ledger(request, connection, layer, filters, page_params.bbox, f)
     query = ItemsQuery(
         bbox=parse_bbox(page_params.bbox, page_params.bbox_crs),
         interval=None,
@@ -84,6 +93,41 @@ def list_issues(
     )
     page = select_page(connection, layer, query)
     return links.feature_collection(request, page, GEOJSON)
+
+
+LEDGER_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _ledger(
+    request: Request,
+    connection: Connection,
+    layer: Layer,
+    filters: listing.IssueFilters,
+    bbox: str | None,
+    f: str,
+) -> Response:
+    """The ledger file for the list's filters, streamed from a temporary file."""
+    settings = request.app.state.settings
+    where = [*layer.fixed_filter, *layer.scope]
+    predicate = listing.as_predicate(connection, layer, filters, datetime.now(UTC))
+    if predicate:
+        where.append(ledger.with_values(*predicate))
+    box = parse_bbox(bbox)
+    if box is not None:
+        where.append(func.ST_Intersects(layer.geom, func.ST_MakeEnvelope(*box, 4326)))
+    if f == "csv":
+        file = ledger.csv_file(connection, where, settings.timezone)
+    else:
+        file = ledger.xlsx_file(connection, where, settings.timezone, settings.ledger_xlsx_rows)
+    day = settings.today().isoformat()
+    return StreamingResponse(
+        ledger.chunks(file),
+        media_type=LEDGER_TYPES[f],
+        headers={"Content-Disposition": f'attachment; filename="ledger-{day}.{f}"'},
+    )
 
 
 @router.get(
