@@ -68,6 +68,12 @@ class Conflict(GeoApiError):
     code = "Conflict"
 
 
+class BatchRefused(Conflict):
+    """Moves made together or not at all, some of which cannot be made (listed in `errors`)."""
+
+    title = "No move was made"
+
+
 class PreconditionFailed(GeoApiError):
     """The client's If-Match names a version that is no longer current."""
 

@@ -165,6 +165,27 @@ def select_issue(
     )
 
 
+def lock_issues(connection: Connection, issue_ids: list[uuid.UUID]) -> None:
+    """Lock these problems (those that exist) until the transaction ends, in the given order."""
+    connection.execute(
+        text("SELECT FROM issues WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"), {"ids": issue_ids}
+    )
+
+
+def issue_states(connection: Connection, issue_ids: list[uuid.UUID]) -> list[RowMapping]:
+    """Id, state and version of these problems, in the given order (once each)."""
+    return list(
+        connection.execute(
+            text(
+                "SELECT i.id, i.status, i.version FROM unnest(CAST(:ids AS uuid[])) "
+                "WITH ORDINALITY AS w(id, n) JOIN issues i ON i.id = w.id "
+                "GROUP BY i.id ORDER BY min(w.n)"
+            ),
+            {"ids": [str(i) for i in issue_ids]},
+        ).mappings()
+    )
+
+
 def select_events(connection: Connection, issue_id: uuid.UUID) -> list[RowMapping]:
     """The issue's history, oldest first."""
     return list(

@@ -26,7 +26,7 @@ from geoapi.features.params import (
 from geoapi.features.queries import select_page
 from geoapi.issues import ledger, listing, photos, service
 from geoapi.issues.listing import IssueFiltersDep
-from geoapi.issues.schemas import IssueCreate, IssuePublic, Transition
+from geoapi.issues.schemas import BatchTransitions, IssueCreate, IssuePublic, Moved, Transition
 from geoapi.media import GEOJSON
 
 router = APIRouter(prefix="/issues", tags=["Issues (closed loop)"])
@@ -156,6 +156,23 @@ def get_issue(
     issue = service.read_issue(session.connection(), issue_id, principal)
     response.headers["ETag"] = etag(issue.version)
     return issue
+
+
+@router.post("/transitions", operation_id="transitionIssues", name="transitionIssues")
+def transition_issues(
+    request: Request, batch: BatchTransitions, session: SessionDep, principal: PrincipalDep
+) -> list[Moved]:
+    """Several moves at once, all or none (a unit rectifies a whole notice's problems; a
+    planner closes a checked batch). Each item is a move as in `/issues/{id}/transitions`
+    with the problem's `id` and, optionally, the `version` it was read at.
+
+    If any item cannot be made, nothing is stored and the 409 lists each failing item
+    (`errors`: index, id, status, detail) so the client can mend them in one go.
+    """
+    settings = request.app.state.settings
+    moved = service.transition_all(session.connection(), batch.moves, settings, principal)
+    session.commit()
+    return moved
 
 
 @router.post("/{issue_id}/transitions", operation_id="transitionIssue", name="transitionIssue")

@@ -50,6 +50,29 @@ class Transition(BaseModel):
     into: uuid.UUID | None = Field(None, description="merge: the issue this one duplicates")
 
 
+class BatchMove(Transition):
+    """One move of a batch: which problem, and optionally the version it was read at."""
+
+    id: uuid.UUID
+    version: int | None = Field(None, description="The version read (ETag); stale: the item fails")
+
+
+class BatchTransitions(BaseModel):
+    """Moves made together or not at all (a unit rectifying a whole notice's problems)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    moves: Annotated[list[BatchMove], Field(min_length=1, max_length=500)]
+
+
+class Moved(BaseModel):
+    """Where a problem of a batch stands after its move."""
+
+    id: uuid.UUID
+    status: str
+    version: int
+
+
 class Event(BaseModel):
     """One row of the append-only history."""
 

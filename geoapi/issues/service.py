@@ -10,9 +10,25 @@ from sqlalchemy import Connection
 
 from geoapi import boundary
 from geoapi.auth.principal import SYSTEM, Principal
-from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound, PreconditionFailed
+from geoapi.errors import (
+    BatchRefused,
+    Conflict,
+    Forbidden,
+    GeoApiError,
+    InvalidParameter,
+    NotFound,
+    PreconditionFailed,
+)
 from geoapi.issues import photos, queries
-from geoapi.issues.schemas import Duplicate, Event, IssueCreate, IssuePublic, Transition
+from geoapi.issues.schemas import (
+    BatchMove,
+    Duplicate,
+    Event,
+    IssueCreate,
+    IssuePublic,
+    Moved,
+    Transition,
+)
 from geoapi.issues.states import ENDED, IllegalMove, Status, allowed_actions, next_status
 from geoapi.points import state as point_state
 from geoapi.reference import queries as reference_queries
@@ -157,6 +173,54 @@ def transition(
 
     The role must hold the action and the issue must lie in the caller's scope (403).
     """
+    _move(connection, issue_id, move, if_match, settings, principal)
+    return read_issue(connection, issue_id, SYSTEM)
+
+
+def transition_all(
+    connection: Connection, moves: list[BatchMove], settings: Settings, principal: Principal
+) -> list[Moved]:
+    """Every move, in order, or none: each item that fails (state, scope, version, what the
+    action needs) is listed with its reason in one answer (`errors`), and the caller rolls
+    back. Failures of one kind keep their status (409, 403, 412, 404, 400); mixed ones: 409.
+
+    The problems are locked first in one order, so two batches over the same problems wait
+    for each other instead of deadlocking.
+    """
+    for action in sorted({move.action for move in moves}):
+        principal.require(action)  # a role that may not do it at all: a plain 403
+    queries.lock_issues(connection, sorted({move.id for move in moves}))
+    failures: list[dict[str, Any]] = []
+    kinds: set[type[GeoApiError]] = set()
+    for index, move in enumerate(moves):
+        try:
+            with connection.begin_nested():  # a failed item leaves the others' work usable
+                _move(connection, move.id, move, move.version, settings, principal)
+        except GeoApiError as exc:
+            kinds.add(type(exc))
+            failures.append(
+                {"index": index, "id": str(move.id), "status": exc.status_code}
+                | {"detail": exc.detail, **exc.extra}
+            )
+    if failures:
+        # One kind of failure answers with its own status (all outside the scope: 403 …).
+        refusal = kinds.pop() if len(kinds) == 1 else BatchRefused
+        raise refusal(
+            f"{len(failures)} of {len(moves)} moves cannot be made; none was made",
+            errors=failures,
+        )
+    return [Moved(**row) for row in queries.issue_states(connection, [m.id for m in moves])]
+
+
+def _move(
+    connection: Connection,
+    issue_id: uuid.UUID,
+    move: Transition,
+    if_match: int | None,
+    settings: Settings,
+    principal: Principal,
+) -> None:
+    """One move under a row lock, with its history row and the point's state."""
     principal.require(move.action)
     row = _locked(connection, issue_id, if_match, principal)
     try:
@@ -170,7 +234,6 @@ def transition(
     actor = principal.username
     queries.insert_event(connection, issue_id, actor, move.action, row["status"], target, note)
     point_state.refresh(connection, [row["point_id"]])
-    return read_issue(connection, issue_id, SYSTEM)
 
 
 def add_photo(

@@ -112,6 +112,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/issues/{issue_id}/transitions"): Rule(
         REPORTERS, post("/issues/{issue}/transitions", lambda s: {"action": "close"}), scoped=True
     ),
+    ("POST", "/issues/transitions"): Rule(
+        REPORTERS,
+        post("/issues/transitions", lambda s: {"moves": [{"id": s["issue"], "action": "close"}]}),
+        scoped=True,
+    ),
     ("POST", "/issues/{issue_id}/photos"): Rule(
         STAFF - {"analyst"},
         post(

@@ -1,0 +1,90 @@
+"""Benchmark the office's bulk work: the ledger (台账) files and a batch of moves.
+
+    GEOAPI_DATABASE_URL=…/geoapi_scale_100 .venv/bin/python bench/office.py [--runs 3]
+
+Times `/issues?f=csv|xlsx` through the ASGI app as a planner, and a unit rectifying a
+69-problem notice in one `transition_all` (rolled back, so the database is left as it was).
+"""
+
+import argparse
+import statistics
+import time
+
+from fastapi.testclient import TestClient
+from planner_key import BENCH_KEY, ensure_bench_planner
+from sqlalchemy import text
+
+from geoapi.app import create_app
+from geoapi.auth.principal import Principal
+from geoapi.db.engine import make_engine
+from geoapi.issues import service
+from geoapi.issues.schemas import BatchMove
+from geoapi.settings import Settings
+
+LEDGERS = {
+    "`/issues?f=csv` (every problem)": "/issues?f=csv",
+    "`/issues?f=csv&overdue=true`": "/issues?f=csv&overdue=true",
+    "`/issues?f=xlsx&overdue=true`": "/issues?f=xlsx&overdue=true",
+}
+NOTICE_SIZE = 69  # the largest notice the campaign reports describe
+
+
+def batch_seconds(settings: Settings) -> tuple[int, float]:
+    """A unit rectifying NOTICE_SIZE of its dispatched problems at once, rolled back."""
+    engine = make_engine(settings)
+    with engine.connect() as connection, connection.begin() as transaction:
+        unit = connection.scalar(
+            text(
+                "SELECT unit_code FROM issues WHERE status = 'dispatched' "
+                "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+            )
+        )
+        ids = list(
+            connection.scalars(
+                text(
+                    "SELECT id FROM issues WHERE status = 'dispatched' AND unit_code = :u LIMIT :n"
+                ),
+                {"u": unit, "n": NOTICE_SIZE},
+            )
+        )
+        moves = [BatchMove(id=i, action="rectify", note="bench") for i in ids]
+        started = time.perf_counter()
+        service.transition_all(
+            connection, moves, settings, Principal("bench", "unit", unit_code=unit)
+        )
+        seconds = time.perf_counter() - started
+        transaction.rollback()
+    engine.dispose()
+    return len(ids), seconds
+
+
+def main() -> None:
+    """Print each answer's median time and size."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    settings = Settings(map_basemap="blank")
+    engine = make_engine(settings)
+    with engine.begin() as connection:
+        ensure_bench_planner(connection)
+        problems = connection.scalar(text("SELECT count(*) FROM issues"))
+    engine.dispose()
+    print(f"{problems:,} problems\n\n| answer | p50 s | size MB |\n|---|---|---|")
+    with TestClient(create_app(settings), headers={"X-API-Key": BENCH_KEY}) as client:
+        for name, path in LEDGERS.items():
+            seconds = []
+            for _ in range(args.runs):
+                started = time.perf_counter()
+                response = client.get(path)
+                seconds.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
+            print(
+                f"| {name} | {statistics.median(seconds):.2f} | {len(response.content) / 1e6:.1f} |"
+            )
+    moved, seconds = batch_seconds(settings)
+    print(f"| `POST /issues/transitions` ({moved} rectify moves) | {seconds:.2f} | |")
+
+
+if __name__ == "__main__":
+    main()
