@@ -22,6 +22,9 @@ VISITS = {
     "old_compound": 2,
     "practice_station": 2,
     "street_shop": 1,
+    "school_surroundings": 3,
+    "construction_site": 2,
+    "station": 2,
 }
 
 

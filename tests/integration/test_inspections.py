@@ -130,10 +130,28 @@ def test_bad_visits_are_400_and_store_nothing(client, connection, market, body, 
     assert connection.scalar(text("SELECT count(*) FROM issues")) == 0
 
 
+def add_kiosks(connection: Connection) -> None:
+    """A category added as data, before anyone has written its checklist."""
+    connection.execute(
+        text("INSERT INTO categories (code, name_zh, name_en) VALUES ('kiosk', '报刊亭', 'Kiosk')")
+    )
+
+
 def test_a_category_without_a_checklist_is_400(client, connection, market):
-    make_point(connection, "ST-1", lon=117.06, lat=36.66, category="station")
-    response = client.post("/inspections", json={"point_code": "ST-1", "answers": answers()})
-    assert response.status_code == 400 and "no checklist for category 'station'" in response.text
+    add_kiosks(connection)
+    make_point(connection, "KI-1", lon=117.06, lat=36.66, category="kiosk")
+    response = client.post("/inspections", json={"point_code": "KI-1", "answers": answers()})
+    assert response.status_code == 400 and "no checklist for category 'kiosk'" in response.text
+
+
+def test_every_category_of_the_campaign_can_be_inspected(client, connection):
+    """校园周边, 建筑工地 and 站点周边 are task forces of their own: each has a checklist."""
+    categories = set(connection.scalars(text("SELECT code FROM categories")))
+    for category in sorted(categories):
+        listed = client.get(f"/checklists/{category}")
+        assert listed.status_code == 200, category
+        weights = [c["weight"] for c in listed.json()["criteria"]]
+        assert sum(weights) == 100 and len(weights) >= 4, category
 
 
 def test_who_may_record_visits(client, keys, connection, market):
@@ -152,13 +170,14 @@ def test_who_may_record_visits(client, keys, connection, market):
     assert response.status_code == 403 and "outside the area" in response.text
 
 
-def test_checklists_are_served_for_devices(client):
+def test_checklists_are_served_for_devices(client, connection):
     checklists = client.get("/checklists").json()
     assert {c["category"] for c in checklists} >= {"market", "public_toilet", "practice_station"}
     market = client.get("/checklists/market").json()
     assert [c["id"] for c in market["criteria"]] == MARKET
     assert sum(c["weight"] for c in market["criteria"]) == 100
-    assert client.get("/checklists/station").status_code == 404
+    add_kiosks(connection)
+    assert client.get("/checklists/kiosk").status_code == 404
 
 
 # --- due lists --------------------------------------------------------------------------------
@@ -184,7 +203,8 @@ def due_fixture(connection: Connection, market: int) -> dict[str, int]:
     for code in ("MK-2", "MK-3", "MK-4"):
         ids[code] = make_point(connection, code, lon=117.05, lat=36.661, category="market")
     ids["PT-1"] = make_point(connection, "PT-1", lon=117.05, lat=36.662, category="public_toilet")
-    ids["ST-1"] = make_point(connection, "ST-1", lon=117.05, lat=36.663, category="station")
+    add_kiosks(connection)
+    ids["ST-1"] = make_point(connection, "ST-1", lon=117.05, lat=36.663, category="kiosk")
     beijing = lambda d, h=10: datetime(2026, 11, d, h, tzinfo=UTC) - TZ8  # noqa: E731
     visited(connection, ids["MK-1"], beijing(10))  # due 11-17: 3 days late on 11-20
     visited(connection, ids["MK-2"], beijing(13))  # due 11-20 10:00: due on 11-20
@@ -278,7 +298,7 @@ def test_due_filters_and_errors(client, due_fixture):
     )
     for params, message in [
         ({"area": "NOWHERE"}, "no area with code"),
-        ({"category": "station"}, "has no inspection cycle"),
+        ({"category": "kiosk"}, "has no inspection cycle"),
         ({"date": "2026-13-01"}, "date"),
         ({"limit": 10**6}, "limit"),
     ]:
