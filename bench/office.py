@@ -2,7 +2,8 @@
 
     GEOAPI_DATABASE_URL=…/geoapi_scale_100 .venv/bin/python bench/office.py [--runs 3]
 
-Times `/issues?f=csv|xlsx` through the ASGI app as a planner, and a unit rectifying a
+Times `/issues?f=csv|xlsx` and the pages a map popup opens through the ASGI app as a planner,
+and a unit rectifying a
 69-problem notice in one `transition_all` (rolled back, so the database is left as it was).
 """
 
@@ -58,6 +59,23 @@ def batch_seconds(settings: Settings) -> tuple[int, float]:
     return len(ids), seconds
 
 
+def pages_to_read(settings: Settings) -> tuple[str, str]:
+    """The point with the most open problems and the problem with the longest history."""
+    engine = make_engine(settings)
+    with engine.connect() as connection:
+        point = connection.scalar(
+            text(
+                "SELECT p.code FROM points p JOIN issues i ON i.point_id = p.id "
+                "AND i.status = 'dispatched' GROUP BY p.code ORDER BY count(*) DESC LIMIT 1"
+            )
+        )
+        issue = connection.scalar(
+            text("SELECT issue_id FROM issue_events GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+        )
+    engine.dispose()
+    return point, str(issue)
+
+
 def main() -> None:
     """Print each answer's median time and size."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -81,6 +99,17 @@ def main() -> None:
                     raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
             print(
                 f"| {name} | {statistics.median(seconds):.2f} | {len(response.content) / 1e6:.1f} |"
+            )
+        point, issue = pages_to_read(settings)
+        for path in (f"/points/{point}", f"/issues/{issue}"):
+            seconds = []
+            for _ in range(args.runs):
+                started = time.perf_counter()
+                response = client.get(path, headers={"Accept": "text/html"})
+                seconds.append(time.perf_counter() - started)
+            name = f"`{path.split('/')[1]}` page to read (popup link)"
+            print(
+                f"| {name} | {statistics.median(seconds):.3f} | {len(response.content) / 1e6:.3f} |"
             )
     moved, seconds = batch_seconds(settings)
     print(f"| `POST /issues/transitions` ({moved} rectify moves) | {seconds:.2f} | |")
