@@ -51,7 +51,7 @@ SELECT n.visited_at, coalesce(us.display_name, n.inspector) AS inspector, n.scor
 """
 ISSUE_NAMES = f"""
 SELECT t.name_zh AS type, u.name AS unit, p.address, s.name AS street, m.name AS community,
-       {overdue_sql("i")} AS overdue
+       {overdue_sql("i")} AS overdue, i.photos
   FROM issues i
   JOIN issue_types t ON t.code = i.type
   LEFT JOIN units u ON u.code = i.unit_code
@@ -99,7 +99,6 @@ def issue_page(
     names: dict[str, Any] = dict(
         connection.execute(text(ISSUE_NAMES), {"id": issue_id}).mappings().one()
     )
-    entries = connection.scalar(text("SELECT photos FROM issues WHERE id = :id"), {"id": issue_id})
     actors: dict[str, str] = dict(  # who did each step, by name (a unit's steps carry its code)
         connection.execute(
             text(
@@ -115,7 +114,7 @@ def issue_page(
         issue=issue,
         names=names,
         source=SOURCE_NAMES.get(issue.source, issue.source),
-        thumbnails=photos.thumbnail_uris(settings.photos_dir, entries or []),
+        thumbnails=photos.thumbnail_uris(settings.photos_dir, names["photos"] or []),
         actions=ACTION_NAMES,
         actors=actors,
         statuses=NAMES_ZH,
