@@ -5,6 +5,7 @@ import json
 import os
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlparse
@@ -58,13 +59,23 @@ def watch_offline(page, blocked: list, failed: list, errors: list) -> None:
     page.on("pageerror", lambda e: errors.append(str(e)))
 
 
+@contextmanager
+def offline_page(viewport: dict, blocked: list, failed: list, errors: list, **options) -> Iterator:
+    """A page of Debian's chromium at `viewport`, watched by `watch_offline`; closed after."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport=viewport, **options)
+        watch_offline(page, blocked, failed, errors)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
 def test_the_weekly_bulletin_renders_in_chromium(map_server):
     url, key = map_server
     blocked, failed, errors = [], [], []
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1000, "height": 1400})
-        watch_offline(page, blocked, failed, errors)
+    with offline_page({"width": 1000, "height": 1400}, blocked, failed, errors) as page:
         page.goto(f"{url}bulletins/2026-W47?api_key={key}", wait_until="networkidle")
         sections = page.locator("section h2").all_inner_texts()
         images = page.evaluate(
@@ -75,7 +86,6 @@ def test_the_weekly_bulletin_renders_in_chromium(map_server):
         page.screenshot(path=str(ARTIFACTS / "bulletin.png"), full_page=True)
         page.emulate_media(media="print")
         printed_width = page.evaluate("document.body.getBoundingClientRect().width")
-        browser.close()
     assert (blocked, failed, errors) == ([], [], [])
     assert len(sections) == 7 and sections[0].startswith("一、总体情况")
     assert len(images) == 3 and all(loaded for _, loaded in images)
@@ -124,10 +134,7 @@ def test_the_map_works_offline_in_chromium(map_server, engine):
     with engine.connect() as connection:
         streets = list(connection.scalars(text("SELECT name FROM areas WHERE level = 'street'")))
     blocked, failed, errors = [], [], []
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        watch_offline(page, blocked, failed, errors)
+    with offline_page({"width": 1400, "height": 900}, blocked, failed, errors) as page:
         page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
         page.wait_for_selector(".leaflet-container")
         labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
@@ -147,7 +154,6 @@ def test_the_map_works_offline_in_chromium(map_server, engine):
         page.screenshot(path=str(ARTIFACTS / "map.png"))
         problems = (list(blocked), list(failed), list(errors))
         bad = page.goto(f"{url}map?api_key={key}&category=zoo")
-        browser.close()
     assert problems == ([], [], [])  # nothing blocked, no failed request, no console error
     joined = " | ".join(labels)
     for layer in (
@@ -186,10 +192,7 @@ def test_switched_on_a_big_category_comes_as_cells_then_points_as_you_zoom_in(ma
             text("SELECT ST_X(geom), ST_Y(geom) FROM points WHERE category = 'parking' LIMIT 1")
         ).one()
     blocked, failed, errors = [], [], []
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        watch_offline(page, blocked, failed, errors)
+    with offline_page({"width": 1400, "height": 900}, blocked, failed, errors) as page:
         page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
         before = page.evaluate(MARKERS_ON_MAP)
         with page.expect_response(lambda r: "/map/categories/parking/points" in r.url) as asked:
@@ -214,7 +217,6 @@ def test_switched_on_a_big_category_comes_as_cells_then_points_as_you_zoom_in(ma
         shown_week = page.locator(".week-control b").inner_text()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "map-zoomed-parking.png"))
-        browser.close()
     assert (blocked, failed, errors) == ([], [], [])
     assert cells["aggregated"] and sum(row[2] for row in cells["rows"]) == parking
     assert with_cells == before + len(cells["rows"])  # one circle per cell
@@ -238,10 +240,7 @@ def test_the_route_sheet_renders_offline_in_chromium(map_server):
     url, key = map_server
     route = plan_route(url, key)
     blocked, failed, errors = [], [], []
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 900, "height": 1300})
-        watch_offline(page, blocked, failed, errors)
+    with offline_page({"width": 900, "height": 1300}, blocked, failed, errors) as page:
         page.goto(f"{url}routes/{route['id']}?f=html&api_key={key}", wait_until="networkidle")
         rows = page.locator("#stops tbody tr").count()
         qr_drawn = page.evaluate(
@@ -250,7 +249,6 @@ def test_the_route_sheet_renders_offline_in_chromium(map_server):
         dots = page.locator("svg.route-map .stops circle").count()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "route-sheet.png"), full_page=True)
-        browser.close()
     assert (blocked, failed, errors) == ([], [], [])
     assert rows == dots == len(route["stops"]) > 0 and qr_drawn
 
@@ -259,10 +257,9 @@ def test_the_phone_page_shows_the_route_above_its_stops(map_server):
     url, key = map_server
     route = plan_route(url, key)
     blocked, failed, errors = [], [], []
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-        watch_offline(page, blocked, failed, errors)
+    with offline_page(
+        {"width": 390, "height": 844}, blocked, failed, errors, is_mobile=True
+    ) as page:
         page.goto(f"{url}routes/{route['id']}/view?api_key={key}", wait_until="networkidle")
         pins = page.locator(".pin").count()
         lines = page.locator("path.leaflet-interactive").count()
@@ -275,7 +272,6 @@ def test_the_phone_page_shows_the_route_above_its_stops(map_server):
         list_box = page.locator("ol.stops").bounding_box()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "route-phone.png"), full_page=True)
-        browser.close()
     assert (blocked, failed, errors) == ([], [], [])
     assert pins == items == links == len(route["stops"]) and lines == len(route["stops"]) + 1
     assert criteria >= 3  # the first checklist opened on the spot, its lines listed
@@ -301,10 +297,7 @@ POPUP_LINKS = """() => {
 def test_popup_links_open_pages_to_read_without_a_key_in_their_address(map_server, engine):
     url, key = map_server
     blocked, failed, errors = [], [], []
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        watch_offline(page, blocked, failed, errors)
+    with offline_page({"width": 1400, "height": 900}, blocked, failed, errors) as page:
         page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
         address = page.url  # after the key was swapped for a session
         hrefs = page.evaluate(POPUP_LINKS)
@@ -315,7 +308,6 @@ def test_popup_links_open_pages_to_read_without_a_key_in_their_address(map_serve
             answer = page.goto(url.rstrip("/") + href, wait_until="networkidle")
             opened[href] = (answer.status, page.title(), page.locator("h1").inner_text())
             page.screenshot(path=str(ARTIFACTS / f"page-{href.split('/')[1]}.png"), full_page=True)
-        browser.close()
     assert (blocked, failed, errors) == ([], [], [])
     assert "api_key" not in address and key not in address
     assert all(key not in href for href in hrefs)
@@ -347,10 +339,7 @@ def test_community_names_join_the_street_names_closer_in(map_server, engine):
             )
         ).one()
     errors = []
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        watch_offline(page, [], [], errors)
+    with offline_page({"width": 1400, "height": 900}, [], [], errors) as page:
         page.goto(f"{url}map?api_key={key}", wait_until="networkidle")
         far_zoom = page.evaluate(
             "() => window[document.querySelector('.leaflet-container').id].getZoom()"
@@ -365,7 +354,6 @@ def test_community_names_join_the_street_names_closer_in(map_server, engine):
         near = sorted(page.locator(".community-label").all_inner_texts())
         streets_near = page.locator(".area-label").count()
         page.screenshot(path=str(ARTIFACTS / "map-community-labels.png"))
-        browser.close()
     assert far_zoom < 15 and far == 0 and streets_far > 0
     assert near == communities and streets_near == streets_far
     assert errors == []
