@@ -5,8 +5,9 @@ It refuses, as problem+json:
 - a query string longer than `max_query_chars` (414) or holding a NUL byte (400: PostgreSQL
   text cannot store one, and it is never meant), or a path with a control character (400: no
   resource has one, and routes would not match it);
-- a body larger than its kind allows (413): a photo upload `photo_max_bytes` (plus the form's
-  envelope), anything else `max_json_bytes`;
+- a body larger than its kind allows (413): an upload the larger of `photo_max_bytes` and
+  `video_max_bytes` (plus the form's envelope; its kind is checked later), anything else
+  `max_json_bytes`;
 - a JSON body nested deeper than `max_json_depth`, or with a NUL character or a lone UTF-16
   surrogate in any string (400): Python's parser would recurse until it fails, and the
   others fail only when written to the database or encoded for the answer;
@@ -95,7 +96,7 @@ def check_url(scope: Scope, max_query_chars: int) -> None:
 def body_limit(content_type: bytes, settings: Settings) -> int:
     """How many bytes a body of this type may have."""
     if content_type == b"multipart/form-data":
-        return settings.photo_max_bytes + MULTIPART_ENVELOPE
+        return max(settings.photo_max_bytes, settings.video_max_bytes) + MULTIPART_ENVELOPE
     return settings.max_json_bytes
 
 

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     camera_merge_confidence: Annotated[float, Field(ge=0, le=1)] = 0.8  # auto-merge above
     photos_dir: Path = Path("data/photos")  # content-addressed store of uploaded photos
     photo_max_bytes: Annotated[int, Field(ge=1)] = 10 * 1024 * 1024
+    video_max_bytes: Annotated[int, Field(ge=1)] = 50 * 1024 * 1024  # 暗访视频, 整改视频
+    video_max_seconds: Annotated[float, Field(gt=0)] = 120.0  # a short clip, not a recording
+    # Evidence checks (flags for the verifier, not refusals): a photo taken farther than this
+    # from the problem, and pictures whose perceptual hashes differ in at most this many of
+    # 64 bits, count as "far" and "the same picture".
+    photo_far_m: Annotated[float, Field(gt=0)] = 300.0
+    photo_same_bits: Annotated[int, Field(ge=0, le=32)] = 6
     key_cache_seconds: Annotated[float, Field(ge=0)] = 5  # a revoked key works this long at most
     ledger_xlsx_rows: Annotated[int, Field(ge=1, le=1_000_000)] = 50_000  # more: use f=csv
     session_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 12  # a page's cookie lasts this

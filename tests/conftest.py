@@ -24,13 +24,14 @@ LAYERS = Path(__file__).parents[1] / "layers"
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     url = os.environ.get("GEOAPI_TEST_DATABASE_URL")
     if not url:
         if os.environ.get("CI"):
             pytest.fail("GEOAPI_TEST_DATABASE_URL is not set (scripts/test sets it)")
         pytest.skip("no test database: run ./scripts/test")
-    return Settings(database_url=url, db_pool_size=4, layers_dir=LAYERS)
+    photos = tmp_path_factory.mktemp("photos")
+    return Settings(database_url=url, db_pool_size=4, layers_dir=LAYERS, photos_dir=photos)
 
 
 @pytest.fixture(scope="session")

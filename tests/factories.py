@@ -1,10 +1,13 @@
 """Small rows for tests, written through the caller's connection (rolled back per test)."""
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import shapely
+from PIL import Image
 from shapely.geometry import box
 from sqlalchemy import Connection, text
 
@@ -106,3 +109,11 @@ def dispatched(unit: str, **overrides: Any) -> dict[str, Any]:
         "dispatched_at": T0 + timedelta(hours=2),
         "deadline": T0 + timedelta(days=2),
     } | overrides
+
+
+def noise_jpeg(size: tuple[int, int] = (64, 48), exif: Image.Exif | None = None) -> bytes:
+    """A JPEG of random noise: a different picture (and perceptual hash) on every call."""
+    picture = Image.fromarray(np.random.default_rng().integers(0, 256, (*size[::-1], 3), "uint8"))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", **({"exif": exif} if exif is not None else {}))
+    return buffer.getvalue()

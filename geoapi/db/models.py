@@ -137,6 +137,8 @@ class IssueType(Base):
     default_unit_code: Mapped[str | None] = mapped_column(
         ForeignKey("units.code", ondelete="SET NULL")
     )
+    # Rectifying needs an after photo or video (整改后照片) uploaded since the last rework.
+    after_photo_required: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
 
 class CategoryIssueType(Base):
@@ -489,6 +491,19 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(Text, unique=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class PhotoHash(Base):
+    """A stored photo's perceptual hash: the same picture on two problems is found by it."""
+
+    __tablename__ = "photo_hashes"
+
+    issue_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(Text, primary_key=True)
+    tag: Mapped[str] = mapped_column(Text)
+    phash: Mapped[int] = mapped_column(BigInteger)  # 64-bit pHash, signed
 
 
 class BrowserSession(Base):

@@ -28,6 +28,7 @@ TABLES = (
     "notice_events",
     "notice_issues",
     "notices",
+    "photo_hashes",
     "issue_events",
     "issue_daily",
     "inspection_daily",

@@ -13,7 +13,7 @@ ISSUE_COLUMNS = """
     i.id, i.status, i.version, i.type, i.severity, i.source, i.description, i.confidence,
     i.unit_code AS unit, i.deadline, i.reported_at, i.dispatched_at, i.rectified_at,
     i.closed_at, i.merged_into, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, i.point_id,
-    p.code AS point_code, p.name AS point_name
+    p.code AS point_code, p.name AS point_name, i.photos
 """
 
 

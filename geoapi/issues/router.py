@@ -205,7 +205,10 @@ DigestPath = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256
     status_code=201,
     operation_id="addIssuePhoto",
     name="addIssuePhoto",
-    responses={413: {"description": "Too large"}, 415: {"description": "Not JPEG/PNG/WebP"}},
+    responses={
+        413: {"description": "Too large"},
+        415: {"description": "Not JPEG/PNG/WebP/MP4/WebM"},
+    },
 )
 def add_photo(
     request: Request,
@@ -217,9 +220,11 @@ def add_photo(
     principal: PrincipalDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    """Attach a photo (before or after rectification); EXIF time and position are kept."""
+    """Attach a photo or short video (before or after rectification). EXIF time and position
+    are kept and checked against the problem: doubtful evidence is flagged for the verifier
+    (`flags`), not refused."""
     settings = request.app.state.settings
-    data = photos.read_limited(file.file, settings.photo_max_bytes)
+    data = photos.read_limited(file.file, photos.Limits.of(settings).upload_bytes)
     version = if_match_version(if_match)
     entry = service.add_photo(
         session.connection(), issue_id, data, tag, version, settings, principal

@@ -94,6 +94,33 @@ class Duplicate(BaseModel):
     distance_m: float
 
 
+class EvidenceFlag(BaseModel):
+    """Why a photo may not show what it claims (for the verifier to weigh)."""
+
+    kind: Literal["taken_before_report", "far", "same_picture"]
+    detail: str
+    detail_zh: str
+    photo: str = Field(description="SHA-256 of the flagged photo")
+    issue_id: uuid.UUID | None = Field(None, description="same_picture: where it is too")
+    distance_m: float | None = None
+
+
+class Photo(BaseModel):
+    """A photo or short video of the problem, before or after rectification."""
+
+    sha256: str
+    tag: Literal["before", "after"]
+    content_type: str
+    bytes: int
+    uploaded_at: datetime
+    taken_at: datetime | None = None
+    lon: float | None = None
+    lat: float | None = None
+    seconds: float | None = Field(None, description="A video's length")
+    round: int = Field(0, description="The round of work it shows: times sent back before it")
+    flags: list[dict[str, Any]] = []
+
+
 class IssuePublic(BaseModel):
     """A problem with its whole history."""
 
@@ -117,6 +144,10 @@ class IssuePublic(BaseModel):
     point: dict[str, Any] | None
     allowed_actions: list[str]
     events: list[Event]
+    photos: list[Photo] = []
+    evidence_flags: list[EvidenceFlag] = Field(
+        default_factory=list, description="What the evidence checks found, for the verifier"
+    )
     possible_duplicates: list[Duplicate] = Field(
         default_factory=list, description="On create: open problems of the same type nearby"
     )

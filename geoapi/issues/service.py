@@ -19,11 +19,12 @@ from geoapi.errors import (
     NotFound,
     PreconditionFailed,
 )
-from geoapi.issues import photos, queries
+from geoapi.issues import evidence, photos, queries
 from geoapi.issues.schemas import (
     BatchMove,
     Duplicate,
     Event,
+    EvidenceFlag,
     IssueCreate,
     IssuePublic,
     Moved,
@@ -156,8 +157,17 @@ def read_issue(
             point |= {"linked_automatically": True, "distance_m": linked["distance_m"]}
     events = [Event(**e) for e in queries.select_events(connection, issue_id)]
     fields = {k: row[k] for k in IssuePublic.model_fields if k in row}
+    flags = [
+        EvidenceFlag(**flag, photo=photo["sha256"])
+        for photo in row["photos"]
+        for flag in photo.get("flags", [])
+    ]
     return IssuePublic(
-        **fields, point=point, allowed_actions=allowed_actions(row["status"]), events=events
+        **fields,
+        point=point,
+        allowed_actions=allowed_actions(row["status"]),
+        events=events,
+        evidence_flags=flags,
     )
 
 
@@ -245,14 +255,18 @@ def add_photo(
     settings: Settings,
     principal: Principal,
 ) -> dict[str, Any]:
-    """Store a before/after photo, list it on the issue and in its history."""
+    """Store a before/after photo or video, list it on the issue (with what the evidence
+    checks flagged) and in its history."""
     principal.require("photo")
     row = _locked(connection, issue_id, if_match, principal)
-    stored = photos.store(settings.photos_dir, data, settings.photo_max_pixels)
-    entry = stored.as_json(tag)
+    stored = photos.store(settings.photos_dir, data, photos.Limits.of(settings))
+    entry = stored.as_json(tag) | evidence.check(connection, row, stored, tag, settings)
     if not queries.add_photo(connection, issue_id, row["version"], entry):
         raise PreconditionFailed(f"issue {issue_id} changed while it was being updated")
-    note = f"{tag} photo {stored.sha256[:12]}"
+    kind = "video" if stored.content_type.startswith("video/") else "photo"
+    note = f"{tag} {kind} {stored.sha256[:12]}"
+    if entry["flags"]:
+        note += ": " + "; ".join(flag["detail_zh"] for flag in entry["flags"])
     status = row["status"]
     queries.insert_event(connection, issue_id, principal.username, "photo", status, status, note)
     return entry | {"version": row["version"] + 1}
@@ -329,6 +343,7 @@ def _effects(
             raise InvalidParameter("defer: deadline must be later than the current one and now")
         return {"deadline": move.deadline}
     if move.action == "rectify":
+        evidence.require_after_photo(connection, row["id"], row["type"])
         return {"rectified_at": now}
     if move.action == "close":
         rectifier = queries.last_actor(connection, row["id"], "rectify")

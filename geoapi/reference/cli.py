@@ -133,6 +133,9 @@ def types_put(
     category: Annotated[
         list[str] | None, typer.Option(help="A category where it is found (repeat)")
     ] = None,
+    after_photo: Annotated[
+        bool, typer.Option(help="Rectifying needs an after photo or video")
+    ] = True,
 ) -> None:
     """Create a problem type or change it (its categories replace the ones linked before)."""
     values = {
@@ -141,5 +144,6 @@ def types_put(
         "default_deadline_days": days,
         "default_unit": default_unit,
         "categories": category or [],
+        "after_photo_required": after_photo,
     }
     _put("issue_types", code, IssueTypeBody, values)

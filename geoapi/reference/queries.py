@@ -16,7 +16,7 @@ SELECT c.code, c.name_zh, c.name_en,
  GROUP BY c.code ORDER BY c.code""",
     "issue_types": """
 SELECT t.code, t.name_zh, t.name_en, t.default_deadline_days,
-       t.default_unit_code AS default_unit,
+       t.default_unit_code AS default_unit, t.after_photo_required,
        coalesce(array_agg(l.category ORDER BY l.category)
                 FILTER (WHERE l.category IS NOT NULL), '{}') AS categories
   FROM issue_types t LEFT JOIN category_issue_types l ON l.issue_type = t.code
@@ -38,12 +38,14 @@ INSERT INTO categories (code, name_zh, name_en) VALUES (:code, :name_zh, :name_e
 ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en
 RETURNING (xmax = 0)""",
     "issue_types": """
-INSERT INTO issue_types (code, name_zh, name_en, default_deadline_days, default_unit_code)
-VALUES (:code, :name_zh, :name_en, :default_deadline_days, :default_unit)
+INSERT INTO issue_types (code, name_zh, name_en, default_deadline_days, default_unit_code,
+                         after_photo_required)
+VALUES (:code, :name_zh, :name_en, :default_deadline_days, :default_unit, :after_photo_required)
 ON CONFLICT (code) DO UPDATE
    SET name_zh = excluded.name_zh, name_en = excluded.name_en,
        default_deadline_days = excluded.default_deadline_days,
-       default_unit_code = excluded.default_unit_code
+       default_unit_code = excluded.default_unit_code,
+       after_photo_required = excluded.after_photo_required
 RETURNING (xmax = 0)""",
     "units": """
 INSERT INTO units (code, name) VALUES (:code, :name)

@@ -41,6 +41,9 @@ class IssueTypeBody(Strict):
         None, description="dispatched to this unit when the problem's point has none"
     )
     categories: list[Code] = Field([], description="kinds of point where it is found")
+    after_photo_required: bool = Field(
+        True, description="rectifying needs an after photo or video (整改后照片)"
+    )
 
 
 class IssueType(IssueTypeBody):

@@ -3,14 +3,16 @@ item named."""
 
 from sqlalchemy import text
 
-from tests.integration.test_issues_loop import move, report
+from tests.integration.test_issues_loop import after_photo, move, report
 from tests.integration.test_roles import as_
 
 
-def dispatched(client, count: int, unit: str = "market_reg") -> list[dict]:
+def dispatched(client, count: int, unit: str = "market_reg", photos: bool = True) -> list[dict]:
+    """`count` problems dispatched to `unit`, each with its after photo unless told not."""
     issues = [report(client, type="garbage") for _ in range(count)]
     for issue in issues:
         assert move(client, issue, "dispatch", unit=unit).status_code == 200
+        assert not photos or after_photo(client, issue).status_code == 201
     return issues
 
 
