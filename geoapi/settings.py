@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"  # local days and ISO weeks of due lists, figures, bulletins
     notice_office: str = "创建全国文明城市工作指挥部办公室"  # issuing office on notices
     notice_number_format: str = "创城整改〔{year}〕{seq:04d}号"
+    deadline_horizon_days: Annotated[int, Field(ge=1, le=3650)] = 90  # no deadline beyond
     escalation_interval_hours: Annotated[float, Field(gt=0)] = 24.0  # an overdue problem: once
     supervision_after_days: Annotated[float, Field(ge=0)] = 3.0  # this late: 督办卡, not 提醒卡
     db_pool_size: Annotated[int, Field(ge=1)] = 10

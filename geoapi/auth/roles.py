@@ -16,6 +16,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "merge": frozenset({"admin", "planner", "inspector"}),
     "photo": frozenset({"admin", "planner", "inspector", "unit"}),
     "defer": frozenset({"admin", "planner"}),  # approve a unit's request for more time (延期)
+    "reschedule": frozenset({"admin", "planner"}),  # correct a deadline either way (调整期限)
     "inspect": frozenset({"admin", "planner", "inspector"}),  # record a scored visit
     "notice": frozenset({"admin", "planner"}),  # issue rectification notices, run escalations
     "acknowledge": frozenset({"admin", "unit"}),  # confirm receipt of a notice

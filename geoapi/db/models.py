@@ -349,6 +349,7 @@ class IssueEvent(Base):
     from_status: Mapped[str | None] = mapped_column(Text)
     to_status: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[datetime | None] = mapped_column(Timestamp)  # the deadline this step set
 
 
 # The daily rollup of the closed loop (migration 0009): facts per local day and key, kept by

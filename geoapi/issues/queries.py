@@ -3,6 +3,7 @@
 import json
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, text
@@ -191,7 +192,8 @@ def select_events(connection: Connection, issue_id: uuid.UUID) -> list[RowMappin
     return list(
         connection.execute(
             text(
-                "SELECT at, actor, action, from_status, to_status, note FROM issue_events "
+                "SELECT at, actor, action, from_status, to_status, note, deadline "
+                "FROM issue_events "
                 "WHERE issue_id = :id ORDER BY at, id"
             ),
             {"id": issue_id},
@@ -246,12 +248,14 @@ def insert_event(
     from_status: str | None,
     to_status: str,
     note: str | None,
+    deadline: datetime | None = None,
 ) -> None:
-    """Append one history row."""
+    """Append one history row (`deadline`: the one this step set, if it set one)."""
     connection.execute(
         text(
-            "INSERT INTO issue_events (issue_id, actor, action, from_status, to_status, note) "
-            "VALUES (:id, :actor, :action, :from_status, :to_status, :note)"
+            "INSERT INTO issue_events "
+            "(issue_id, actor, action, from_status, to_status, note, deadline) "
+            "VALUES (:id, :actor, :action, :from_status, :to_status, :note, :deadline)"
         ),
         {
             "id": issue_id,
@@ -260,6 +264,7 @@ def insert_event(
             "from_status": from_status,
             "to_status": to_status,
             "note": note,
+            "deadline": deadline,
         },
     )
 

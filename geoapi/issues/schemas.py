@@ -41,11 +41,15 @@ class Transition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["dispatch", "start", "defer", "rectify", "close", "reopen", "reject", "merge"]
+    action: Literal[
+        "dispatch", "start", "defer", "reschedule", "rectify", "close", "reopen", "reject", "merge"
+    ]
     note: Annotated[str, Field(max_length=2000)] | None = None
     unit: str | None = Field(None, description="dispatch/reopen: the responsible unit")
     deadline: Instant | None = Field(
-        None, description="dispatch/reopen: default by type; defer: the new, later deadline"
+        None,
+        description="dispatch/reopen: default by type; defer: the new, later deadline; "
+        "reschedule: the corrected deadline, earlier or later (within the horizon)",
     )
     into: uuid.UUID | None = Field(None, description="merge: the issue this one duplicates")
 
@@ -82,6 +86,7 @@ class Event(BaseModel):
     from_status: str | None
     to_status: str
     note: str | None
+    deadline: datetime | None = Field(None, description="The deadline this step set")
 
 
 class Duplicate(BaseModel):

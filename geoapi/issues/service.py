@@ -242,7 +242,10 @@ def _move(
         raise PreconditionFailed(f"issue {issue_id} changed while it was being updated")
     note = move.note if move.action != "merge" else f"duplicate of {move.into}: {move.note or ''}"
     actor = principal.username
-    queries.insert_event(connection, issue_id, actor, move.action, row["status"], target, note)
+    deadline = changes.get("deadline")
+    queries.insert_event(
+        connection, issue_id, actor, move.action, row["status"], target, note, deadline
+    )
     point_state.refresh(connection, [row["point_id"]])
 
 
@@ -331,6 +334,7 @@ def _effects(
         deadline = move.deadline or now + timedelta(days=days)
         if deadline <= max(now, row["reported_at"]):
             raise InvalidParameter("deadline must be in the future")
+        _within_horizon(deadline, now, settings)
         return {
             "unit_code": unit,
             "deadline": deadline,
@@ -341,6 +345,16 @@ def _effects(
             raise InvalidParameter("defer: note (the reason for more time) is required")
         if move.deadline is None or move.deadline <= max(now, row["deadline"]):
             raise InvalidParameter("defer: deadline must be later than the current one and now")
+        _within_horizon(move.deadline, now, settings)
+        return {"deadline": move.deadline}
+    if move.action == "reschedule":
+        if not move.note:
+            raise InvalidParameter("reschedule: note (why the deadline changes) is required")
+        if move.deadline is None or move.deadline <= now:
+            raise InvalidParameter("reschedule: deadline must be in the future")
+        if move.deadline == row["deadline"]:
+            raise InvalidParameter("reschedule: deadline is the current one already")
+        _within_horizon(move.deadline, now, settings)
         return {"deadline": move.deadline}
     if move.action == "rectify":
         evidence.require_after_photo(connection, row["id"], row["type"])
@@ -356,6 +370,17 @@ def _effects(
         _check_merge_target(connection, row["id"], move.into, principal)
         return {"merged_into": move.into}
     return {}
+
+
+def _within_horizon(deadline: datetime, now: datetime, settings: Settings) -> None:
+    """400 for a deadline past `deadline_horizon_days` (a typo such as the year 3054)."""
+    horizon = now + timedelta(days=settings.deadline_horizon_days)
+    if deadline > horizon:
+        latest = horizon.astimezone(settings.zone).strftime("%Y-%m-%d")
+        raise InvalidParameter(
+            f"deadline: at most {settings.deadline_horizon_days} days ahead (by {latest}); "
+            "a later date is a typo or needs a new decision"
+        )
 
 
 def _check_merge_target(

@@ -105,6 +105,7 @@ MOVES = {
         Move("dispatch", (Status.REPORTED,), Status.DISPATCHED),  # 整改通知: unit and deadline
         Move("start", (Status.DISPATCHED,), Status.RECTIFYING),
         Move("defer", WITH_UNIT, None),  # approved extension: 延期
+        Move("reschedule", WITH_UNIT, None),  # the office corrects a deadline: 调整期限
         Move("rectify", WITH_UNIT, Status.RECTIFIED),  # the unit reports the fix
         Move("close", AWAITING_VERIFICATION, Status.CLOSED),  # verified: 销号
         Move("reopen", AWAITING_VERIFICATION, Status.DISPATCHED),  # failed: rework 返工
@@ -118,6 +119,7 @@ ACTION_NAMES = {
     "dispatch": "交办",
     "start": "开始整改",
     "defer": "延期",
+    "reschedule": "调整期限",
     "rectify": "整改完成",
     "close": "核查销号",
     "reopen": "返工",

@@ -74,9 +74,9 @@ def _random_move(rng: random.Random, connection: Connection, row, units: list[st
     move = Transition(action=action, note="test")
     if action in ("dispatch", "reopen"):
         move = Transition(action=action, unit=rng.choice(units), note="test")
-    elif action == "defer":
+    elif action in ("defer", "reschedule"):
         move = Transition(
-            action=action, deadline=now + timedelta(days=rng.randint(20, 60)), note="x"
+            action=action, deadline=now + timedelta(days=rng.randint(1, 60)), note="x"
         )
     elif action == "merge":
         target = connection.scalar(
@@ -96,6 +96,8 @@ def _random_move(rng: random.Random, connection: Connection, row, units: list[st
 def test_the_rollup_equals_a_recount_after_random_moves(connection, city, seed):
     rng = random.Random(seed)
     units = list(connection.scalars(text("SELECT code FROM units ORDER BY code")))
+    # The demo's problems have no photos: rectifying here does without the after photo.
+    connection.execute(text("UPDATE issue_types SET after_photo_required = false"))
     for _ in range(120):
         unfinished = connection.execute(
             text(
