@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from geoapi import __version__, health
 from geoapi.auth.cache import KeyCache
+from geoapi.cards.router import router as cards_router
 from geoapi.catalog.load import load_layers
 from geoapi.catalog.needed import check_needed
 from geoapi.catalog.registry import LayerRegistry
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inspections_router)  # before /points/{code}: it serves /points/due
     app.include_router(points_router)
     app.include_router(notices_router)
+    app.include_router(cards_router)
     app.include_router(stats_router)
     app.include_router(bulletins_router)
     app.include_router(map_router)

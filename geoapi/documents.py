@@ -16,7 +16,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["local"] = lambda value, zone: value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    env.filters["local"] = lambda value, zone, pattern="%Y-%m-%d %H:%M": value.astimezone(
+        zone
+    ).strftime(pattern)
     env.filters["day"] = lambda value, zone: value.astimezone(zone).strftime("%Y-%m-%d")
     env.filters["percent"] = lambda value: "–" if value is None else f"{value * 100:.1f}%"
     return env

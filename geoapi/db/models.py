@@ -589,6 +589,7 @@ class Escalation(Base):
     __table_args__ = (
         CheckConstraint(sql_in("level", ESCALATION_LEVELS), name="level"),
         Index("ix_escalations_issue_id_at", "issue_id", "at"),
+        Index("ix_escalations_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -600,6 +601,24 @@ class Escalation(Base):
     at: Mapped[datetime] = mapped_column(Timestamp)
     days_overdue: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     actor: Mapped[str] = mapped_column(Text)
+    # The unit the card is addressed to (the problem's unit when it was issued).
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code", ondelete="RESTRICT"))
+    note: Mapped[str | None] = mapped_column(Text)  # a planner's instruction (督办事项)
+    reply_due: Mapped[datetime | None] = mapped_column(Timestamp)  # a planner's card: reply by
+
+
+class EscalationReply(Base):
+    """The unit's answer to a card (整改情况回复), once; append-only."""
+
+    __tablename__ = "escalation_replies"
+
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="RESTRICT"), primary_key=True
+    )
+    at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text)
+    measures: Mapped[str] = mapped_column(Text)  # 整改措施
+    responsible: Mapped[str] = mapped_column(Text)  # 责任人
 
 
 class Road(Base):

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, text
 
 from geoapi.db import bulk
 from geoapi.db.copy import copy_frame, ewkb_hex
+from geoapi.demo import cards
 from geoapi.demo.generate import DemoCity
 from geoapi.demo.issues import UNIT_BY_TYPE
 from geoapi.demo.placing import area_ids
@@ -24,6 +25,7 @@ TABLES = (
     "routes",
     "roads",
     "road_nodes",
+    "escalation_replies",
     "escalations",
     "notice_events",
     "notice_issues",
@@ -148,6 +150,7 @@ def load(
                 f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
             )
         )
+    counts["escalations"] = cards.issue_history(connection)
     return counts
 
 

@@ -219,10 +219,10 @@ WITH late AS (
                       WHERE e.issue_id = i.id
                         AND e.at > CAST(:now AS timestamptz) - CAST(:every AS interval))
 ), cards AS (
-  INSERT INTO escalations (issue_id, notice_id, level, at, days_overdue, actor)
+  INSERT INTO escalations (issue_id, notice_id, level, at, days_overdue, actor, unit_code)
   SELECT id, notice_id,
          CASE WHEN days >= :supervise_after THEN 'supervision' ELSE 'reminder' END,
-         :now, round(CAST(days AS numeric), 2), :actor
+         :now, round(CAST(days AS numeric), 2), :actor, unit_code
     FROM late
   RETURNING issue_id, notice_id, level, at, days_overdue
 ), history AS (

@@ -1,4 +1,4 @@
-"""`/notices` and `/escalations`: send problems to units on paper, confirm receipt, chase."""
+"""`/notices`: send problems to units on paper and confirm receipt."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -12,7 +12,7 @@ from geoapi.db.engine import SessionDep
 from geoapi.issues import photos
 from geoapi.issues.states import NAMES_ZH
 from geoapi.notices import service
-from geoapi.notices.schemas import Acknowledgement, EscalationPublic, NoticeCreate, NoticePublic
+from geoapi.notices.schemas import Acknowledgement, NoticeCreate, NoticePublic
 
 router = APIRouter(tags=["Rectification notices (整改通知单)"])
 
@@ -95,19 +95,3 @@ def acknowledge_notice(
     notice = service.read_notice(connection, notice_id, principal, now)
     session.commit()
     return notice
-
-
-@router.post("/escalations", operation_id="runEscalations")
-def run_escalations(
-    request: Request, session: SessionDep, principal: PrincipalDep
-) -> list[EscalationPublic]:
-    """Issue reminder (提醒卡) or supervision (督办卡) cards for problems past their deadline.
-
-    Each late problem gets at most one card per `GEOAPI_ESCALATION_INTERVAL_HOURS`; from
-    `GEOAPI_SUPERVISION_AFTER_DAYS` late it is a supervision card. Run it from cron (or
-    `geoapi escalate`); running it more often changes nothing.
-    """
-    settings = request.app.state.settings
-    cards = service.escalate(session.connection(), settings, principal, datetime.now(UTC))
-    session.commit()
-    return cards

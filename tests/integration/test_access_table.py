@@ -157,6 +157,18 @@ RULES: dict[tuple[str, str], Rule] = {
         frozenset({"admin", "unit"}), post("/notices/{notice}/acknowledge"), scoped=True
     ),
     ("POST", "/escalations"): Rule(OFFICE, post("/escalations")),
+    ("GET", "/escalations"): Rule(STAFF - {"inspector"}, get("/escalations")),
+    ("GET", "/escalations/{card_id}"): Rule(
+        STAFF - {"inspector"}, get("/escalations/{card}"), scoped=True
+    ),
+    ("POST", "/escalations/{card_id}/reply"): Rule(
+        frozenset({"admin", "unit"}),
+        post("/escalations/{card}/reply", lambda s: {"measures": "已整改", "responsible": "李"}),
+        scoped=True,
+    ),
+    ("POST", "/issues/{issue_id}/supervision"): Rule(
+        OFFICE, post("/issues/{issue}/supervision", lambda s: {"note": "限期整改"})
+    ),
     ("GET", "/stats/figures"): Rule(FIGURES, get("/stats/figures")),
     ("GET", "/stats/weekly"): Rule(FIGURES, get("/stats/weekly")),
     ("GET", "/stats/rankings"): Rule(FIGURES, get("/stats/rankings")),
@@ -232,6 +244,8 @@ def world(connection: Connection, client: TestClient, admin_key: str) -> World:
         visit = client.post("/inspections", json={"point_code": code, "answers": answers()})
         notice = client.post("/notices", json={"unit": unit, "issues": [issue["id"]]})
         assert visit.status_code == 201 and notice.status_code == 201, notice.text
+        card = client.post(f"/issues/{issue['id']}/supervision", json={"note": "限期整改"})
+        assert card.status_code == 201, card.text
         team = f"T{side}"
         connection.execute(
             text(
@@ -253,6 +267,7 @@ def world(connection: Connection, client: TestClient, admin_key: str) -> World:
             "lat": 30.3,
             "inspection": visit.json()["id"],
             "notice": notice.json()["id"],
+            "card": card.json()["id"],
         }
     add = lookup.add_user
     keys = {

@@ -25,7 +25,47 @@ def test_counts_match_the_generated_city(connection: Connection, loaded):
         ("inspections", city.inspections),
     ):
         assert counts[table] == len(frame)
+    for table, frame in (("points", city.points), ("issues", city.issues)):
         assert connection.scalar(text(f"SELECT count(*) FROM {table}")) == len(frame)
+    events = connection.scalar(text("SELECT count(*) FROM issue_events"))
+    assert events == len(city.events) + counts["escalations"]  # each card has its history row
+
+
+def test_late_problems_have_a_consistent_history_of_cards(connection: Connection, loaded):
+    cards = connection.execute(
+        text(
+            "SELECT e.level, e.at, e.days_overdue, i.deadline, i.rectified_at, e.unit_code, "
+            "i.unit_code AS problem_unit, "
+            "EXISTS (SELECT FROM issue_events h WHERE h.issue_id = e.issue_id "
+            "AND h.action = e.level AND h.at = e.at) AS in_history "
+            "FROM escalations e JOIN issues i ON i.id = e.issue_id"
+        )
+    ).all()
+    assert len(cards) > 20
+    for card in cards:
+        assert card.at > card.deadline and card.in_history
+        assert card.rectified_at is None or card.at <= card.rectified_at
+        assert (card.level == "supervision") == (card.days_overdue >= 3)
+        assert card.unit_code == card.problem_unit
+    # A problem held weeks past its deadline has had a card a week since.
+    weeks_late = connection.execute(
+        text(
+            "SELECT i.id, floor(extract(epoch FROM (SELECT max(at) FROM issue_events) - "
+            "i.deadline - interval '1 day') / 604800) + 1 AS expected, "
+            "(SELECT count(*) FROM escalations e WHERE e.issue_id = i.id) AS got "
+            "FROM issues i WHERE i.status IN ('dispatched', 'rectifying') "
+            "AND i.deadline < (SELECT max(at) FROM issue_events) - interval '30 days'"
+        )
+    ).all()
+    assert weeks_late and all(row.got == row.expected for row in weeks_late)
+    replies = connection.scalar(
+        text(
+            "SELECT count(*) FROM escalation_replies r "
+            "JOIN escalations e ON e.id = r.escalation_id "
+            "WHERE r.at > e.at AND e.level = 'supervision'"
+        )
+    )
+    assert replies == connection.scalar(text("SELECT count(*) FROM escalation_replies")) > 0
 
 
 def test_first_rows_are_the_generated_ones(connection: Connection, loaded):
