@@ -1,10 +1,10 @@
-"""Benchmark the office's bulk work: the ledger (台账) files and a batch of moves.
+"""Benchmark the office's bulk work: the ledger (台账) files, the cards, a batch of moves.
 
     GEOAPI_DATABASE_URL=…/geoapi_scale_100 .venv/bin/python bench/office.py [--runs 3]
 
-Times `/issues?f=csv|xlsx` and the pages a map popup opens through the ASGI app as a planner,
-and a unit rectifying a
-69-problem notice in one `transition_all` (rolled back, so the database is left as it was).
+Times `/issues?f=csv|xlsx`, the cards' worklist, digest and printed card, and the pages a map
+popup opens, through the ASGI app as a planner, and a unit rectifying a 69-problem notice in
+one `transition_all` (rolled back, so the database is left as it was).
 """
 
 import argparse
@@ -43,7 +43,8 @@ def batch_seconds(settings: Settings) -> tuple[int, float]:
         ids = list(
             connection.scalars(
                 text(
-                    "SELECT id FROM issues WHERE status = 'dispatched' AND unit_code = :u LIMIT :n"
+                    "SELECT id FROM issues WHERE status = 'dispatched' AND unit_code = :u "
+                    "AND dispatched_at < now() LIMIT :n"
                 ),
                 {"u": unit, "n": NOTICE_SIZE},
             )
@@ -51,7 +52,8 @@ def batch_seconds(settings: Settings) -> tuple[int, float]:
         connection.execute(  # each with its after photo, as the evidence rule asks
             text(
                 "UPDATE issues SET photos = jsonb_build_array(jsonb_build_object("
-                "'sha256', md5(CAST(id AS text)), 'tag', 'after', 'round', 0)) "
+                "'sha256', md5(CAST(id AS text)), 'tag', 'after', 'round', (SELECT count(*) "
+                "FROM issue_events e WHERE e.issue_id = issues.id AND e.action = 'reopen'))) "
                 "WHERE id = ANY(:ids)"
             ),
             {"ids": ids},
@@ -65,6 +67,27 @@ def batch_seconds(settings: Settings) -> tuple[int, float]:
         transaction.rollback()
     engine.dispose()
     return len(ids), seconds
+
+
+def card_answers(settings: Settings) -> dict[str, str]:
+    """The cards' answers for the unit with the most cards, in the week of the latest card."""
+    engine = make_engine(settings)
+    with engine.connect() as connection:
+        unit, card, week = connection.execute(
+            text(
+                "SELECT unit_code, max(id), to_char(max(at), 'IYYY-\"W\"IW') FROM escalations "
+                "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).one()
+    engine.dispose()
+    return {
+        "`/escalations` (office worklist, newest 5,000)": "/escalations",
+        "`/escalations?state=open&level=supervision`": "/escalations?state=open&level=supervision",
+        f"`/escalations?unit=…&week={week}&f=csv` (a unit's digest)": (
+            f"/escalations?unit={unit}&week={week}&f=csv"
+        ),
+        "`/escalations/{id}?f=html` (printed card)": f"/escalations/{card}?f=html",
+    }
 
 
 def pages_to_read(settings: Settings) -> tuple[str, str]:
@@ -97,7 +120,7 @@ def main() -> None:
     engine.dispose()
     print(f"{problems:,} problems\n\n| answer | p50 s | size MB |\n|---|---|---|")
     with TestClient(create_app(settings), headers={"X-API-Key": BENCH_KEY}) as client:
-        for name, path in LEDGERS.items():
+        for name, path in (LEDGERS | card_answers(settings)).items():
             seconds = []
             for _ in range(args.runs):
                 started = time.perf_counter()
@@ -106,7 +129,7 @@ def main() -> None:
                 if response.status_code != 200:
                     raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
             print(
-                f"| {name} | {statistics.median(seconds):.2f} | {len(response.content) / 1e6:.1f} |"
+                f"| {name} | {statistics.median(seconds):.3f} | {len(response.content) / 1e6:.2f} |"
             )
         point, issue = pages_to_read(settings)
         for path in (f"/points/{point}", f"/issues/{issue}"):

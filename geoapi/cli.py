@@ -100,6 +100,8 @@ def demo_load(
 
     end_day = as_of.date() if as_of else date.today()
     end = datetime.combine(end_day, time(20, 0), CHINA_STANDARD_TIME).astimezone(UTC)
+    if as_of is None:  # loaded this morning: nothing happens later today yet
+        end = min(end, datetime.now(UTC))
     engine = _engine()
     with engine.begin() as connection:
         if load.has_data(connection) and not replace:
