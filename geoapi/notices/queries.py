@@ -109,8 +109,12 @@ def select_notice(
     return (
         connection.execute(
             text(
-                "SELECT n.*, u.name AS unit_name, a.code AS area_code, a.name AS area_name "
+                "SELECT n.*, u.name AS unit_name, a.code AS area_code, a.name AS area_name, "
+                "coalesce(ib.display_name, n.issued_by) AS issued_by_name, "
+                "coalesce(ab.display_name, n.acknowledged_by) AS acknowledged_by_name "
                 "FROM notices n JOIN units u ON u.code = n.unit_code "
+                "LEFT JOIN users ib ON ib.username = n.issued_by "
+                "LEFT JOIN users ab ON ab.username = n.acknowledged_by "
                 f"LEFT JOIN areas a ON a.id = n.area_id WHERE n.id = :id{lock}"
             ),
             {"id": notice_id},
@@ -138,6 +142,10 @@ SELECT i.id, i.type, t.name_zh AS type_name, i.severity, i.status, i.description
        p.code AS point_code, p.name AS point_name, p.address,
        s.name AS street, c.name AS community,
        {overdue_sql("i", ":now")} AS overdue,
+       CAST(extract(epoch FROM CAST(:now AS timestamptz) - i.deadline) / 86400 AS float8)
+         AS days_late,
+       (SELECT count(*) FROM issue_events r WHERE r.issue_id = i.id AND r.action = 'reopen')
+         AS reworks,
        coalesce((SELECT json_agg(json_build_object('level', e.level, 'at', e.at,
                                  'days_overdue', e.days_overdue) ORDER BY e.at)
                    FROM escalations e WHERE e.issue_id = i.id), '[]') AS escalations

@@ -52,6 +52,7 @@ class NoticePublic(BaseModel):
     unit: dict[str, Any]
     office: str
     issued_by: str
+    issued_by_name: str = Field(description="Who issued it, by name")
     issued_at: datetime
     deadline: datetime
     area: dict[str, Any] | None
@@ -60,6 +61,7 @@ class NoticePublic(BaseModel):
     note: str | None
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    acknowledged_by_name: str | None = None
     issues: list[dict[str, Any]]
     follow_up: dict[str, int]
     events: list[dict[str, Any]]

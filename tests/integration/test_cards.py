@@ -3,7 +3,6 @@ and a planner's own supervision card."""
 
 import csv
 import io
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,9 +11,8 @@ from sqlalchemy import text
 from geoapi.notices import service
 from tests.integration.test_issues_loop import report
 from tests.integration.test_notices import OFFICE, dispatched, late_problem
+from tests.integration.test_pages import UUID, visible_text
 from tests.integration.test_roles import as_
-
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @pytest.fixture
@@ -42,12 +40,6 @@ def cards(client, connection, settings, named_units):
         {"d": now - timedelta(hours=3), "id": other["id"]},
     )
     return service.escalate(connection, settings, OFFICE, now)
-
-
-def visible_text(html: str) -> str:
-    """What a reader sees: the page without its tags, styles and attributes."""
-    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"<[^>]+>", " ", body)
 
 
 def test_the_office_lists_and_filters_cards(client, keys, cards, connection):

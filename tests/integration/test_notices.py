@@ -10,6 +10,7 @@ from sqlalchemy import Connection, text
 from geoapi.auth.principal import Principal
 from geoapi.notices import service
 from tests.integration.test_issues_loop import move, report
+from tests.integration.test_pages import UUID, visible_text
 from tests.integration.test_roles import as_
 
 
@@ -156,11 +157,34 @@ def test_printable_notice_lists_every_problem_with_photo_thumbnails(client, mark
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     assert made["number"] in html and "整改通知单" in html and "签收" in html
-    assert "东门外占道经营" in html and "MK-1" in html and "占道经营" in html
+    assert "东门外占道经营" in html and "占道经营" in html
     assert html.count('<img class="thumb" src="data:image/jpeg;base64,') == 1
     assert "@media print" in html
     negotiated = client.get(f"/notices/{made['id']}", headers={"Accept": "text/html"})
     assert negotiated.headers["content-type"].startswith("text/html")
+
+
+def test_the_printed_notice_speaks_in_names_with_rework_lateness_and_a_reply_section(
+    client, keys, connection, settings, market
+):
+    connection.execute(text("UPDATE units SET name = '区市场监管局' WHERE code = 'market_reg'"))
+    connection.execute(text("UPDATE users SET display_name = '王科长' WHERE username = 'office'"))
+    connection.execute(text("UPDATE points SET name = '东关农贸市场' WHERE code = 'MK-1'"))
+    late = late_problem(connection, client, hours_late=24 * 33 - 1, now=datetime.now(UTC))
+    reworked = dispatched(client, type="clutter")
+    assert move(client, reworked, "rectify", key=keys["unit"]).status_code == 200
+    assert move(client, reworked, "reopen", key=keys["verifier"], note="反弹").status_code == 200
+    made = notice(client, key=keys["planner"], unit="market_reg")
+    assert {i["id"] for i in made["issues"]} == {late["id"], reworked["id"]}
+    page = client.get(f"/notices/{made['id']}", params={"f": "html"}, headers=as_(keys["unit"]))
+    shown = visible_text(page.text)
+    assert "区市场监管局" in shown and "东关农贸市场" in shown
+    assert "已超期 33 天" in shown and "返工（第 1 次）" in shown
+    assert "整改情况回复" in shown and "承办单位（盖章）" in shown
+    assert f"签发：{settings.notice_office}" in shown and "经办人：王科长" in shown
+    for code in ("market_reg", "street_vending", "clutter", "MK-1", "office"):
+        assert code not in shown, code
+    assert not UUID.search(shown)
 
 
 def test_defer_moves_the_deadline_and_needs_a_reason(client, keys, market):
