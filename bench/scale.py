@@ -50,11 +50,17 @@ class Timing:
         return f"{statistics.median(ordered):.3f} / {p95:.3f} ({self.cold:.2f})"
 
 
+DEMO_COMMUNITY = "370199001001"  # the demo district's first community, at every scale
+
+
 def requests(today_label: str, last_week: str, tomorrow: str) -> dict[str, str]:
     """The answers people wait for, by name."""
     return {
         f"`GET /bulletins/{{last week}}` ({last_week})": f"/bulletins/{last_week}",
         "`GET /stats/figures` (this week)": f"/stats/figures?week={today_label}",
+        "`GET /stats/figures?area=` (a community, this week)": (
+            f"/stats/figures?area={DEMO_COMMUNITY}&week={today_label}"
+        ),
         "`GET /stats/rankings?by=unit`": f"/stats/rankings?by=unit&week={last_week}",
         "`GET /stats/rankings?by=street`": f"/stats/rankings?by=street&week={last_week}",
         "`GET /stats/weekly` (12 weeks)": f"/stats/weekly?until={last_week}&weeks=12",

@@ -63,6 +63,44 @@ def test_a_bulk_load_leaves_the_rollup_equal_to_a_recount(connection, city):
     assert visits == len(city.inspections)
 
 
+def test_a_recount_of_some_problems_counts_exactly_those(connection, city):
+    """The recounts behind a community's or grid's figures: one community's problems and
+    visits, recounted by their ids, equal the whole recount's rows for those problems."""
+    community = connection.scalar(
+        text("SELECT community_id FROM issues GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    )
+    totals = (
+        "SELECT sum(reported), sum(closed), sum(overdue), sum(due), sum(reworked) "
+        "FROM geoapi_issue_daily_recount('Asia/Shanghai', {ids})"
+    )
+    some = connection.execute(
+        text(totals.format(ids="ARRAY(SELECT id FROM issues WHERE community_id = :c)")),
+        {"c": community},
+    ).one()
+    rest = connection.execute(
+        text(
+            totals.format(ids="ARRAY(SELECT id FROM issues WHERE community_id IS DISTINCT FROM :c)")
+        ),
+        {"c": community},
+    ).one()
+    everything = connection.execute(text(totals.format(ids="NULL"))).one()
+    assert some[0] == connection.scalar(
+        text("SELECT count(*) FROM issues WHERE community_id = :c"), {"c": community}
+    )
+    assert tuple(a + b for a, b in zip(some, rest, strict=True)) == tuple(everything)
+    visits = (
+        "SELECT coalesce(sum(visits), 0) FROM geoapi_inspection_daily_recount("
+        "'Asia/Shanghai', ARRAY(SELECT id FROM points WHERE community_id = :c))"
+    )
+    assert connection.scalar(text(visits), {"c": community}) == connection.scalar(
+        text(
+            "SELECT count(*) FROM inspections v JOIN points p ON p.id = v.point_id "
+            "WHERE p.community_id = :c"
+        ),
+        {"c": community},
+    )
+
+
 def _random_move(rng: random.Random, connection: Connection, row, units: list[str]) -> None:
     actions = [a for a in allowed_actions(row.status) if a != "merge"] or ["none"]
     action = rng.choice(
