@@ -7,7 +7,9 @@ import geopandas as gpd
 from sqlalchemy import Connection, text
 
 from geoapi import documents
-from geoapi.issues.states import open_sql
+from geoapi.areas import AreaRef
+from geoapi.issues import photos
+from geoapi.issues.states import NAMES_ZH, open_sql
 from geoapi.settings import Settings
 from geoapi.stats import charts, periods, service
 from geoapi.stats.figures import Filters
@@ -19,9 +21,17 @@ OPEN_AT_END = """
 i.reported_at < :end AND coalesce(i.closed_at, i.dropped_at, 'infinity') >= :end
 """
 
+# Each level's bulletin ranks the areas one level down: the city's its streets, a street's its
+# communities, a community's its grids.
+RANKED_BELOW = {None: "street", "district": "street", "street": "community", "community": "grid"}
+LEVEL_NAMES = {"street": "街道", "community": "社区", "grid": "网格"}
+HONOURS = 3  # 表扬 and 通报批评: the best and the worst this many of the ranking
+EXPOSED = 6  # overdue problems with a photo shown under 通报批评 (曝光)
+
 OVERDUE = f"""
 SELECT i.id, t.name_zh AS type, u.name AS unit, s.name AS street, p.name AS point,
-       i.deadline, round(extract(epoch FROM :end - i.deadline) / 86400, 1)::float8 AS days_late,
+       i.deadline, i.photos,
+       round(extract(epoch FROM :end - i.deadline) / 86400, 1)::float8 AS days_late,
        (SELECT count(*) FROM escalations e WHERE e.issue_id = i.id AND e.at < :end) AS cards
   FROM issues i
   JOIN issue_types t ON t.code = i.type
@@ -29,6 +39,7 @@ SELECT i.id, t.name_zh AS type, u.name AS unit, s.name AS street, p.name AS poin
   LEFT JOIN areas s ON s.id = i.street_id
   LEFT JOIN points p ON p.id = i.point_id
  WHERE {OPEN_AT_END} AND i.dispatched_at < :end AND i.deadline < :end
+   AND {{inside}}
  ORDER BY i.deadline, i.id
  LIMIT :n
 """
@@ -36,10 +47,11 @@ SELECT i.id, t.name_zh AS type, u.name AS unit, s.name AS street, p.name AS poin
 REWORKED = """
 SELECT i.id, t.name_zh AS type, u.name AS unit, s.name AS street, p.name AS point, i.status,
        r.reopens, r.last_reopen
-  FROM (SELECT issue_id, count(*) AS reopens, max(at) AS last_reopen FROM issue_events
-         WHERE action = 'reopen' AND at < :end GROUP BY issue_id
-        HAVING max(at) >= :since
-         ORDER BY reopens DESC, last_reopen DESC, issue_id LIMIT :n) r
+  FROM (SELECT e.issue_id, count(*) AS reopens, max(e.at) AS last_reopen
+          FROM issue_events e JOIN issues i ON i.id = e.issue_id
+         WHERE e.action = 'reopen' AND e.at < :end AND {inside} GROUP BY e.issue_id
+        HAVING max(e.at) >= :since
+         ORDER BY reopens DESC, last_reopen DESC, e.issue_id LIMIT :n) r
   JOIN issues i ON i.id = r.issue_id
   JOIN issue_types t ON t.code = i.type
   LEFT JOIN units u ON u.code = i.unit_code
@@ -48,63 +60,115 @@ SELECT i.id, t.name_zh AS type, u.name AS unit, s.name AS street, p.name AS poin
  ORDER BY r.reopens DESC, r.last_reopen DESC, i.id
 """
 
-STREETS_MAP = "SELECT code, name, geom FROM areas WHERE level = 'street'"
+SHAPES_MAP = """
+WITH RECURSIVE inside(id) AS (
+  SELECT CAST(:area_id AS int)
+  UNION ALL SELECT a.id FROM areas a JOIN inside ON a.parent_id = inside.id
+)
+SELECT code, name, geom FROM areas
+ WHERE level = :level AND (CAST(:area_id AS int) IS NULL OR id IN (SELECT id FROM inside))"""
 
 PROBLEMS_MAP = f"""
 SELECT geom, coalesce(deadline < :end, false) AS overdue FROM (
-  SELECT i.geom, i.deadline FROM issues i WHERE {open_sql("i")} AND i.reported_at < :end
+  SELECT i.geom, i.deadline FROM issues i
+   WHERE {open_sql("i")} AND i.reported_at < :end AND {{inside}}
   UNION ALL
-  SELECT i.geom, i.deadline FROM issues i WHERE i.closed_at >= :end AND i.reported_at < :end
+  SELECT i.geom, i.deadline FROM issues i
+   WHERE i.closed_at >= :end AND i.reported_at < :end AND {{inside}}
   UNION ALL
-  SELECT i.geom, i.deadline FROM issues i WHERE i.dropped_at >= :end AND i.reported_at < :end
+  SELECT i.geom, i.deadline FROM issues i
+   WHERE i.dropped_at >= :end AND i.reported_at < :end AND {{inside}}
 ) open_then  -- open now, or ended after the end (each part from its own index)
  ORDER BY deadline NULLS LAST LIMIT :n
 """
 
 
-def build(connection: Connection, week: str, settings: Settings) -> str:
-    """The bulletin of ISO `week` as a self-contained, printable HTML page."""
+def build(
+    connection: Connection, week: str, settings: Settings, area: AreaRef | None = None
+) -> str:
+    """The bulletin of ISO `week` as a self-contained, printable HTML page: the city's, or
+    one area's own (its figures, its problems, the areas one level down ranked)."""
     zone = settings.zone
     period = periods.iso_week(week, zone)
-    everything = Filters()
-    series = service.weekly(connection, periods.weeks_until(period, 12), everything)
+    scope = Filters(area=area)
+    level = RANKED_BELOW.get(area.level if area else None)
+    series = service.weekly(connection, periods.weeks_until(period, 12), scope)
     this_week, last_week = series[-1], series[-2]
-    streets = service.ranking(connection, period, everything, "street", "closure_rate")
-    units = service.ranking(connection, period, everything, "unit", "on_time_rate")
+    areas = service.ranking(connection, period, scope, level, "closure_rate") if level else []
+    units = service.ranking(connection, period, scope, "unit", "on_time_rate")
     units = [u for u in units if u["due"] or u["open"] or u["closed"]]  # units with work
     categories = [
-        c for c in service.breakdown(connection, period, everything, "category") if c["visits"]
+        c for c in service.breakdown(connection, period, scope, "category") if c["visits"]
     ]
-    window = {"end": period.end, "since": period.end - timedelta(weeks=4), "n": LIST_LENGTH}
-    overdue = connection.execute(text(OVERDUE), window).mappings().all()
-    reworked = connection.execute(text(REWORKED), window).mappings().all()
-    street_shapes = gpd.read_postgis(text(STREETS_MAP), connection)
-    # shaded by the ranking's own open count: one definition of "open at the end"
-    street_shapes["open"] = street_shapes["code"].map({s["code"]: s["open"] for s in streets})
-    dots = gpd.read_postgis(
-        text(PROBLEMS_MAP), connection, params={"end": period.end, "n": MAP_PROBLEMS}
+    inside = f"i.{area.column} = :area_id" if area else "TRUE"
+    window = {
+        "end": period.end,
+        "since": period.end - timedelta(weeks=4),
+        "n": LIST_LENGTH,
+        "area_id": area.id if area else None,
+    }
+    overdue = connection.execute(text(OVERDUE.format(inside=inside)), window).mappings().all()
+    reworked = connection.execute(text(REWORKED.format(inside=inside)), window).mappings().all()
+    shapes = gpd.read_postgis(
+        text(SHAPES_MAP),
+        connection,
+        params={"level": level or "grid", "area_id": window["area_id"]},
     )
+    # shaded by the ranking's own open count: one definition of "open at the end"
+    shapes["open"] = shapes["code"].map({s["code"]: s["open"] for s in areas})
+    dots = gpd.read_postgis(
+        text(PROBLEMS_MAP.format(inside=inside)),
+        connection,
+        params={"end": period.end, "n": MAP_PROBLEMS, "area_id": window["area_id"]},
+    )
+    level_name = LEVEL_NAMES.get(level or "", "")
+    exposed = [
+        {"row": row, "photos": shots[:1]}
+        for row in overdue
+        if (shots := photos.thumbnail_uris(settings.photos_dir, row["photos"]))
+    ][:EXPOSED]
     return documents.render(
         "bulletin.html",
         period=period,
         previous=period.previous(),
         zone=zone,
         office=settings.notice_office,
+        area=area,
+        level_name=level_name,
         figures=this_week,
         before=last_week,
-        streets=streets,
+        streets=areas,
+        praised=honours(areas, best=True),
+        criticised=honours(areas, best=False),
         units=units,
         categories=categories,
         overdue=overdue,
         reworked=reworked,
+        exposed=exposed,
+        statuses=NAMES_ZH,
         charts={
             "weekly": charts.weekly_chart(series),
-            "streets": charts.ranking_chart(streets, "closure_rate", "各街道结案率"),
-            "map": charts.open_problems_map(street_shapes, dots),
+            "streets": charts.ranking_chart(areas, "closure_rate", f"各{level_name}结案率"),
+            "map": charts.open_problems_map(shapes, dots),
         },
         generated_at=datetime.now(UTC),
         delta=delta,
     )
+
+
+def honours(ranking: list[dict[str, Any]], best: bool) -> list[dict[str, Any]]:
+    """表扬 (the best of the ranking, and those that moved up most) or 通报批评 (the worst,
+    and those that fell most): areas with work this week, each once."""
+    active = [r for r in ranking if r["open"] or r["closed"]]
+    if len(active) < 2 * HONOURS:
+        return []  # too few to praise some and criticise others
+    ordered = active[:HONOURS] if best else active[-HONOURS:][::-1]
+    movers = sorted(
+        (r for r in active if r["change"] and (r["change"] > 0) == best),
+        key=lambda r: -abs(r["change"]),
+    )
+    chosen = {r["code"]: r for r in [*ordered, *movers[:HONOURS]]}
+    return list(chosen.values())
 
 
 def delta(now: Any, before: Any) -> str:

@@ -32,6 +32,18 @@ from geoapi.stats.periods import Period
 
 ROLLUP_AREA_COLUMNS = ("district_id", "street_id")  # the area levels issue_daily is keyed by
 
+
+def _areas_of_level(level: str) -> str:
+    """Every area of `level` inside :area_id (all of them when it is NULL)."""
+    return f"""
+WITH RECURSIVE inside(id) AS (
+  SELECT CAST(:area_id AS int)
+  UNION ALL SELECT a.id FROM areas a JOIN inside ON a.parent_id = inside.id
+)
+SELECT id::text AS key, code, name FROM areas
+ WHERE level = '{level}' AND (CAST(:area_id AS int) IS NULL OR id IN (SELECT id FROM inside))"""
+
+
 GROUPS = {
     # by: (column of the rollup and of issues, column of visited points, universe SQL)
     "none": (None, None, None),
@@ -41,6 +53,8 @@ GROUPS = {
         "SELECT id::text AS key, code, name FROM areas WHERE level = 'street' AND "
         "(CAST(:area_id AS int) IS NULL OR parent_id = :area_id OR id = :area_id)",
     ),
+    "community": ("community_id", "community_id", _areas_of_level("community")),
+    "grid": ("grid_id", "grid_id", _areas_of_level("grid")),
     "unit": ("unit_code", "unit_code", "SELECT code AS key, code, name FROM units"),
     "category": (
         "category",
@@ -71,11 +85,14 @@ def figures_sql(
     score_where: str,
     universe: str,
     order: str,
+    problems_where: str | None = None,
 ) -> str:
     """The figures of every period and group. `source` and `visits` are the daily facts of
     problems and of visits (the rollups, or recounts of one area), `group` the columns naming
     each row's group in them, `where`/`score_where` the filters (trusted SQL with `{alias}`
-    for the table, values bound), `universe` lists every group, `order` ranks them."""
+    for the table, values bound; `problems_where` the filter on the problems themselves,
+    which hold every area column: default `where`), `universe` lists every group, `order`
+    ranks them."""
     on_facts, on_visits = group
     return f"""
 WITH periods AS (
@@ -113,7 +130,7 @@ WITH periods AS (
     FROM periods t
     JOIN issues i ON i.closed_at >= t.p_start AND i.closed_at < t.p_end
    WHERE i.closed_at >= :first_start AND i.closed_at < :last_end
-     AND {where.format(alias="i")}
+     AND {(problems_where or where).format(alias="i")}
    GROUP BY 1, 2
 ), scores AS (
   SELECT t.label, {_grouped("s", on_visits)} AS grp,
@@ -197,9 +214,19 @@ class Filters:
         params["type"] = self.type
         return " AND ".join(on_problems), " AND ".join(common), params
 
-    def sources(self) -> tuple[str, str]:
+    def on_problems(self) -> str:
+        """The filter on the problems table itself, which holds every area column."""
+        where, _, _ = self.predicates()
+        if self.area is None or self.area.column in ROLLUP_AREA_COLUMNS:
+            return where
+        return f"{where} AND {{alias}}.{self.area.column} = :area_id"
+
+    def sources(self, by: str = "none") -> tuple[str, str]:
         """The daily facts of problems and of visits: the rollups, or recounts of the
-        problems and points of an area below their key (a community or a grid)."""
+        problems and points of an area below their key (a community or a grid), or, to
+        group by community or grid, each problem's and visit's own facts with its areas."""
+        if by in BELOW_ROLLUP:
+            return _facts_with_areas(self.area)
         if self.area is None or self.area.column in ROLLUP_AREA_COLUMNS:
             return "issue_daily", "inspection_daily"
         zone = "(SELECT zone FROM issue_daily_zone)"
@@ -212,6 +239,30 @@ class Filters:
         )
 
 
+BELOW_ROLLUP = ("community", "grid")  # groups the rollups' keys do not hold
+ZONE = "(SELECT zone FROM issue_daily_zone)"
+AREA_COLUMNS = "district_id, street_id, community_id, grid_id"
+
+
+def _facts_with_areas(area: AreaRef | None) -> tuple[str, str]:
+    """Each problem's and visit's facts by day with every area column (the rollups' other
+    keys too), for the problems and points inside `area` (found by index) or everywhere."""
+    inside = f"{{alias}}.{area.column} = :area_id" if area is not None else "TRUE"
+    problems = f"""(
+  SELECT i.type, i.unit_code, i.category, i.{AREA_COLUMNS.replace(", ", ", i.")}, f.*
+    FROM issues i, geoapi_issue_facts(i, {ZONE}) f WHERE {inside.format(alias="i")}
+  UNION ALL
+  SELECT i.type, i.unit_code, i.category, i.{AREA_COLUMNS.replace(", ", ", i.")}, f.*
+    FROM issues i JOIN issue_events e ON e.issue_id = i.id, geoapi_event_facts(e, {ZONE}) f
+   WHERE e.action IN ('close', 'reopen') AND {inside.format(alias="i")})"""
+    visits = f"""(
+  SELECT p.category, p.unit_code, p.{AREA_COLUMNS.replace(", ", ", p.")},
+         (v.visited_at AT TIME ZONE {ZONE})::date AS day, 1 AS visits,
+         (v.score_rate IS NOT NULL)::int AS scored, coalesce(v.score_rate, 0) AS score_sum
+    FROM points p JOIN inspections v ON v.point_id = p.id WHERE {inside.format(alias="p")})"""
+    return problems, visits
+
+
 def compute(
     connection: Connection,
     periods: list[Period],
@@ -222,7 +273,7 @@ def compute(
     """One row per period and group (every street/unit/… of the universe, zeros included)."""
     on_facts, on_visits, universe = GROUPS[by]
     where, score_where, params = filters.predicates()
-    problems, visits = filters.sources()
+    problems, visits = filters.sources(by)
     universe_sql = (
         f"SELECT key AS grp FROM ({universe}) u" if universe else "SELECT NULL::text AS grp"
     )
@@ -234,6 +285,7 @@ def compute(
         score_where=score_where,
         universe=universe_sql,
         order=METRICS[metric],
+        problems_where=filters.on_problems(),
     )
     connection.execute(text("SET LOCAL work_mem = '64MB'"))  # percentiles sort in memory
     return list(

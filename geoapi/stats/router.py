@@ -11,7 +11,7 @@ from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.principal import Principal
 from geoapi.db.engine import ReportSessionDep
 from geoapi.downloads import csv_download
-from geoapi.errors import InvalidParameter
+from geoapi.errors import Forbidden, InvalidParameter
 from geoapi.instants import Day
 from geoapi.reference import queries as reference_queries
 from geoapi.stats import bulletin, figures, periods, service
@@ -67,18 +67,36 @@ def _stats_caller(principal: PrincipalDep) -> Principal:
 StatsCallerDep = Annotated[Principal, Depends(_stats_caller)]
 
 
-def _filters(
-    _: StatsCallerDep,
+OWN_FIGURES = ("unit", "inspector")  # roles that read their own unit's or area's figures
+
+
+def _figures_caller(principal: PrincipalDep) -> Principal:
+    """The office's roles, or a unit or inspector reading its own figures."""
+    principal.require("read" if principal.role in OWN_FIGURES else "stats")
+    return principal
+
+
+def _own_filters(
+    caller: Annotated[Principal, Depends(_figures_caller)],
     session: ReportSessionDep,
     area: Annotated[str | None, Query(description="Area code, any level")] = None,
     unit: str | None = None,
     category: str | None = None,
     issue_type: Annotated[str | None, Query(alias="type")] = None,
 ) -> Filters:
+    """The filters, a unit's own unit and an inspector's own area put in (403 for another)."""
+    if caller.role == "unit":
+        if unit not in (None, caller.unit_code):
+            raise Forbidden(f"unit: a unit reads its own figures ({caller.unit_code})")
+        unit = caller.unit_code
+    if caller.role == "inspector" and caller.area_code is not None:
+        if area not in (None, caller.area_code):
+            raise Forbidden(f"area: an inspector reads the figures of {caller.area_code}")
+        area = caller.area_code
     return filters_of(session.connection(), area, unit, category, issue_type)
 
 
-FiltersDep = Annotated[Filters, Depends(_filters)]
+OwnFiltersDep = Annotated[Filters, Depends(_own_filters)]
 
 
 def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
@@ -90,12 +108,12 @@ def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
 @router.get("/figures", operation_id="getFigures", responses=CSV_TOO)
 def get_figures(
     session: ReportSessionDep,
-    _: StatsCallerDep,
     period: PeriodDep,
-    filters: FiltersDep,
+    filters: OwnFiltersDep,
     f: Format = "json",
 ) -> Any:
-    """Open, overdue, closed, closure and on-time rates, rework, time to close, score rate."""
+    """Open, overdue, closed, closure and on-time rates, rework, time to close, score rate
+    (a unit: its own; an inspector: its area's)."""
     result = service.headline(session.connection(), period, filters)
     return _csv([result], f"figures-{period.label}.csv") if f == "csv" else result
 
@@ -104,8 +122,7 @@ def get_figures(
 def get_weekly(
     request: Request,
     session: ReportSessionDep,
-    _: StatsCallerDep,
-    filters: FiltersDep,
+    filters: OwnFiltersDep,
     until: Annotated[str | None, Query(description="Last ISO week (default: this week)")] = None,
     weeks: Annotated[int, Query(ge=1, le=104)] = 12,
     f: Format = "json",
@@ -126,12 +143,13 @@ def get_rankings(
     session: ReportSessionDep,
     _: StatsCallerDep,
     period: PeriodDep,
-    filters: FiltersDep,
-    by: Annotated[Literal["street", "unit"], Query()] = "street",
+    filters: OwnFiltersDep,
+    by: Annotated[Literal["street", "community", "grid", "unit"], Query()] = "street",
     metric: Annotated[str, Query(description=", ".join(figures.METRICS))] = "closure_rate",
     f: Format = "json",
 ) -> Any:
-    """Streets or units ranked (赛马), best first, with the change against the period before."""
+    """Streets, communities, grids or units ranked (赛马), best first, with the change
+    against the period before; `area` limits them to those inside it."""
     rows = service.ranking(session.connection(), period, filters, by, metric)
     if f == "csv":
         return _csv(rows, f"ranking-{by}-{period.label}.csv")
@@ -157,7 +175,16 @@ def get_bulletin(
     request: Request,
     week: Annotated[str, Path(description="ISO week, e.g. 2026-W47")],
     session: ReportSessionDep,
-    _: StatsCallerDep,
+    principal: PrincipalDep,
+    area: Annotated[
+        str | None, Query(description="An area's own bulletin (a street's: its communities)")
+    ] = None,
 ) -> HTMLResponse:
-    """The weekly bulletin (周通报): figures, rankings, overdue and reworked lists, charts, map."""
-    return HTMLResponse(bulletin.build(session.connection(), week, request.app.state.settings))
+    """The weekly bulletin (周通报): figures, rankings of the areas one level down and of the
+    units, 红黑榜, overdue and reworked lists, charts, map. It circulates to every unit and
+    inspector, as the printed one does (any staff role reads it)."""
+    principal.require("read")
+    connection = session.connection()
+    where = areas.resolve(connection, area) if area else None
+    settings = request.app.state.settings
+    return HTMLResponse(bulletin.build(connection, week, settings, where))

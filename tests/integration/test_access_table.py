@@ -169,10 +169,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/issues/{issue_id}/supervision"): Rule(
         OFFICE, post("/issues/{issue}/supervision", lambda s: {"note": "限期整改"})
     ),
-    ("GET", "/stats/figures"): Rule(FIGURES, get("/stats/figures")),
-    ("GET", "/stats/weekly"): Rule(FIGURES, get("/stats/weekly")),
+    ("GET", "/stats/figures"): Rule(STAFF, get("/stats/figures")),  # units, inspectors: own
+    ("GET", "/stats/weekly"): Rule(STAFF, get("/stats/weekly")),
     ("GET", "/stats/rankings"): Rule(FIGURES, get("/stats/rankings")),
-    ("GET", "/bulletins/{week}"): Rule(FIGURES, get("/bulletins/2026-W47")),
+    ("GET", "/bulletins/{week}"): Rule(STAFF, get("/bulletins/2026-W47")),  # circulated
     ("GET", "/map"): Rule(STAFF, get("/map")),
     ("GET", "/map/categories/{code}/points"): Rule(STAFF, get("/map/categories/market/points")),
     ("GET", "/map/weekly"): Rule(STAFF, get("/map/weekly")),

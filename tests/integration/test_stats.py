@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Connection, text
 
+from geoapi.auth import lookup
 from tests.factories import make_area_tree, make_issue, make_point, make_unit
 from tests.integration.test_roles import as_
 
@@ -183,9 +184,37 @@ def test_bad_parameters_are_400(client, week, params, message):
     assert response.status_code == 400 and message in response.text
 
 
+def test_community_and_grid_rankings_equal_the_hand_count(client, week):
+    # Street A's problems all lie in community A1 (none in its grid A1g): at the end of W47
+    # open I3, I7; closed in W47 I1, I2 (168 h, 192 h); overdue I3, I7.
+    a1 = client.get("/stats/figures", params=W47 | {"area": "A1"}).json()
+    assert (a1["open"], a1["closed"], a1["overdue"], a1["closure_rate"]) == (2, 2, 2, 0.5)
+    assert a1["median_hours_to_close"] == 180.0  # of A1's own closes only
+    communities = client.get("/stats/rankings", params=W47 | {"by": "community"}).json()
+    (row,) = communities["rows"]
+    assert (row["code"], row["open"], row["closed"], row["rank"]) == ("A1", 2, 2, 1)
+    assert row["median_hours_to_close"] == 180.0 and row["visits"] == 1  # PA's visit
+    grids = client.get("/stats/rankings", params=W47 | {"by": "grid", "area": "A"}).json()
+    assert [(r["code"], r["open"], r["closed"]) for r in grids["rows"]] == [("A1g", 0, 0)]
+    outside = client.get("/stats/rankings", params=W47 | {"by": "community", "area": "B"})
+    assert outside.json()["rows"] == []  # street B has no community
+
+
 def test_who_may_read_figures(client, keys, week):
-    for role, status in (("analyst", 200), ("planner", 200), ("unit", 403), ("inspector", 403)):
+    for role, status in (("analyst", 200), ("planner", 200), ("unit", 200), ("inspector", 200)):
         assert client.get("/stats/figures", headers=as_(keys[role])).status_code == status
+    for role in ("unit", "inspector"):
+        refused = client.get("/stats/rankings", headers=as_(keys[role]))
+        assert refused.status_code == 403
+
+
+def test_a_unit_reads_its_own_figures_only(client, keys, week, connection):
+    connection.execute(text("UPDATE users SET unit_code = 'u1' WHERE username = 'market-reg-1'"))
+    own = client.get("/stats/figures", params=W47, headers=as_(keys["unit"])).json()
+    u1 = client.get("/stats/figures", params=W47 | {"unit": "u1"}).json()
+    assert own == u1 and own["due"] == 3
+    other = client.get("/stats/figures", params=W47 | {"unit": "u2"}, headers=as_(keys["unit"]))
+    assert other.status_code == 403 and "its own figures" in other.json()["detail"]
 
 
 # --- the weekly bulletin on demo data ---------------------------------------------------------
@@ -213,6 +242,31 @@ def test_the_bulletin_has_every_section_and_the_figures_of_the_api(client, city)
     assert html.index(streets[0]["name"]) < html.index(streets[-1]["name"])
     assert "@media print" in html
     assert client.get("/bulletins/2026-47").status_code == 400
+
+
+def test_every_unit_and_inspector_reads_the_bulletin_and_a_street_its_own(client, connection, city):
+    unit = connection.scalar(text("SELECT code FROM units ORDER BY code LIMIT 1"))
+    readers = [
+        lookup.add_user(connection, "a-unit", "unit", unit_code=unit),
+        lookup.add_user(connection, "an-inspector", "inspector"),
+    ]
+    for key in readers:
+        assert client.get("/bulletins/2026-W47", headers=as_(key)).status_code == 200
+    street = client.get("/stats/rankings", params=W47 | {"by": "street"}).json()["rows"][0]
+    page = client.get("/bulletins/2026-W47", params={"area": street["code"]})
+    assert page.status_code == 200
+    html = page.text
+    assert f"<h1>{street['name']} 创建全国文明城市工作周通报</h1>" in html
+    assert "社区排名" in html and "红黑榜" in html
+    own = client.get("/stats/figures", params=W47 | {"area": street["code"]}).json()
+    assert f"新发现问题<b>{own['reported']}</b>" in html
+    communities = client.get(
+        "/stats/rankings", params=W47 | {"by": "community", "area": street["code"]}
+    ).json()["rows"]
+    assert communities and all(c["name"] in html for c in communities)
+    assert html.index(communities[0]["name"]) < html.index(communities[-1]["name"])
+    assert client.get("/bulletins/2026-W47", params={"area": "NOWHERE"}).status_code == 400
+    assert client.get("/bulletins/2026-W47").text.count("表扬（红榜）") == 1
 
 
 def test_geoapi_bulletin_writes_the_file(city, connection, tmp_path, settings):
