@@ -87,7 +87,8 @@ def test_the_weekly_bulletin_renders_in_chromium(map_server):
         page.emulate_media(media="print")
         printed_width = page.evaluate("document.body.getBoundingClientRect().width")
     assert (blocked, failed, errors) == ([], [], [])
-    assert len(sections) == 7 and sections[0].startswith("一、总体情况")
+    assert len(sections) == 8 and sections[0].startswith("一、总体情况")
+    assert sections[2] == "三、红黑榜"
     assert len(images) == 3 and all(loaded for _, loaded in images)
     assert street_rows == len(STREETS)  # every street of the demo district is ranked
     assert printed_width > 0
