@@ -257,9 +257,10 @@ def add_photo(
     if_match: int | None,
     settings: Settings,
     principal: Principal,
+    actor: str | None = None,
 ) -> dict[str, Any]:
     """Store a before/after photo or video, list it on the issue (with what the evidence
-    checks flagged) and in its history."""
+    checks flagged) and in its history (as `actor`: default, the principal)."""
     principal.require("photo")
     row = _locked(connection, issue_id, if_match, principal)
     stored = photos.store(settings.photos_dir, data, photos.Limits.of(settings))
@@ -271,7 +272,8 @@ def add_photo(
     if entry["flags"]:
         note += ": " + "; ".join(flag["detail_zh"] for flag in entry["flags"])
     status = row["status"]
-    queries.insert_event(connection, issue_id, principal.username, "photo", status, status, note)
+    who = actor or principal.username
+    queries.insert_event(connection, issue_id, who, "photo", status, status, note)
     return entry | {"version": row["version"] + 1}
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
@@ -16,10 +16,12 @@ from starlette.exceptions import HTTPException
 from geoapi import openapi
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.lookup import principal_for_key
-from geoapi.auth.principal import ANONYMOUS, Principal
+from geoapi.auth.principal import ANONYMOUS, SYSTEM, Principal
 from geoapi.db.engine import SessionDep
 from geoapi.errors import GeoApiError, explain_database_error
 from geoapi.instants import check_instant
+from geoapi.issues import photos
+from geoapi.issues import queries as issue_queries
 from geoapi.issues import service as issues
 from geoapi.issues.schemas import IssueCreate
 from geoapi.open311 import forms, queries, spec
@@ -105,6 +107,13 @@ def create_open311_app(parent: FastAPI) -> FastAPI:
     app.add_api_route("/requests.{fmt}", list_requests, methods=["GET"])
     app.add_api_route("/requests.{fmt}", create_request, methods=["POST"], status_code=201)
     app.add_api_route("/requests/{request_id}.{fmt}", one_request, methods=["GET"])
+    app.add_api_route(
+        "/requests/{request_id}/media/{digest}",
+        request_media,
+        methods=["GET"],
+        response_class=FileResponse,
+        name="open311Media",
+    )
     return app
 
 
@@ -191,7 +200,8 @@ def list_requests(
         states=states,
         limit=MAX_REQUESTS,
     )
-    return render(fmt, "service_requests", "request", [spec.request(r) for r in rows])
+    base = _base(request)
+    return render(fmt, "service_requests", "request", [spec.request(r, base) for r in rows])
 
 
 def one_request(request: Request, session: SessionDep, request_id: str, fmt: Format) -> Response:
@@ -202,7 +212,30 @@ def one_request(request: Request, session: SessionDep, request_id: str, fmt: For
     )
     if not rows:
         raise Open311Error(404, f"service_request_id {request_id!r} not found")
-    return render(fmt, "service_requests", "request", [spec.request(rows[0])])
+    return render(fmt, "service_requests", "request", [spec.request(rows[0], _base(request))])
+
+
+def request_media(
+    request: Request, session: SessionDep, request_id: str, digest: str
+) -> FileResponse:
+    """A photo of a service request, readable by whoever may read the request (its reporter
+    sees the before photo, then the fix)."""
+    settings = request.app.state.settings
+    _enabled(settings)
+    issue_id = _uuid(request_id)
+    connection = session.connection()
+    if not queries.requests(connection, settings.open311_sources, ids=[issue_id]):
+        raise Open311Error(404, f"service_request_id {request_id!r} not found")
+    entry = issue_queries.photo_entry(connection, issue_id, digest)
+    if entry is None:
+        raise Open311Error(404, f"service request {request_id} has no media {digest!r}")
+    path = photos.path_of(settings.photos_dir, digest, entry["content_type"])
+    return FileResponse(path, media_type=entry["content_type"])
+
+
+def _base(request: Request) -> str:
+    """The Open311 root as this request reached it."""
+    return str(request.base_url).rstrip("/") + request.scope.get("root_path", "")
 
 
 async def create_request(
@@ -223,9 +256,23 @@ async def create_request(
     if service_row is None:
         raise Open311Error(404, f"service_code {fields.get('service_code')!r} not found")
     body = _issue_body(fields)
+    media = await forms.media(request, photos.Limits.of(settings).upload_bytes)
     created = await run_in_threadpool(
         lambda: issues.create_issue(session.connection(), body, settings, reporter)
     )
+    if media is not None:  # the report and its photo are stored together, or neither
+        await run_in_threadpool(
+            lambda: issues.add_photo(
+                session.connection(),
+                created.issue.id,
+                media,
+                "before",
+                None,
+                settings,
+                SYSTEM,
+                actor=reporter.username,
+            )
+        )
     await run_in_threadpool(session.commit)
     notice = spec.service_notice(service_row["name_zh"], service_row["days"])
     rows = [

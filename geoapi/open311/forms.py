@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
+from geoapi.errors import PayloadTooLarge
+
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -34,6 +36,19 @@ def decode_form(body: bytes, charset: str) -> dict[str, str]:
         return dict(parse_qsl(text, keep_blank_values=True, encoding=charset, errors="strict"))
     except UnicodeDecodeError as exc:
         raise FormError(f"the form is not valid {charset}: byte {exc.start}") from exc
+
+
+async def media(request: Request, limit: int) -> bytes | None:
+    """The photo or video of a multipart report (field `media`), at most `limit` bytes."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() == FORM:
+        return None
+    upload = (await request.form()).get("media")
+    if upload is None or isinstance(upload, str):
+        return None
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"media larger than {limit:,} bytes")
+    return data
 
 
 async def form_fields(request: Request) -> dict[str, str]:

@@ -17,7 +17,9 @@ SELECT i.id, i.status, i.type, t.name_zh AS type_name, t.default_deadline_days A
        (SELECT e.note FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'reject'
          ORDER BY e.at DESC, e.id DESC LIMIT 1) AS reject_reason,
        i.merged_into, coalesce(p.address, p.name) AS address, p.code AS point_code,
-       ST_Y(i.geom) AS lat, ST_X(i.geom) AS lon
+       ST_Y(i.geom) AS lat, ST_X(i.geom) AS lon,
+       (SELECT m.value->>'sha256' FROM jsonb_array_elements(i.photos) WITH ORDINALITY AS m(value, n)
+         ORDER BY m.value->>'tag' = 'after' DESC, m.n DESC LIMIT 1) AS media
   FROM issues i
   JOIN issue_types t ON t.code = i.type
   LEFT JOIN units u ON u.code = i.unit_code

@@ -40,8 +40,9 @@ def service_notice(type_name: str, days: int) -> str:
     return f"{type_name}：受理后限时{days}天整改"
 
 
-def request(row: RowMapping) -> dict[str, Any]:
-    """A problem as a GeoReport service request."""
+def request(row: RowMapping, base: str) -> dict[str, Any]:
+    """A problem as a GeoReport service request; `media_url` is its latest photo (after
+    rectification, once there is one: the citizen sees the fix), served under `base`."""
     unit = row["unit_name"] or row["unit_code"] or ""
     notes = NOTES[row["status"]].format(
         unit=unit, reason=row["reject_reason"] or "", merged_into=row["merged_into"]
@@ -63,5 +64,5 @@ def request(row: RowMapping) -> dict[str, Any]:
         "zipcode": None,
         "lat": row["lat"],
         "long": row["lon"],
-        "media_url": None,
+        "media_url": f"{base}/requests/{row['id']}/media/{row['media']}" if row["media"] else None,
     }

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import app_on
+from tests.factories import noise_jpeg
 from tests.integration.test_issues_loop import move, report
 
 V2 = "/open311/v2"
@@ -214,4 +215,40 @@ def test_a_form_not_in_its_charset_is_refused_not_stored_garbled(
         headers={"Content-Type": f"application/x-www-form-urlencoded; charset={content_type}"},
     )
     assert answer.status_code == 400 and needle in answer.json()[0]["description"]
+    assert connection.scalar(text("SELECT count(*) FROM issues")) == before
+
+
+def test_a_citizen_sends_a_photo_and_sees_the_fix(anonymous, client, keys, connection):
+    before = noise_jpeg()
+    form = {"service_code": "garbage", "lat": "36.6601", "long": "117.0501", "description": "垃圾"}
+    created = anonymous.post(
+        f"{V2}/requests.json", data=form, files={"media": ("p.jpg", before, "image/jpeg")}
+    )
+    assert created.status_code == 201, created.text
+    request_id = created.json()[0]["service_request_id"]
+    [seen] = anonymous.get(f"{V2}/requests/{request_id}.json").json()
+    assert seen["media_url"].startswith("http://testserver/open311/v2/requests/")
+    photo = anonymous.get(seen["media_url"])
+    assert photo.status_code == 200 and photo.content == before
+    events = client.get(f"/issues/{request_id}").json()["events"]
+    actions = [(e["action"], e["actor"]) for e in events]
+    assert actions == [("report", "open311"), ("photo", "open311")]
+    issue = {"id": request_id}
+    move(client, issue, "dispatch", unit="market_reg")
+    move(client, issue, "rectify", keys["unit"])  # with its after photo
+    [fixed] = anonymous.get(f"{V2}/requests/{request_id}.json").json()
+    assert fixed["media_url"] != seen["media_url"]
+    after = anonymous.get(fixed["media_url"])
+    assert after.status_code == 200 and after.content != before
+    missing = anonymous.get(seen["media_url"].rsplit("/", 1)[0] + "/" + "0" * 64)
+    assert missing.status_code == 404
+
+
+def test_a_report_with_unreadable_media_is_not_stored(anonymous, connection):
+    before = connection.scalar(text("SELECT count(*) FROM issues"))
+    form = {"service_code": "garbage", "lat": "36.6601", "long": "117.0501"}
+    refused = anonymous.post(
+        f"{V2}/requests.json", data=form, files={"media": ("p.jpg", b"not a photo", "image/jpeg")}
+    )
+    assert refused.status_code == 415 and set(refused.json()[0]) == ERROR_KEYS
     assert connection.scalar(text("SELECT count(*) FROM issues")) == before
