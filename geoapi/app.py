@@ -30,6 +30,7 @@ from geoapi.openapi import install as describe_errors
 from geoapi.patrol.router import router as patrol_router
 from geoapi.points.router import router as points_router
 from geoapi.reference.router import router as reference_router
+from geoapi.responsibility.router import router as responsibility_router
 from geoapi.settings import Settings
 from geoapi.stats import rollup
 from geoapi.stats.router import bulletins as bulletins_router
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(points_router)
     app.include_router(notices_router)
     app.include_router(cards_router)
+    app.include_router(responsibility_router)
     app.include_router(stats_router)
     app.include_router(bulletins_router)
     app.include_router(map_router)

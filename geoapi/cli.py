@@ -269,6 +269,28 @@ def import_roads_command(
     _run_import("roads", file, crs, layer, skip_invalid, rejects)
 
 
+@import_app.command("responsibilities")
+def import_responsibilities_command(
+    file: Annotated[Path, typer.Argument(help="CSV, UTF-8, with a header line", exists=True)],
+) -> None:
+    """Import who answers for points and areas (columns point or area, role = leader | unit |
+    keeper | frontage, person, unit, title, phone): every row or none."""
+    from geoapi.auth.principal import SYSTEM
+    from geoapi.errors import GeoApiError
+    from geoapi.responsibility import service
+
+    try:
+        with _engine().begin() as connection:
+            stored = service.import_csv(connection, file.read_text("utf-8"), SYSTEM)
+    except (GeoApiError, UnicodeDecodeError) as exc:
+        detail = exc.detail if isinstance(exc, GeoApiError) else f"not UTF-8: {exc}"
+        err.print(f"[red]{detail}[/]")
+        for line in getattr(exc, "extra", {}).get("errors", []):
+            err.print(f"  {line}")
+        raise typer.Exit(2) from exc
+    console.print(f"{stored} responsibilities imported")
+
+
 @export_app.command("points")
 def export_points_command(
     out: Annotated[Path, typer.Option(help="File to write")],

@@ -15,6 +15,7 @@ from geoapi.errors import Forbidden, NotFound
 from geoapi.issues import photos
 from geoapi.issues.service import read_issue
 from geoapi.issues.states import ACTION_NAMES, NAMES_ZH, open_sql, overdue_sql
+from geoapi.responsibility import service as responsibility
 from geoapi.settings import Settings
 from geoapi.vocabulary import POINT_STATUS_NAMES, SOURCE_NAMES
 
@@ -85,6 +86,7 @@ def point_page(
         point_status=POINT_STATUS_NAMES.get(point["status"], point["status"]),
         issues=connection.execute(text(POINT_ISSUES), listed).mappings().all(),
         inspections=connection.execute(text(POINT_INSPECTIONS), listed).mappings().all(),
+        responsible=responsibility.list_all(connection, principal, point=code),
         statuses=NAMES_ZH,
         zone=settings.zone,
         base=base,

@@ -24,6 +24,16 @@ TRAVEL_MODES = ("walk", "ebike", "car")
 # Why a stop is on a route, most urgent first: a rectified problem to verify (核查销号), a point
 # whose visit is overdue or that was never visited, one due that day, one asked for by code.
 STOP_REASONS = ("verify", "overdue", "never_inspected", "due", "requested")
+# Who answers for a point or an area besides the unit problems are dispatched to: a leader
+# paired with it (包联领导), a unit that backs it (包保单位), a keeper (小巷管家, 街路长, 楼院长),
+# a shop answering for its frontage (门前三包, rated in stars by inspections).
+RESPONSIBILITY_ROLES = ("leader", "unit", "keeper", "frontage")
+RESPONSIBILITY_NAMES = {
+    "leader": "包联领导",
+    "unit": "包保单位",
+    "keeper": "管家",
+    "frontage": "门前三包",
+}
 ROLES = ("admin", "planner", "inspector", "unit", "analyst", "public")
 
 

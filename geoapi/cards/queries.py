@@ -13,7 +13,8 @@ SELECT e.id, e.level, e.at, CAST(e.days_overdue AS float8) AS days_overdue, e.no
        e.reply_due, e.actor, e.issue_id, n.number AS notice,
        coalesce(e.unit_code, i.unit_code) AS unit, u.name AS unit_name,
        i.status, i.deadline, i.type, t.name_zh AS type_name, i.description, i.photos,
-       i.severity, p.code AS point_code, p.name AS point_name, p.address,
+       i.severity, p.code AS point_code, p.name AS point_name, p.address, i.point_id,
+       ARRAY[i.grid_id, i.community_id, i.street_id, i.district_id] AS area_ids,
        s.name AS street, c.name AS community,
        r.at AS replied_at, r.actor AS replied_by, r.measures, r.responsible,
        coalesce({scope}, false) AS in_scope

@@ -45,3 +45,6 @@ class Card(BaseModel):
     unit: dict[str, Any]
     issue: dict[str, Any]
     reply: dict[str, Any] | None
+    leaders: list[str] = Field(
+        default_factory=list, description="One card: the leaders paired with its place (包联)"
+    )

@@ -11,6 +11,7 @@ from geoapi.cards import queries
 from geoapi.cards.schemas import Card, Reply, Supervision
 from geoapi.errors import Conflict, Forbidden, NotFound
 from geoapi.issues.states import WITH_UNIT
+from geoapi.responsibility import queries as responsibility
 from geoapi.stats.periods import Period
 
 LEVEL_NAMES = {"reminder": "提醒卡", "supervision": "督办卡"}
@@ -55,7 +56,9 @@ def read_card(connection: Connection, card_id: int, principal: Principal) -> Car
         raise NotFound(f"no card {card_id}")
     if not row["in_scope"] or (principal.role == "unit" and row["unit"] != principal.unit_code):
         raise Forbidden(f"card {card_id} is addressed to another unit")
-    return card_of(row)
+    areas = [a for a in row["area_ids"] if a is not None]
+    leaders = responsibility.leaders_of(connection, row["point_id"], areas)
+    return card_of(row).model_copy(update={"leaders": leaders})
 
 
 def supervise(

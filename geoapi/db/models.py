@@ -39,6 +39,7 @@ from geoapi.vocabulary import (
     ESCALATION_LEVELS,
     ISSUE_SOURCES,
     POINT_STATUSES,
+    RESPONSIBILITY_ROLES,
     ROAD_CLASSES,
     ROLES,
     STOP_REASONS,
@@ -492,6 +493,36 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(Text, unique=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Responsibility(Base):
+    """Someone besides the dispatched unit who answers for a point or an area (包联, 包保,
+    小巷管家, 门前三包); a shop's frontage carries the stars its last inspection earned."""
+
+    __tablename__ = "responsibilities"
+    __table_args__ = (
+        CheckConstraint(sql_in("role", RESPONSIBILITY_ROLES), name="role"),
+        CheckConstraint("(point_id IS NULL) <> (area_id IS NULL)", name="one_place"),
+        CheckConstraint("person IS NOT NULL OR unit_code IS NOT NULL", name="someone"),
+        CheckConstraint(
+            "stars IS NULL OR (role = 'frontage' AND stars BETWEEN 1 AND 5)", name="stars"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("points.id", ondelete="CASCADE"), index=True
+    )
+    area_id: Mapped[int | None] = mapped_column(
+        ForeignKey("areas.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(Text)
+    person: Mapped[str | None] = mapped_column(Text)
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code", ondelete="RESTRICT"))
+    title: Mapped[str | None] = mapped_column(Text)  # 职务: 副区长, 小巷管家, 店主 …
+    phone: Mapped[str | None] = mapped_column(Text)
+    stars: Mapped[int | None] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
 class PhotoHash(Base):

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, text
 
 from geoapi.db import bulk
 from geoapi.db.copy import copy_frame, ewkb_hex
-from geoapi.demo import cards
+from geoapi.demo import cards, responsibility
 from geoapi.demo.generate import DemoCity
 from geoapi.demo.issues import UNIT_BY_TYPE
 from geoapi.demo.placing import area_ids
@@ -31,6 +31,7 @@ TABLES = (
     "notice_issues",
     "notices",
     "photo_hashes",
+    "responsibilities",
     "issue_events",
     "issue_daily",
     "inspection_daily",
@@ -151,6 +152,7 @@ def load(
             )
         )
     counts["escalations"] = cards.issue_history(connection)
+    counts["responsibilities"] = responsibility.assign(connection)
     return counts
 
 

@@ -15,6 +15,7 @@ from geoapi.inspections.scoring import Answer, Score, ScoringError, score
 from geoapi.issues import service as issues
 from geoapi.issues.schemas import IssueCreate
 from geoapi.points import state as point_state
+from geoapi.responsibility import queries as responsibility
 from geoapi.settings import Settings
 
 CLOCK_SKEW = timedelta(minutes=5)  # devices' clocks run a little fast
@@ -78,6 +79,7 @@ def record(
     opened, already_open = _open_problems(connection, body, checklist, point, settings, principal)
     queries.link_issues(connection, stored["id"], opened)
     point_state.refresh(connection, [point["id"]])
+    responsibility.rate_frontage(connection, point["id"])  # 门前三包 stars
     row = queries.select_inspection(connection, stored["id"])
     assert row is not None
     return _public(row).model_copy(update={"already_open": already_open}), True

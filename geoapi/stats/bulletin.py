@@ -10,6 +10,7 @@ from geoapi import documents
 from geoapi.areas import AreaRef
 from geoapi.issues import photos
 from geoapi.issues.states import NAMES_ZH, open_sql
+from geoapi.responsibility import queries as responsibility
 from geoapi.settings import Settings
 from geoapi.stats import charts, periods, service
 from geoapi.stats.figures import Filters
@@ -138,6 +139,7 @@ def build(
         figures=this_week,
         before=last_week,
         streets=areas,
+        leaders=responsibility.area_leaders(connection),
         praised=honours(areas, best=True),
         criticised=honours(areas, best=False),
         units=units,

@@ -169,6 +169,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/issues/{issue_id}/supervision"): Rule(
         OFFICE, post("/issues/{issue}/supervision", lambda s: {"note": "限期整改"})
     ),
+    ("GET", "/responsibilities"): Rule(STAFF, get("/responsibilities")),
+    ("POST", "/responsibilities"): Rule(
+        OFFICE, post("/responsibilities", lambda s: {"area": "A", "role": "leader", "person": "王"})
+    ),
+    ("DELETE", "/responsibilities/{responsibility_id}"): Rule(
+        OFFICE, lambda s: {"method": "DELETE", "url": "/responsibilities/999999"}
+    ),
     ("GET", "/stats/figures"): Rule(STAFF, get("/stats/figures")),  # units, inspectors: own
     ("GET", "/stats/weekly"): Rule(STAFF, get("/stats/weekly")),
     ("GET", "/stats/rankings"): Rule(FIGURES, get("/stats/rankings")),
