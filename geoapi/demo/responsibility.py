@@ -38,7 +38,8 @@ UNION ALL
 SELECT s.id, NULL, 'unit', NULL, '包保单位', u.code
   FROM streets s JOIN units u ON u.code = 'street_' || lpad(s.n::text, 2, '0')
 UNION ALL
-SELECT CAST(NULL AS int), p.id, CASE p.category WHEN 'street_shop' THEN 'frontage' ELSE 'keeper' END,
+SELECT CAST(NULL AS int), p.id,
+       CASE p.category WHEN 'street_shop' THEN 'frontage' ELSE 'keeper' END,
        (CAST(:surnames AS text[]))[1 + abs(hashtext(p.code)) % :surname_count]
        || (CAST(:given AS text[]))[1 + abs(hashtext(p.code || 'g')) % :given_count],
        CAST(:titles AS jsonb)->>p.category, NULL
