@@ -7,7 +7,7 @@ from sqlalchemy import Connection, text
 
 from geoapi.auth.principal import SYSTEM
 from geoapi.db import bulk
-from geoapi.issues.states import WITH_UNIT, in_sql
+from geoapi.issues.states import WITH_UNIT, Status, in_sql
 
 EVERY = "7 days"
 RESPONSIBLE = ["张伟", "王芳", "李强", "刘洋", "陈静", "杨帆", "赵磊", "孙丽"]
@@ -16,7 +16,8 @@ HISTORY = f"""
 WITH today AS (SELECT max(at) AS at FROM issue_events),
 late AS (
   SELECT i.id, i.unit_code, i.deadline,
-         CASE WHEN {in_sql("i.status", WITH_UNIT)} THEN i.status ELSE 'dispatched' END AS status,
+         CASE WHEN {in_sql("i.status", WITH_UNIT)} THEN i.status
+              ELSE '{Status.DISPATCHED}' END AS status,
          least(coalesce(i.rectified_at, i.closed_at, t.at), t.at) AS until
     FROM issues i, today t
    WHERE i.dispatched_at IS NOT NULL AND i.unit_code IS NOT NULL AND i.deadline < t.at
