@@ -14,7 +14,7 @@ from geoapi.downloads import csv_download
 from geoapi.errors import Forbidden, InvalidParameter
 from geoapi.instants import Day
 from geoapi.reference import queries as reference_queries
-from geoapi.stats import bulletin, figures, periods, service
+from geoapi.stats import bulletin, figures, periods, service, work
 from geoapi.stats.figures import Filters
 
 router = APIRouter(prefix="/stats", tags=["Figures and rankings (周通报, 赛马)"])
@@ -144,13 +144,27 @@ def get_rankings(
     _: StatsCallerDep,
     period: PeriodDep,
     filters: OwnFiltersDep,
-    by: Annotated[Literal["street", "community", "grid", "unit"], Query()] = "street",
-    metric: Annotated[str, Query(description=", ".join(figures.METRICS))] = "closure_rate",
+    by: Annotated[
+        Literal["street", "community", "grid", "unit", "team", "inspector"], Query()
+    ] = "street",
+    metric: Annotated[
+        str | None,
+        Query(
+            description=f"{', '.join(figures.METRICS)} (default closure_rate); for team and "
+            f"inspector: {', '.join(work.WORK_METRICS)} (default visits)"
+        ),
+    ] = None,
     f: Format = "json",
 ) -> Any:
-    """Streets, communities, grids or units ranked (赛马), best first, with the change
-    against the period before; `area` limits them to those inside it."""
-    rows = service.ranking(session.connection(), period, filters, by, metric)
+    """Streets, communities, grids or units ranked (赛马) by their figures, or teams and
+    inspectors by their work, best first, with the change against the period before; `area`
+    limits them to those inside it."""
+    if by in work.GROUPS:
+        metric = metric or "visits"
+        rows = service.work_ranking(session.connection(), period, filters, by, metric)
+    else:
+        metric = metric or "closure_rate"
+        rows = service.ranking(session.connection(), period, filters, by, metric)
     if f == "csv":
         return _csv(rows, f"ranking-{by}-{period.label}.csv")
     return {

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from geoapi.errors import InvalidParameter
-from geoapi.stats import figures
+from geoapi.stats import figures, work
 from geoapi.stats.figures import FIGURE_NAMES, Filters
 from geoapi.stats.periods import Period
 
@@ -66,6 +66,31 @@ def ranking(
             }
         )
     return ranked
+
+
+def work_ranking(
+    connection: Connection, period: Period, filters: Filters, by: str, metric: str
+) -> list[dict[str, Any]]:
+    """Teams or inspectors ranked by their work (visits, points, problems found,
+    verifications, score rate), with their rank in the previous period."""
+    if metric not in work.WORK_METRICS:
+        raise InvalidParameter(f"metric: for by={by}, one of {', '.join(work.WORK_METRICS)}")
+    if filters.unit or filters.category or filters.type:
+        raise InvalidParameter(f"by={by}: only area narrows the work of teams and inspectors")
+    previous = period.previous()
+    rows = work.compute(connection, [previous, period], by, filters.area, metric)
+    before = {r["grp"]: r["rank"] for r in rows if r["label"] == previous.label}
+    labels = work.names(connection, by)
+    return [
+        {
+            "rank": row["rank"],
+            "previous_rank": before.get(row["grp"]),
+            "change": before[row["grp"]] - row["rank"] if row["grp"] in before else None,
+            **labels[row["grp"]],
+            **{name: row[name] for name in work.WORK_NAMES},
+        }
+        for row in sorted((r for r in rows if r["label"] == period.label), key=lambda r: r["rank"])
+    ]
 
 
 def _check_by(by: str) -> None:

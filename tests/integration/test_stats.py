@@ -274,3 +274,83 @@ def test_geoapi_bulletin_writes_the_file(city, connection, tmp_path, settings):
 
     html = bulletin.build(connection, "2026-W47", settings)
     assert "2026-W47" in html and "创建全国文明城市工作周通报" in html
+
+
+def test_teams_and_inspectors_ranked_by_their_work_against_a_hand_count(client, connection):
+    areas = make_area_tree(connection)
+    for name, team in (("insp-a", "TA"), ("insp-b", "TB")):
+        connection.execute(
+            text("INSERT INTO teams (code, name, area_id) VALUES (:t, :t, :a)"),
+            {"t": team, "a": areas["A"]},
+        )
+        lookup.add_user(connection, name, "inspector")
+        connection.execute(
+            text(
+                "UPDATE users SET team_id = (SELECT id FROM teams WHERE code = :t) "
+                "WHERE username = :u"
+            ),
+            {"t": team, "u": name},
+        )
+    pa = make_point(connection, "PA", category="market", **A)
+    pb = make_point(connection, "PB", category="market", **B)
+    # W47: insp-a visits PA twice and PB once (rates 0.9, 0.7, 0.8), insp-b visits PB once
+    # (0.5); W46: insp-b visits PA once. insp-a reports two problems (one in A, one in B),
+    # insp-b verifies the one in A.
+    for who, point, when, rate in (
+        ("insp-a", pa, at(17), 0.9),
+        ("insp-a", pa, at(18), 0.7),
+        ("insp-a", pb, at(19), 0.8),
+        ("insp-b", pb, at(17), 0.5),
+        ("insp-b", pa, at(10), 0.6),
+    ):
+        connection.execute(
+            text(
+                "INSERT INTO inspections (point_id, inspector, visited_at, checklist_version, "
+                "score_rate, passed) VALUES (:p, :who, :at, 'market@2026.1', :r, :r >= 0.8)"
+            ),
+            {"p": point, "who": who, "at": when, "r": rate},
+        )
+    found = [
+        make_issue(connection, status="reported", reported_at=when, **where)
+        for where, when in ((A, at(17)), (B, at(18)))
+    ]
+    for issue, who, when, action in (
+        (found[0], "insp-a", at(17), "report"),
+        (found[1], "insp-a", at(18), "report"),
+        (found[0], "insp-b", at(19), "close"),
+    ):
+        connection.execute(
+            text(
+                "INSERT INTO issue_events (issue_id, at, actor, action, from_status, to_status) "
+                "VALUES (:i, :at, :who, :a, 'reported', 'reported')"
+            ),
+            {"i": issue, "at": when, "who": who, "a": action},
+        )
+    inspectors = client.get("/stats/rankings", params=W47 | {"by": "inspector"}).json()
+    assert inspectors["metric"] == "visits"
+    rows = {r["code"]: r for r in inspectors["rows"]}
+    a, b = rows["insp-a"], rows["insp-b"]
+    assert (a["visits"], a["points"], a["found"], a["mean_score_rate"], a["rank"]) == (
+        3,
+        2,
+        2,
+        0.8,
+        1,
+    )
+    assert (b["visits"], b["verified"], b["rank"]) == (1, 1, 2)
+    assert b["previous_rank"] == 1 and b["change"] == -1
+    teams = client.get("/stats/rankings", params=W47 | {"by": "team", "metric": "found"}).json()
+    assert [(r["code"], r["found"], r["visits"]) for r in teams["rows"]] == [
+        ("TA", 2, 3),
+        ("TB", 0, 1),
+    ]
+    in_b = client.get("/stats/rankings", params=W47 | {"by": "inspector", "area": "B"}).json()
+    assert {r["code"]: (r["visits"], r["found"]) for r in in_b["rows"]} == {
+        "insp-a": (1, 1),
+        "insp-b": (1, 0),
+    }
+    bad = client.get("/stats/rankings", params=W47 | {"by": "team", "metric": "closure_rate"})
+    assert bad.status_code == 400 and "visits" in bad.json()["detail"]
+    make_unit(connection, "u1")
+    unit = client.get("/stats/rankings", params=W47 | {"by": "team", "unit": "u1"})
+    assert unit.status_code == 400 and "only area" in unit.json()["detail"]
