@@ -142,6 +142,19 @@ def xlsx_file(
     return out
 
 
+def html_rows(
+    connection: Connection, where: list[ColumnElement[bool]], timezone: str, max_rows: int
+) -> tuple[list[str], list[tuple[Any, ...]], bool]:
+    """The first `max_rows` rows of the ledger for a printed page: headings, rows, and
+    whether there are more (the page then points to the CSV)."""
+    select = _select(connection, where, timezone, max_rows + 1)
+    raw: Any = connection.connection.dbapi_connection
+    with raw.cursor() as cursor:  # the SQL holds its values: executed without parameters
+        cursor.execute(select)
+        rows = cursor.fetchall()
+    return HEADINGS, rows[:max_rows], len(rows) > max_rows
+
+
 def _spooled() -> IO[bytes]:
     """A temporary file kept in memory up to 8 MB, then on disk; `chunks` closes it."""
     return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115

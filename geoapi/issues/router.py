@@ -66,8 +66,11 @@ def list_issues(
     filters: IssueFiltersDep,
     page_params: Annotated[PageParameters, Query()],
     f: Annotated[
-        Literal["json", "csv", "xlsx"],
-        Query(description="json: GeoJSON pages; csv or xlsx: the whole ledger (台账)"),
+        Literal["json", "csv", "xlsx", "html"],
+        Query(
+            description="json: GeoJSON pages; csv or xlsx: the whole ledger (台账); html: its "
+            "first rows as a printable page"
+        ),
     ] = "json",
 ) -> Response:
     """Problems, newest first, as GeoJSON with keyset `next` links (the `issues` layer).
@@ -95,6 +98,7 @@ def list_issues(
     return links.feature_collection(request, page, GEOJSON)
 
 
+LEDGER_PAGE_ROWS = 1_000  # a printed ledger; the whole one is f=csv
 LEDGER_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -118,6 +122,21 @@ def _ledger(
     box = parse_bbox(bbox)
     if box is not None:
         where.append(func.ST_Intersects(layer.geom, func.ST_MakeEnvelope(*box, 4326)))
+    if f == "html":
+        headings, rows, more = ledger.html_rows(
+            connection, where, settings.timezone, LEDGER_PAGE_ROWS
+        )
+        html = documents.render(
+            "ledger.html",
+            headings=headings,
+            rows=rows,
+            more=more,
+            csv_url=str(request.url.include_query_params(f="csv")),
+            office=settings.notice_office,
+            today=settings.today(),
+            base=documents.base_of(request),
+        )
+        return HTMLResponse(html)
     if f == "csv":
         file = ledger.csv_file(connection, where, settings.timezone)
     else:

@@ -3,6 +3,7 @@ words, read back with a CSV reader and openpyxl and compared with SQL."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,9 +12,11 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from geoapi.auth import lookup
+from geoapi.issues import router
 from geoapi.issues.ledger import HEADINGS
 from geoapi.issues.states import NAMES_ZH
 from tests.conftest import app_on
+from tests.integration.test_pages import UUID, visible_text
 from tests.integration.test_roles import as_
 
 FILTERED = {"status": "dispatched,rectifying", "type": "street_vending"}
@@ -118,3 +121,21 @@ def test_values_that_look_like_sql_stay_values(client, city, f):
         assert answer.status_code == 200
         if f == "csv":
             assert read_csv(answer.content) == []
+
+
+def test_the_printed_ledger_lists_the_same_problems_and_links_each(
+    client, city, connection, monkeypatch
+):
+    answer = client.get("/issues", params=FILTERED | {"f": "html"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    expected = ids_in_sql(
+        connection, "status IN ('dispatched', 'rectifying') AND type = 'street_vending'"
+    )
+    linked = set(re.findall(r'href="http://testserver/issues/([0-9a-f-]{36})"', answer.text))
+    assert linked == expected
+    shown = visible_text(answer.text)
+    assert "问题台账" in shown and "整改期限" in shown and not UUID.search(shown)
+    monkeypatch.setattr(router, "LEDGER_PAGE_ROWS", 2)
+    short = client.get("/issues", params={"f": "html"})  # every problem: more than two
+    assert len(re.findall(r'href="http://testserver/issues/', short.text)) == 2
+    assert "下载完整台账（CSV）" in short.text and "f=csv" in short.text

@@ -6,6 +6,7 @@ import os
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,6 +19,7 @@ from geoapi.auth import lookup
 from geoapi.demo.names import STREETS
 from geoapi.settings import Settings
 from tests.integration.serving import CHROMIUM, committed_city, needs_chromium, running_server
+from tests.integration.test_pages import UUID
 
 ARTIFACTS = Path(os.environ.get("GEOAPI_TEST_ARTIFACTS", "build/test-artifacts"))
 pytestmark = needs_chromium
@@ -358,3 +360,43 @@ def test_community_names_join_the_street_names_closer_in(map_server, engine):
     assert far_zoom < 15 and far == 0 and streets_far > 0
     assert near == communities and streets_near == streets_far
     assert errors == []
+
+
+def api(url: str, key: str, path: str, body: dict | None = None) -> object:
+    """A JSON call to the running server as the planner."""
+    request = urllib.request.Request(
+        url + path.lstrip("/"),
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"X-API-Key": key, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def test_the_offices_documents_render_in_chromium_in_names(map_server):
+    """A card, a notice, the ledger and a unit's cards as a person reads them: no errors, no
+    internal ids or unit codes in the visible text; screenshots for the record."""
+    url, key = map_server
+    card = api(url, key, "escalations?level=supervision")[0]
+    unit = card["unit"]["code"]
+    deadline = (datetime.now(UTC) + timedelta(days=7)).isoformat()  # the demo's are past
+    notice = api(url, key, "notices", {"unit": unit, "deadline": deadline})
+    pages = {
+        "card": f"escalations/{card['id']}?f=html",
+        "notice": f"notices/{notice['id']}?f=html",
+        "ledger": "issues?f=html&overdue=true",
+        "unit-cards": f"escalations?unit={unit}&f=html",
+        "problem": f"issues/{card['issue']['id']}?f=html",
+    }
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name, path in pages.items():
+        blocked, failed, errors = [], [], []
+        with offline_page({"width": 1200, "height": 1600}, blocked, failed, errors) as page:
+            page.goto(f"{url}{path}&api_key={key}", wait_until="networkidle")
+            shown = page.inner_text("body")
+            page.screenshot(path=str(ARTIFACTS / f"document-{name}.png"), full_page=True)
+        assert (blocked, failed, errors) == ([], [], []), name
+        assert not UUID.search(shown), name
+        assert unit not in shown, name
+        assert card["unit"]["name"] in shown or name == "ledger", name
+    assert card["issue"]["type_name"] in shown  # the problem page, read last
