@@ -83,9 +83,12 @@ def open_problems_map(streets: gpd.GeoDataFrame, problems: gpd.GeoDataFrame) -> 
         for name, centre in zip(streets["name"], centres, strict=True):
             axis.annotate(name, (centre.x, centre.y), fontsize=7, ha="center")
     if not problems.empty:
-        overdue = problems[problems["overdue"]]
-        problems[~problems["overdue"]].plot(ax=axis, markersize=3, color="#1565c0", label="整改中")
-        overdue.plot(ax=axis, markersize=5, color="#b71c1c", label="已超期")
+        for subset, size, colour, label in (
+            (problems[~problems["overdue"]], 3, "#1565c0", "整改中"),
+            (problems[problems["overdue"]], 5, "#b71c1c", "已超期"),
+        ):
+            if not subset.empty:  # (an empty one would only warn)
+                subset.plot(ax=axis, markersize=size, color=colour, label=label)
         axis.legend(loc="lower right", fontsize=8)
     axis.set_axis_off()
     axis.set_title("未销号问题分布")
