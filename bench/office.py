@@ -26,6 +26,7 @@ LEDGERS = {
     "`/issues?f=csv` (every problem)": "/issues?f=csv",
     "`/issues?f=csv&overdue=true`": "/issues?f=csv&overdue=true",
     "`/issues?f=xlsx&overdue=true`": "/issues?f=xlsx&overdue=true",
+    "`/issues?f=html&overdue=true` (printed, first 1,000)": "/issues?f=html&overdue=true",
 }
 NOTICE_SIZE = 69  # the largest notice the campaign reports describe
 
