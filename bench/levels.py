@@ -10,11 +10,11 @@ prints each answer's median and slowest time and its size.
 
 import argparse
 import statistics
-import time
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from planner_key import BENCH_KEY, ensure_bench_planner
+from timed import timed_get
 from sqlalchemy import text
 
 from geoapi.app import create_app
@@ -62,13 +62,7 @@ def main() -> None:
     print("| answer | p50 s | max s | size MB |\n|---|---|---|---|")
     with TestClient(create_app(settings), headers={"X-API-Key": BENCH_KEY}) as client:
         for name, path in answers(settings).items():
-            seconds = []
-            for _ in range(args.runs):
-                started = time.perf_counter()
-                response = client.get(path)
-                seconds.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
+            seconds, response = timed_get(client, path, args.runs)
             print(
                 f"| {name} | {statistics.median(seconds):.3f} | {max(seconds):.3f} | "
                 f"{len(response.content) / 1e6:.2f} |",

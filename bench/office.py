@@ -13,6 +13,7 @@ import time
 
 from fastapi.testclient import TestClient
 from planner_key import BENCH_KEY, ensure_bench_planner
+from timed import timed_get
 from sqlalchemy import text
 
 from geoapi.app import create_app
@@ -122,23 +123,13 @@ def main() -> None:
     print(f"{problems:,} problems\n\n| answer | p50 s | size MB |\n|---|---|---|")
     with TestClient(create_app(settings), headers={"X-API-Key": BENCH_KEY}) as client:
         for name, path in (LEDGERS | card_answers(settings)).items():
-            seconds = []
-            for _ in range(args.runs):
-                started = time.perf_counter()
-                response = client.get(path)
-                seconds.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
+            seconds, response = timed_get(client, path, args.runs)
             print(
                 f"| {name} | {statistics.median(seconds):.3f} | {len(response.content) / 1e6:.2f} |"
             )
         point, issue = pages_to_read(settings)
         for path in (f"/points/{point}", f"/issues/{issue}"):
-            seconds = []
-            for _ in range(args.runs):
-                started = time.perf_counter()
-                response = client.get(path, headers={"Accept": "text/html"})
-                seconds.append(time.perf_counter() - started)
+            seconds, response = timed_get(client, path, args.runs, Accept="text/html")
             name = f"`{path.split('/')[1]}` page to read (popup link)"
             print(
                 f"| {name} | {statistics.median(seconds):.3f} | {len(response.content) / 1e6:.3f} |"
