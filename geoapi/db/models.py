@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, TSTZMULTIRANGE, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from geoapi.issues import states
@@ -291,10 +291,14 @@ class Issue(AreaIds, Base):
     rectified_at: Mapped[datetime | None] = mapped_column(Timestamp)
     closed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # Kept by triggers for the daily rollup (issue_daily): the point's category, the first
-    # time it was rejected or merged, whether a deferral (延期) was approved.
+    # time it was rejected or merged, whether a deferral (延期) was approved, and the spans it
+    # was late under earlier deadlines (closed when an event set a new one).
     category: Mapped[str | None] = mapped_column(Text)
     dropped_at: Mapped[datetime | None] = mapped_column(Timestamp)
     deferred: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    overdue_spans: Mapped[Any] = mapped_column(
+        TSTZMULTIRANGE, server_default=text("'{}'::tstzmultirange")
+    )
     photos: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     merged_into: Mapped[uuid.UUID | None] = mapped_column(
@@ -596,6 +600,8 @@ class NoticeIssue(Base):
     dispatch_event_id: Mapped[int] = mapped_column(
         ForeignKey("issue_events.id", ondelete="RESTRICT"), index=True
     )
+    # Its deadline before the notice set one for all (原限期).
+    prior_deadline: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class NoticeEvent(Base):

@@ -48,12 +48,22 @@ class Lifecycle:
     dispatched_at: float | None = None
     rectified_at: float | None = None
     closed_at: float | None = None
-    events: list[tuple[float, str, str, str | None, str, str | None]] = field(default_factory=list)
+    events: list[tuple[float, str, str, str | None, str, str | None, float | None]] = field(
+        default_factory=list
+    )
 
-    def step(self, at: float, actor: str, action: str, note: str | None = None) -> None:
-        """Take `action` by the state machine's rules (an illegal one raises)."""
+    def step(
+        self,
+        at: float,
+        actor: str,
+        action: str,
+        note: str | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        """Take `action` by the state machine's rules (an illegal one raises); `deadline`:
+        the one the step set, kept in the history."""
         before, self.status = self.status, next_status(self.status, action)
-        self.events.append((at, actor, action, before, self.status, note))
+        self.events.append((at, actor, action, before, self.status, note, deadline))
 
 
 def _reporter(source: str, n: int) -> str:
@@ -73,7 +83,7 @@ def simulate(
     """Walk one issue (`days` to rectify) through report → dispatch → rectify → verify,
     stopping at `as_of`."""
     life = Lifecycle()
-    life.events.append((reported, _reporter(source, seq), "report", None, life.status, None))
+    life.events.append((reported, _reporter(source, seq), "report", None, life.status, None, None))
     t = reported + rng.uniform(0.05, 1.0) * DAY
     if rng.random() < 0.04:
         if t <= as_of:
@@ -86,7 +96,7 @@ def simulate(
         life.dispatched_at = life.dispatched_at or t
         life.deadline = t + days * DAY
         note = f"限{days}天内整改" if rework == 0 else "复查未通过，返工整改"
-        life.step(t, OFFICE if rework == 0 else "复查组", action, note)
+        life.step(t, OFFICE if rework == 0 else "复查组", action, note, life.deadline)
         t += rng.uniform(0.05, 0.6) * DAY
         if t > as_of:
             return life
@@ -254,9 +264,19 @@ def build_issues(
             for issue_id, life in zip(ids, lives, strict=True)
             for event in life.events
         ],
-        columns=["issue_id", "at", "actor", "action", "from_status", "to_status", "note"],
+        columns=[
+            "issue_id",
+            "at",
+            "actor",
+            "action",
+            "from_status",
+            "to_status",
+            "note",
+            "deadline",
+        ],
     )
     events["at"] = _times(events["at"])
+    events["deadline"] = _times(events["deadline"])
     return DemoIssues(issues, events)
 
 

@@ -336,7 +336,7 @@ def _effects(
         deadline = move.deadline or now + timedelta(days=days)
         if deadline <= max(now, row["reported_at"]):
             raise InvalidParameter("deadline must be in the future")
-        _within_horizon(deadline, now, settings)
+        within_horizon(deadline, now, settings)
         return {
             "unit_code": unit,
             "deadline": deadline,
@@ -347,7 +347,7 @@ def _effects(
             raise InvalidParameter("defer: note (the reason for more time) is required")
         if move.deadline is None or move.deadline <= max(now, row["deadline"]):
             raise InvalidParameter("defer: deadline must be later than the current one and now")
-        _within_horizon(move.deadline, now, settings)
+        within_horizon(move.deadline, now, settings)
         return {"deadline": move.deadline}
     if move.action == "reschedule":
         if not move.note:
@@ -356,7 +356,7 @@ def _effects(
             raise InvalidParameter("reschedule: deadline must be in the future")
         if move.deadline == row["deadline"]:
             raise InvalidParameter("reschedule: deadline is the current one already")
-        _within_horizon(move.deadline, now, settings)
+        within_horizon(move.deadline, now, settings)
         return {"deadline": move.deadline}
     if move.action == "rectify":
         evidence.require_after_photo(connection, row["id"], row["type"])
@@ -374,7 +374,7 @@ def _effects(
     return {}
 
 
-def _within_horizon(deadline: datetime, now: datetime, settings: Settings) -> None:
+def within_horizon(deadline: datetime, now: datetime, settings: Settings) -> None:
     """400 for a deadline past `deadline_horizon_days` (a typo such as the year 3054)."""
     horizon = now + timedelta(days=settings.deadline_horizon_days)
     if deadline > horizon:

@@ -65,9 +65,12 @@ def next_number(connection: Connection, year: int) -> int:
 
 
 def insert_notice(
-    connection: Connection, values: dict[str, Any], issues: list[tuple[uuid.UUID, int]]
+    connection: Connection,
+    values: dict[str, Any],
+    issues: list[tuple[uuid.UUID, int, datetime | None]],
 ) -> int:
-    """Store the notice, its problems and its first event; returns its id."""
+    """Store the notice, its problems (id, hand-over event, deadline until now) and its
+    first event; returns its id."""
     notice_id = connection.scalar(
         text(
             "INSERT INTO notices (number, year, seq, unit_code, office, issued_by, issued_at, "
@@ -79,10 +82,16 @@ def insert_notice(
     )
     connection.execute(
         text(
-            "INSERT INTO notice_issues (notice_id, issue_id, dispatch_event_id) "
-            "SELECT :n, unnest(CAST(:ids AS uuid[])), unnest(CAST(:events AS bigint[]))"
+            "INSERT INTO notice_issues (notice_id, issue_id, dispatch_event_id, prior_deadline) "
+            "SELECT :n, unnest(CAST(:ids AS uuid[])), unnest(CAST(:events AS bigint[])), "
+            "unnest(CAST(:deadlines AS timestamptz[]))"
         ),
-        {"n": notice_id, "ids": [i for i, _ in issues], "events": [e for _, e in issues]},
+        {
+            "n": notice_id,
+            "ids": [i for i, _, _ in issues],
+            "events": [e for _, e, _ in issues],
+            "deadlines": [d for _, _, d in issues],
+        },
     )
     add_event(connection, notice_id, values["issued_by"], "issue", values["issued_at"], None)
     return notice_id
@@ -144,12 +153,17 @@ SELECT i.id, i.type, t.name_zh AS type_name, i.severity, i.status, i.description
        {overdue_sql("i", ":now")} AS overdue,
        CAST(extract(epoch FROM CAST(:now AS timestamptz) - i.deadline) / 86400 AS float8)
          AS days_late,
+       ni.prior_deadline,
+       CASE WHEN ni.prior_deadline < n.issued_at
+            THEN CAST(extract(epoch FROM n.issued_at - ni.prior_deadline) / 86400 AS float8)
+       END AS days_late_at_issue,
        (SELECT count(*) FROM issue_events r WHERE r.issue_id = i.id AND r.action = 'reopen')
          AS reworks,
        coalesce((SELECT json_agg(json_build_object('level', e.level, 'at', e.at,
                                  'days_overdue', e.days_overdue) ORDER BY e.at)
                    FROM escalations e WHERE e.issue_id = i.id), '[]') AS escalations
   FROM notice_issues ni
+  JOIN notices n ON n.id = ni.notice_id
   JOIN issues i ON i.id = ni.issue_id
   JOIN issue_types t ON t.code = i.type
   LEFT JOIN points p ON p.id = i.point_id

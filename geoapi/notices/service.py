@@ -9,6 +9,8 @@ from geoapi import areas
 from geoapi.auth.principal import Principal
 from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound
 from geoapi.issues import queries as issue_queries
+from geoapi.issues import service as issue_service
+from geoapi.issues.schemas import BatchMove
 from geoapi.issues.states import AWAITING_VERIFICATION, Status
 from geoapi.notices import queries
 from geoapi.notices.schemas import EscalationPublic, NoticeCreate, NoticePublic
@@ -34,13 +36,18 @@ def issue_notice(
         )
     deadline = body.deadline or max(row["deadline"] for row in chosen)
     if deadline <= now:
-        raise InvalidParameter("deadline must be in the future")
+        raise InvalidParameter(
+            "deadline must be in the future"
+            + ("" if body.deadline else ": the problems' own deadlines have all passed")
+        )
+    issue_service.within_horizon(deadline, now, settings)
     year = now.astimezone(settings.zone).year
     seq = queries.next_number(connection, year)
-    return queries.insert_notice(
+    number = settings.notice_number_format.format(year=year, seq=seq)
+    notice_id = queries.insert_notice(
         connection,
         {
-            "number": settings.notice_number_format.format(year=year, seq=seq),
+            "number": number,
             "year": year,
             "seq": seq,
             "unit": body.unit,
@@ -53,8 +60,29 @@ def issue_notice(
             "period_to": body.until,
             "note": body.note,
         },
-        [(row["id"], row["dispatch_event_id"]) for row in chosen],
+        [(row["id"], row["dispatch_event_id"], row["deadline"]) for row in chosen],
     )
+    _one_deadline(connection, chosen, deadline, number, settings, principal)
+    return notice_id
+
+
+def _one_deadline(
+    connection: Connection,
+    chosen: list[Any],
+    deadline: datetime,
+    number: str,
+    settings: Settings,
+    principal: Principal,
+) -> None:
+    """The notice's deadline holds for all its problems: earlier ones move to it (调整期限,
+    in each problem's history), later ones stay."""
+    earlier = [row["id"] for row in chosen if row["deadline"] is None or row["deadline"] < deadline]
+    if earlier:
+        note = f"整改通知书{number}统一整改期限"
+        moves = [
+            BatchMove(id=i, action="reschedule", deadline=deadline, note=note) for i in earlier
+        ]
+        issue_service.transition_all(connection, moves, settings, principal)
 
 
 def _choose(connection: Connection, body: NoticeCreate, area: areas.AreaRef | None) -> list[Any]:

@@ -2,7 +2,8 @@
 
 Definitions (each period is [start, end), local time):
 - open: reported before the end and not closed, rejected or merged by then;
-- overdue: open at the end, dispatched, and past its (current) deadline at the end;
+- overdue: open at the end, dispatched, and past the deadline in force at the end (a later
+  extension or correction does not rewrite the weeks it was late: migration 0019);
 - reported / closed: reported / closed (销号) within the period;
 - closure rate (结案率) = closed / (closed + open): of the problems on the books during the
   period and not rejected or merged, the share closed in it;

@@ -55,6 +55,33 @@ def test_the_deadline_defaults_to_the_latest_problem_deadline(client, market):
     assert datetime.fromisoformat(made["deadline"]) == latest
 
 
+def test_a_notice_sets_one_deadline_moving_earlier_ones_with_events(client, market):
+    a = dispatched(client, type="street_vending")  # 1 day
+    b = dispatched(client, type="illegal_building")  # 15 days
+    common = datetime.fromisoformat(a["deadline"]) + timedelta(days=5)  # between the two
+    made = notice(client, unit="market_reg", deadline=common.isoformat())
+    listed = {i["id"]: datetime.fromisoformat(i["deadline"]) for i in made["issues"]}
+    assert listed == {a["id"]: common, b["id"]: datetime.fromisoformat(b["deadline"])}
+    moved = client.get(f"/issues/{a['id']}").json()
+    last = moved["events"][-1]
+    assert (last["action"], datetime.fromisoformat(last["deadline"])) == ("reschedule", common)
+    assert made["number"] in last["note"] and "统一整改期限" in last["note"]
+    assert moved["version"] == a["version"] + 1
+    kept = client.get(f"/issues/{b['id']}").json()
+    assert kept["version"] == b["version"] and kept["events"][-1]["action"] == "dispatch"
+
+
+def test_a_notice_deadline_past_the_horizon_is_refused_and_nothing_is_stored(
+    client, connection, market
+):
+    a = dispatched(client)
+    far = datetime.now(UTC) + timedelta(days=400)
+    refused = client.post("/notices", json={"unit": "market_reg", "deadline": far.isoformat()})
+    assert refused.status_code == 400 and "at most 90 days ahead" in refused.json()["detail"]
+    assert connection.scalar(text("SELECT count(*) FROM notices")) == 0
+    assert client.get(f"/issues/{a['id']}").json()["deadline"] == a["deadline"]
+
+
 def test_an_explicit_list_must_be_notifiable_as_a_whole(client, connection, market):
     a = dispatched(client)
     reported_only = report(client, type="garbage")
@@ -179,7 +206,8 @@ def test_the_printed_notice_speaks_in_names_with_rework_lateness_and_a_reply_sec
     page = client.get(f"/notices/{made['id']}", params={"f": "html"}, headers=as_(keys["unit"]))
     shown = visible_text(page.text)
     assert "区市场监管局" in shown and "东关农贸市场" in shown
-    assert "已超期 33 天" in shown and "返工（第 1 次）" in shown
+    assert "签发时已超期 33 天" in shown and "返工（第 1 次）" in shown
+    assert "原限期" in shown and "须优先整改" in shown
     assert "整改情况回复" in shown and "承办单位（盖章）" in shown
     assert f"签发：{settings.notice_office}" in shown and "经办人：王科长" in shown
     for code in ("market_reg", "street_vending", "clutter", "MK-1", "office"):
@@ -210,7 +238,10 @@ OFFICE = Principal(username="office", role="planner")
 
 
 def late_problem(connection: Connection, client, hours_late: float, now: datetime) -> dict:
-    issue = dispatched(client)
+    return made_late(connection, dispatched(client), hours_late, now)
+
+
+def made_late(connection: Connection, issue: dict, hours_late: float, now: datetime) -> dict:
     connection.execute(
         text(
             "UPDATE issues SET reported_at = :d - interval '2 days', "
@@ -225,9 +256,10 @@ def test_escalation_fires_once_per_interval_and_becomes_supervision(
     client, connection, settings, market
 ):
     now = datetime.now(UTC)
-    issue = late_problem(connection, client, hours_late=30, now=now)
+    issue = dispatched(client)
     on_time = dispatched(client, type="illegal_building")  # 15 days left
     made = notice(client, unit="market_reg")
+    made_late(connection, issue, hours_late=30, now=now)  # the notice's deadline passed
     run = lambda at: service.escalate(connection, settings, OFFICE, at)  # noqa: E731
 
     first = run(now)

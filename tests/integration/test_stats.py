@@ -18,13 +18,22 @@ def at(day: int, hour: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, tzinfo=UTC)
 
 
-def event(conn: Connection, issue, when: datetime, action: str, old: str | None, new: str):
+def event(
+    conn: Connection,
+    issue,
+    when: datetime,
+    action: str,
+    old: str | None,
+    new: str,
+    deadline: datetime | None = None,
+):
     conn.execute(
         text(
-            "INSERT INTO issue_events (issue_id, at, actor, action, from_status, to_status) "
-            "VALUES (:i, :at, 'x', :a, :f, :t)"
+            "INSERT INTO issue_events "
+            "(issue_id, at, actor, action, from_status, to_status, deadline) "
+            "VALUES (:i, :at, 'x', :a, :f, :t, :d)"
         ),
-        {"i": issue, "at": when, "a": action, "f": old, "t": new},
+        {"i": issue, "at": when, "a": action, "f": old, "t": new, "d": deadline},
     )
 
 
@@ -198,6 +207,40 @@ def test_community_and_grid_rankings_equal_the_hand_count(client, week):
     assert [(r["code"], r["open"], r["closed"]) for r in grids["rows"]] == [("A1g", 0, 0)]
     outside = client.get("/stats/rankings", params=W47 | {"by": "community", "area": "B"})
     assert outside.json()["rows"] == []  # street B has no community
+
+
+def test_overdue_counts_the_deadline_in_force_at_the_time(client, connection):
+    """A problem late under its first deadline stays late for those days after an extension;
+    one whose deadline was corrected before it passed was never late then."""
+    make_area_tree(connection)
+    make_unit(connection, "u1")
+    c = connection
+    # P1: dispatched 11-01, deadline 11-10, extended on 11-20 to 11-30: late 11-10 … 11-20,
+    # so overdue at the end of W46 (11-15), not at the end of W47 (11-22).
+    p1 = make_issue(c, reported_at=at(1), dispatched_at=at(1), deadline=at(30), unit_code="u1")
+    p1_first = at(10)
+    # P2: dispatched 11-03, deadline 11-12, corrected on 11-13 to 11-19: late for a day in W46
+    # (not at its end), overdue at the end of W47 (11-22).
+    p2 = make_issue(c, reported_at=at(3), dispatched_at=at(3), deadline=at(19), unit_code="u1")
+    event(c, p1, at(1), "report", None, "reported")
+    event(c, p1, at(1), "dispatch", "reported", "dispatched", deadline=p1_first)
+    event(c, p2, at(3), "report", None, "reported")
+    event(c, p2, at(3), "dispatch", "reported", "dispatched", deadline=at(12))
+    event(c, p1, at(20), "defer", "dispatched", "dispatched", deadline=at(30))
+    event(c, p2, at(13), "reschedule", "dispatched", "dispatched", deadline=at(19))
+    w46 = client.get("/stats/figures", params={"week": "2026-W46"}).json()
+    w47 = client.get("/stats/figures", params=W47).json()
+    assert (w46["open"], w46["overdue"]) == (2, 1)  # P1 under 11-10
+    assert (w47["open"], w47["overdue"]) == (2, 1)  # P2 under 11-19
+    by_unit = client.get("/stats/rankings", params={"week": "2026-W46", "by": "unit"}).json()
+    assert [(r["code"], r["overdue"]) for r in by_unit["rows"]] == [("u1", 1)]
+    a1 = client.get("/stats/figures", params={"week": "2026-W46", "area": "A1"}).json()
+    assert a1["overdue"] == 1  # the recount of a community reads the same spans
+    spans = "SELECT id, overdue_spans::text FROM issues ORDER BY id"
+    kept = c.execute(text(spans)).all()
+    c.execute(text("UPDATE issues SET overdue_spans = '{}'"))
+    c.execute(text("SELECT geoapi_issues_derive_overdue_spans()"))
+    assert c.execute(text(spans)).all() == kept  # the bulk loads' derive agrees
 
 
 def test_who_may_read_figures(client, keys, week):
