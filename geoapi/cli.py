@@ -36,6 +36,10 @@ routes_app = typer.Typer(help="Route lists of inspection teams.", no_args_is_hel
 app.add_typer(routes_app, name="routes")
 users_app = typer.Typer(help="Users, roles, scopes and API keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+open311_app = typer.Typer(
+    help="Citizens' apps: webhooks and their deliveries.", no_args_is_help=True
+)
+app.add_typer(open311_app, name="open311")
 for _name, _sub in REFERENCE_APPS.items():
     app.add_typer(_sub, name=_name)
 
@@ -560,3 +564,57 @@ def escalate_command() -> None:
     console.print(
         f"{levels.count('reminder')} reminder and {levels.count('supervision')} supervision cards"
     )
+
+
+@open311_app.command("webhook")
+def open311_webhook(
+    username: Annotated[str, typer.Argument(help="The app's user (role public)")],
+    url: Annotated[str | None, typer.Argument(help="Where to post status changes")] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Stop posting to the app")] = False,
+) -> None:
+    """Post each status change of the app's reports to URL, signed with a new secret."""
+    from geoapi.errors import GeoApiError
+    from geoapi.open311 import webhooks
+
+    if (url is None) == (not remove):
+        err.print("[red]give a URL, or --remove[/]")
+        raise typer.Exit(2)
+    try:
+        with _engine().begin() as connection:
+            if remove:
+                webhooks.remove(connection, username)
+                console.print(f"{username}: webhook removed")
+                return
+            assert url is not None
+            secret = webhooks.register(connection, username, url)
+    except GeoApiError as exc:
+        err.print(f"[red]{exc.detail}[/]")
+        raise typer.Exit(2) from exc
+    console.print(f"{username}: posting status changes to {url}")
+    console.print(f"signing secret (X-Geoapi-Signature: sha256=HMAC of the body): {secret}")
+
+
+@open311_app.command("deliver")
+def open311_deliver(
+    every: Annotated[
+        float | None, typer.Option(help="Keep running, delivering every this many seconds")
+    ] = None,
+) -> None:
+    """Post the queued status changes to the apps' webhooks (once, or every N seconds)."""
+    from time import sleep
+
+    from geoapi.open311 import webhooks
+
+    engine, settings = _engine(), Settings()
+    while True:
+        done = webhooks.deliver(
+            engine.begin, settings, lambda: datetime.now(UTC), webhooks.http_post
+        )
+        for error in done.errors:
+            err.print(f"[yellow]{error}[/]")
+        console.print(
+            f"{done.delivered} delivered, {done.retrying} to retry, {done.failed} given up"
+        )
+        if every is None:
+            return
+        sleep(every)

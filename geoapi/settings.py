@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     open311_enabled: bool = True  # Open311 GeoReport v2 under /open311/v2
     open311_key_required: bool = False  # POST requests.json needs an api_key
     open311_sources: list[str] = ["citizen"]  # problems Open311 lists (citizens see their own)
+    open311_webhook_attempts: Annotated[int, Field(ge=1)] = 8  # then the delivery is given up
+    open311_webhook_timeout_s: Annotated[float, Field(gt=0)] = 10  # an app's answer, at most
+    public_url: str = "http://127.0.0.1:8000"  # how apps reach this service (webhooks' links)
     map_basemap: str = "osm"  # osm, amap, blank, tianditu (with key), custom (with URL)
     map_tianditu_key: str | None = None
     map_tile_url: str | None = None  # an intranet XYZ server: https://tiles.local/{z}/{x}/{y}.png

@@ -542,6 +542,46 @@ class PhotoHash(Base):
     phash: Mapped[int] = mapped_column(BigInteger)  # 64-bit pHash, signed
 
 
+class Open311Webhook(Base):
+    """Where a citizens' app (a `public` user) hears of its reports' status (0021)."""
+
+    __tablename__ = "open311_webhooks"
+
+    username: Mapped[str] = mapped_column(
+        ForeignKey("users.username", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(Text)  # signs each body (HMAC-SHA256)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class Open311Delivery(Base):
+    """One status change to post to an app: queued with the event, retried until delivered."""
+
+    __tablename__ = "open311_deliveries"
+    __table_args__ = (
+        Index(
+            "ix_open311_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("delivered_at IS NULL AND failed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    username: Mapped[str] = mapped_column(
+        ForeignKey("open311_webhooks.username", ondelete="CASCADE")
+    )
+    issue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("issue_events.id", ondelete="CASCADE"), index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    failed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class BrowserSession(Base):
     """A key exchanged for a cookie (`geoapi.auth.sessions`); it ends with its key."""
 

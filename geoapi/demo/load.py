@@ -32,12 +32,14 @@ TABLES = (
     "notices",
     "photo_hashes",
     "responsibilities",
+    "open311_deliveries",
     "issue_events",
     "issue_daily",
     "inspection_daily",
     "inspections",
     "issues",
     "sessions",
+    "open311_webhooks",
     "api_keys",
     "users",
     "teams",
@@ -45,7 +47,13 @@ TABLES = (
     "units",
     "areas",
 )
-AREA_TRIGGERS = {"points": ("points_fill_area_ids",), "issues": ("issues_fill_area_ids",)}
+# Paused while the history is copied in: the plan carries the area ids, and a loaded history
+# notifies no citizens' app of changes long past.
+PAUSED_TRIGGERS = {
+    "points": ("points_fill_area_ids",),
+    "issues": ("issues_fill_area_ids",),
+    "issue_events": ("issue_events_open311",),
+}
 # Below this many rows, keeping the indexes up during the COPY costs less than rebuilding them.
 REBUILD_FROM_ROWS = 200_000
 BULK_TABLES = ["points", "issues", "issue_events", "inspections"]  # the big ones, loaded empty
@@ -127,7 +135,7 @@ def load(
     rebuild = load_plan.total_rows >= rebuild_from_rows
     with (
         bulk.indexes_and_keys_rebuilt(connection, BULK_TABLES) if rebuild else nullcontext(),
-        bulk.triggers_off(connection, AREA_TRIGGERS),
+        bulk.triggers_off(connection, PAUSED_TRIGGERS),
         rollup.paused(connection),
     ):
         counts = {

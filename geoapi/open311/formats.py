@@ -12,13 +12,18 @@ MEDIA_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; char
 def render(fmt: str, root: str, item: str, rows: Any, status_code: int = 200) -> Response:
     """`rows` (a list of objects, or one object) as JSON, or as `<root><item>…</item></root>`."""
     if fmt == "json":
-        body = json.dumps(rows, ensure_ascii=False, default=_iso).encode()
+        body = json_bytes(rows)
     else:
         element = ElementTree.Element(root)
         for row in rows if isinstance(rows, list) else [rows]:
             _append(element, item, row)
         body = ElementTree.tostring(element, encoding="utf-8", xml_declaration=True)
     return Response(body, status_code=status_code, media_type=MEDIA_TYPES[fmt])
+
+
+def json_bytes(value: Any) -> bytes:
+    """UTF-8 JSON with Chinese as is and times in ISO 8601."""
+    return json.dumps(value, ensure_ascii=False, default=_iso).encode()
 
 
 def _append(parent: ElementTree.Element, name: str, value: Any) -> None:

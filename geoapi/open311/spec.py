@@ -40,16 +40,19 @@ def service_notice(type_name: str, days: int) -> str:
     return f"{type_name}：受理后限时{days}天整改"
 
 
-def request(row: RowMapping, base: str) -> dict[str, Any]:
+def request(row: RowMapping, base: str, status: str | None = None) -> dict[str, Any]:
     """A problem as a GeoReport service request; `media_url` is its latest photo (after
-    rectification, once there is one: the citizen sees the fix), served under `base`."""
+    rectification, once there is one: the citizen sees the fix), served under `base`.
+    `status`: the state to report (default: the problem's own; a webhook reports the one a
+    step led to)."""
+    state = Status(status or row["status"])
     unit = row["unit_name"] or row["unit_code"] or ""
-    notes = NOTES[row["status"]].format(
+    notes = NOTES[state].format(
         unit=unit, reason=row["reject_reason"] or "", merged_into=row["merged_into"]
     )
     return {
         "service_request_id": str(row["id"]),
-        "status": next(k for k, covered in OPEN311_STATES.items() if row["status"] in covered),
+        "status": next(k for k, covered in OPEN311_STATES.items() if state in covered),
         "status_notes": notes,
         "service_name": row["type_name"],
         "service_code": row["type"],
