@@ -170,7 +170,7 @@ SELECT i.id, i.type, t.name_zh AS type_name, i.severity, i.status, i.description
   LEFT JOIN areas s ON s.id = i.street_id
   LEFT JOIN areas c ON c.id = i.community_id
  WHERE ni.notice_id = :id AND coalesce({predicate}, false)
- ORDER BY i.deadline, i.id
+ ORDER BY i.deadline, ni.prior_deadline NULLS LAST, i.id
 """
             ),
             {"id": notice_id, "now": now, **params},
