@@ -4,23 +4,29 @@
 
 Times `/issues?f=csv|xlsx`, the cards' worklist, digest and printed card, and the pages a map
 popup opens, through the ASGI app as a planner, and a unit rectifying a 69-problem notice in
-one `transition_all` (rolled back, so the database is left as it was).
+one `transition_all`, and a notice for a street's problems whose deadline moves the earlier
+ones (both rolled back, so the database is left as it was).
 """
 
 import argparse
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from planner_key import BENCH_KEY, ensure_bench_planner
 from timed import timed_get
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from geoapi.app import create_app
 from geoapi.auth.principal import Principal
 from geoapi.db.engine import make_engine
 from geoapi.issues import service
 from geoapi.issues.schemas import BatchMove
+from geoapi.notices import service as notices
+from geoapi.notices.schemas import NoticeCreate
 from geoapi.settings import Settings
 
 LEDGERS = {
@@ -32,10 +38,45 @@ LEDGERS = {
 NOTICE_SIZE = 69  # the largest notice the campaign reports describe
 
 
-def batch_seconds(settings: Settings) -> tuple[int, float]:
-    """A unit rectifying NOTICE_SIZE of its dispatched problems at once, rolled back."""
+@contextmanager
+def rolled_back(settings: Settings) -> Iterator[Connection]:
+    """A connection whose work is undone afterwards: the database is left as it was."""
     engine = make_engine(settings)
     with engine.connect() as connection, connection.begin() as transaction:
+        yield connection
+        transaction.rollback()
+    engine.dispose()
+
+
+def notice_seconds(settings: Settings) -> tuple[int, int, float]:
+    """A notice for the unit with the most dispatched problems in one street, with a deadline
+    a week ahead that moves the earlier ones (rolled back): problems, moved, seconds."""
+    with rolled_back(settings) as connection:
+        unit, street = connection.execute(
+            text(
+                "SELECT i.unit_code, a.code FROM issues i JOIN areas a ON a.id = i.street_id "
+                "WHERE i.status IN ('dispatched', 'rectifying') "
+                "GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).one()
+        now = datetime.now(UTC)
+        body = NoticeCreate(unit=unit, area=street, deadline=now + timedelta(days=7))
+        before = connection.scalar(text("SELECT count(*) FROM issue_events"))
+        started = time.perf_counter()
+        notice_id = notices.issue_notice(
+            connection, body, settings, Principal("bench", "planner"), now
+        )
+        seconds = time.perf_counter() - started
+        listed = connection.scalar(
+            text("SELECT count(*) FROM notice_issues WHERE notice_id = :n"), {"n": notice_id}
+        )
+        moved = connection.scalar(text("SELECT count(*) FROM issue_events")) - before
+    return listed, moved, seconds
+
+
+def batch_seconds(settings: Settings) -> tuple[int, float]:
+    """A unit rectifying NOTICE_SIZE of its dispatched problems at once, rolled back."""
+    with rolled_back(settings) as connection:
         unit = connection.scalar(
             text(
                 "SELECT unit_code FROM issues WHERE status = 'dispatched' "
@@ -66,8 +107,6 @@ def batch_seconds(settings: Settings) -> tuple[int, float]:
             connection, moves, settings, Principal("bench", "unit", unit_code=unit)
         )
         seconds = time.perf_counter() - started
-        transaction.rollback()
-    engine.dispose()
     return len(ids), seconds
 
 
@@ -136,6 +175,11 @@ def main() -> None:
             )
     moved, seconds = batch_seconds(settings)
     print(f"| `POST /issues/transitions` ({moved} rectify moves) | {seconds:.2f} | |")
+    listed, rescheduled, seconds = notice_seconds(settings)
+    print(
+        f"| `POST /notices` (a street's {listed} problems, {rescheduled} deadlines moved) "
+        f"| {seconds:.2f} | |"
+    )
 
 
 if __name__ == "__main__":

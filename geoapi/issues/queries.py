@@ -240,6 +240,23 @@ def update_issue(
     return updated.rowcount == 1
 
 
+def reschedule_all(
+    connection: Connection, ids: list[uuid.UUID], deadline: datetime, actor: str, note: str
+) -> None:
+    """Give the (locked) problems `ids` one new deadline, each with its `reschedule` event:
+    two statements however many (a notice's common deadline)."""
+    connection.execute(
+        text(
+            "WITH moved AS (UPDATE issues SET deadline = :deadline, version = version + 1 "
+            "WHERE id = ANY(:ids) RETURNING id, status) "
+            "INSERT INTO issue_events (issue_id, actor, action, from_status, to_status, note, "
+            "deadline) SELECT id, :actor, 'reschedule', status, status, :note, :deadline "
+            "FROM moved ORDER BY id"
+        ),
+        {"ids": ids, "deadline": deadline, "actor": actor, "note": note},
+    )
+
+
 def insert_event(
     connection: Connection,
     issue_id: uuid.UUID,

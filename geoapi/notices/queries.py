@@ -36,7 +36,7 @@ def candidates(
         connection.execute(
             text(
                 f"""
-SELECT i.id, i.status, i.unit_code, i.deadline, {CURRENT_NOTICE} AS on_notice,
+SELECT i.id, i.status, i.unit_code, i.deadline, i.point_id, {CURRENT_NOTICE} AS on_notice,
        {LAST_DISPATCH} AS dispatch_event_id
   FROM issues i
  WHERE CASE WHEN CAST(:ids AS uuid[]) IS NOT NULL THEN i.id = ANY(CAST(:ids AS uuid[]))

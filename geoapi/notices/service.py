@@ -10,10 +10,10 @@ from geoapi.auth.principal import Principal
 from geoapi.errors import Conflict, Forbidden, InvalidParameter, NotFound
 from geoapi.issues import queries as issue_queries
 from geoapi.issues import service as issue_service
-from geoapi.issues.schemas import BatchMove
 from geoapi.issues.states import AWAITING_VERIFICATION, Status
 from geoapi.notices import queries
 from geoapi.notices.schemas import EscalationPublic, NoticeCreate, NoticePublic
+from geoapi.points import state as point_state
 from geoapi.settings import Settings
 
 
@@ -62,7 +62,7 @@ def issue_notice(
         },
         [(row["id"], row["dispatch_event_id"], row["deadline"]) for row in chosen],
     )
-    _one_deadline(connection, chosen, deadline, number, settings, principal)
+    _one_deadline(connection, chosen, deadline, number, principal)
     return notice_id
 
 
@@ -71,18 +71,17 @@ def _one_deadline(
     chosen: list[Any],
     deadline: datetime,
     number: str,
-    settings: Settings,
     principal: Principal,
 ) -> None:
     """The notice's deadline holds for all its problems: earlier ones move to it (调整期限,
     in each problem's history), later ones stay."""
-    earlier = [row["id"] for row in chosen if row["deadline"] is None or row["deadline"] < deadline]
+    earlier = [row for row in chosen if row["deadline"] is None or row["deadline"] < deadline]
     if earlier:
+        principal.require("reschedule")
         note = f"整改通知书{number}统一整改期限"
-        moves = [
-            BatchMove(id=i, action="reschedule", deadline=deadline, note=note) for i in earlier
-        ]
-        issue_service.transition_all(connection, moves, settings, principal)
+        ids = [row["id"] for row in earlier]
+        issue_queries.reschedule_all(connection, ids, deadline, principal.username, note)
+        point_state.refresh(connection, [row["point_id"] for row in earlier])
 
 
 def _choose(connection: Connection, body: NoticeCreate, area: areas.AreaRef | None) -> list[Any]:
