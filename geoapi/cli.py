@@ -79,6 +79,39 @@ def db_downgrade(revision: Annotated[str, typer.Argument()] = "-1") -> None:
     console.print(f"database at revision [bold]{migrate.current(engine) or 'base'}[/]")
 
 
+@db_app.command("analyst-role")
+def db_analyst_role(
+    name: Annotated[str, typer.Argument(help="The PostgreSQL role to create or update")],
+    password: Annotated[str | None, typer.Option(help="Default: a new random one")] = None,
+    area: Annotated[
+        str | None, typer.Option(help="An area code: the role sees only its rows")
+    ] = None,
+    drop: Annotated[bool, typer.Option("--drop", help="Remove the role")] = False,
+) -> None:
+    """A read-only login for QGIS and notebooks: SELECT on the `analytics` views only."""
+    from sqlalchemy.engine import make_url
+
+    from geoapi.db import analysts
+    from geoapi.errors import GeoApiError
+
+    engine = _engine()
+    try:
+        with engine.begin() as connection:
+            if drop:
+                analysts.drop_role(connection, name)
+                console.print(f"role {name} dropped")
+                return
+            secret = analysts.create_role(connection, name, password, area)
+    except GeoApiError as exc:
+        err.print(f"[red]{exc.detail}[/]")
+        raise typer.Exit(2) from exc
+    url = make_url(str(Settings().database_url)).set(username=name, password=secret)
+    console.print(
+        f"role {name}: SELECT on schema analytics, read-only" + (f", area {area}" if area else "")
+    )
+    console.print(url.render_as_string(hide_password=False), soft_wrap=True)
+
+
 @db_app.command("current")
 def db_current() -> None:
     """Print the revision the database is at."""

@@ -45,6 +45,7 @@ TABLES = (
     "teams",
     "points",
     "units",
+    "analytics.scopes",
     "areas",
 )
 # Paused while the history is copied in: the plan carries the area ids, and a loaded history
