@@ -8,6 +8,7 @@ from fastapi.security import APIKeyHeader, APIKeyQuery
 
 from geoapi.auth import sessions
 from geoapi.auth.cache import KeyCache
+from geoapi.auth.keys import KEY_PREFIX
 from geoapi.auth.lookup import principal_for_key
 from geoapi.auth.principal import ANONYMOUS, Principal
 from geoapi.db.engine import ReaderDep
@@ -38,6 +39,7 @@ async def get_principal(
     token = None if key else sessions.token_of(request)
     credential = key or token
     if not credential:
+        _refuse_misplaced_key(request)
         return ANONYMOUS
     cache: KeyCache = request.app.state.key_cache
     principal = cache.get(credential)
@@ -53,6 +55,30 @@ async def get_principal(
         )
     cache.put(credential, principal)
     return principal
+
+
+# Where clients put keys that this service does not read there (GDAL_HTTP_HEADERS replaced by
+# the OAPIF driver's own headers, a Bearer token, another spelling of the parameter).
+MISPLACED_HEADERS = ("authorization", "apikey", "api-key", "x-apikey", "x-api-token")
+MISPLACED_PARAMETERS = ("apikey", "api-key", "key", "token", "access_token", "x-api-key")
+
+
+def _refuse_misplaced_key(request: Request) -> None:
+    """401 naming the place when a key (`gk_…`) came where it is not read, instead of answering
+    as to the public (a client would silently see only the published layers)."""
+    headers, parameters = request.headers, request.query_params
+    places = [f"the {n} header" for n in MISPLACED_HEADERS if KEY_PREFIX in headers.get(n, "")]
+    places += [
+        f"the {n} query parameter"
+        for n in MISPLACED_PARAMETERS
+        if parameters.get(n, "").startswith(KEY_PREFIX)
+    ]
+    if places:
+        raise Unauthorized(
+            f"a credential came in {places[0]}, where it is not read: send the API key as the "
+            "X-API-Key header (GDAL: a GDAL_HTTP_HEADER_FILE holding 'X-API-Key: …'; QGIS: an "
+            "API-header authentication) or as the api_key query parameter"
+        )
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

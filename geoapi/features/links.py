@@ -14,6 +14,7 @@ from geoapi.features.queries import Extent, FeaturePage
 from geoapi.media import GEOJSON
 
 JSON_TYPE = "application/json"
+SCHEMA_TYPE = "application/schema+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
@@ -56,6 +57,10 @@ def collection_doc(request: Request, layer: Layer, extent: Extent) -> dict[str, 
                 url_for(request, "getQueryables", collectionId=layer.id),
                 "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                 "application/schema+json",
+            ),
+            *(
+                link(url_for(request, "getSchema", collectionId=layer.id), rel, SCHEMA_TYPE)
+                for rel in ("http://www.opengis.net/def/rel/ogc/1.0/schema", "describedby")
             ),
         ],
     }

@@ -12,7 +12,7 @@ from geoapi.features import links, queries
 from geoapi.features.crs import parse_crs
 from geoapi.features.extents import extent_of, extents_of
 from geoapi.features.params import ItemsParameters, OutputParameters, items_query, parse_format
-from geoapi.features.schemas import queryables
+from geoapi.features.schemas import feature_schema, queryables
 from geoapi.media import GEOJSON
 
 router = APIRouter(tags=["OGC API - Features"])
@@ -97,6 +97,19 @@ async def collection(request: Request, layer: LayerDep, read: ReaderDep) -> dict
 def get_queryables(request: Request, layer: LayerDep) -> JSONResponse:
     """Properties usable in filters and sortby, as JSON Schema."""
     return JSONResponse(queryables(layer, str(request.url)), media_type="application/schema+json")
+
+
+@router.get(
+    "/collections/{collectionId}/schema",
+    operation_id="getSchema",
+    name="getSchema",
+    responses={200: {"content": {"application/schema+json": {}}}},
+)
+def get_schema(request: Request, layer: LayerDep) -> JSONResponse:
+    """Every property of the features with its type, as JSON Schema (Part 5)."""
+    return JSONResponse(
+        feature_schema(layer, str(request.url)), media_type="application/schema+json"
+    )
 
 
 @router.get(

@@ -39,10 +39,18 @@ def property_type(layer: Layer, name: str) -> str:
 
 def queryables(layer: Layer, self_url: str) -> dict[str, Any]:
     """The `/queryables` document (OGC API - Features Part 3, JSON Schema 2020-12)."""
-    properties = {
-        name: {"title": name, **_schema(layer.column(name).type)}
-        for name in layer.definition.queryable_names
-    }
+    return _document(layer, self_url, layer.definition.queryable_names)
+
+
+def feature_schema(layer: Layer, self_url: str) -> dict[str, Any]:
+    """The `/schema` document (OGC API - Features Part 5): every property a feature carries,
+    with its exact type, so GDAL and QGIS type fields by it instead of guessing from a page
+    (a 0.0128-hour age would otherwise become the integer 0)."""
+    return _document(layer, self_url, layer.definition.properties)
+
+
+def _document(layer: Layer, self_url: str, names: list[str]) -> dict[str, Any]:
+    properties = {name: {"title": name, **_schema(layer.column(name).type)} for name in names}
     properties["geometry"] = GEOMETRY_SCHEMA
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

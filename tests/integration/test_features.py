@@ -244,6 +244,37 @@ def test_queryables_are_json_schema_with_types(client: TestClient):
     assert "description" in properties
 
 
+def test_each_collection_describes_every_property_with_its_type(client: TestClient):
+    collection = client.get("/collections/issue_events").json()
+    described = [link for link in collection["links"] if link["rel"] == "describedby"]
+    assert [link["type"] for link in described] == ["application/schema+json"]
+    response = client.get(described[0]["href"])
+    assert response.headers["content-type"] == "application/schema+json"
+    properties = response.json()["properties"]
+    assert properties["hours_since_report"]["type"] == "number"  # not guessed from a page
+    assert properties["reported_at"]["format"] == "date-time"
+    assert properties["geometry"]["x-ogc-role"] == "primary-geometry"
+    items = client.get("/collections/issue_events/items", params={"limit": 1}).json()
+    assert set(properties) >= set(items["features"][0]["properties"]) if items["features"] else True
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("headers", {"Authorization": "Bearer gk_abc"}),
+        ("headers", {"apikey": "gk_abc"}),
+        ("params", {"apikey": "gk_abc"}),
+        ("params", {"key": "gk_abc"}),
+    ],
+)
+def test_a_key_sent_the_wrong_way_is_401_saying_where_to_send_it(anonymous, where, value):
+    response = anonymous.get("/collections", **{where: value})
+    assert response.status_code == 401
+    detail = response.json()["detail"]
+    assert "X-API-Key header" in detail and "api_key query parameter" in detail
+    assert anonymous.get("/collections", params={"key": "market"}).status_code == 200
+
+
 def test_f_json_gives_plain_json(client: TestClient, city):
     response = client.get("/collections/areas/items", params={"f": "json", "limit": 1})
     assert response.headers["content-type"] == "application/json"

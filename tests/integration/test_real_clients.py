@@ -1,6 +1,8 @@
 """Clients nobody here wrote read the running service: GDAL's OGC API driver and OWSLib."""
 
+import json
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,6 +91,32 @@ def test_gdal_pages_through_whole_collections(server, engine, layer):
     assert len(frame) == expected > 0
     assert frame.crs.to_string() == "OGC:CRS84"
     assert frame.geometry.notna().all()
+
+
+JSON_TO_NUMPY = {"integer": "int", "number": "float", "boolean": "bool", "string": "object"}
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_gdal_types_every_field_by_the_collections_schema(server, layer):
+    """GDAL reads `describedby` (OGC API - Features Part 5): a fraction of an hour stays a
+    float, a time a datetime, whatever the first page happens to hold."""
+    with gdal_key(server.analyst_key):
+        info = pyogrio.read_info(f"OAPIF:{server.url}", layer=layer)
+    fields = dict(zip(info["fields"], info["dtypes"], strict=True))
+    request = urllib.request.Request(
+        f"{server.url.rstrip('/')}/collections/{layer}/schema",
+        headers={"X-API-Key": server.analyst_key},
+    )
+    with urllib.request.urlopen(request) as response:
+        schema = json.load(response)["properties"]
+    for name, spec in schema.items():
+        if name == "geometry":
+            continue
+        dated = spec.get("format") in ("date-time", "date")
+        expected = "datetime" if dated else JSON_TO_NUMPY[spec["type"]]
+        assert fields[name].startswith(expected), (name, fields[name], spec)
+    if layer == "issue_events":
+        assert fields["hours_since_report"] == "float64"
 
 
 @pytest.mark.parametrize("layer", list(TABLES))
