@@ -58,9 +58,15 @@ def collection_doc(request: Request, layer: Layer, extent: Extent) -> dict[str, 
                 "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                 "application/schema+json",
             ),
-            *(
-                link(url_for(request, "getSchema", collectionId=layer.id), rel, SCHEMA_TYPE)
-                for rel in ("http://www.opengis.net/def/rel/ogc/1.0/schema", "describedby")
+            link(
+                url_for(request, "getSchema", collectionId=layer.id),
+                "http://www.opengis.net/def/rel/ogc/1.0/schema",
+                SCHEMA_TYPE,
+            ),
+            link(
+                url_for(request, "getFeatureSchema", collectionId=layer.id),
+                "describedby",
+                SCHEMA_TYPE,
             ),
         ],
     }

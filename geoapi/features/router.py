@@ -12,7 +12,7 @@ from geoapi.features import links, queries
 from geoapi.features.crs import parse_crs
 from geoapi.features.extents import extent_of, extents_of
 from geoapi.features.params import ItemsParameters, OutputParameters, items_query, parse_format
-from geoapi.features.schemas import feature_schema, queryables
+from geoapi.features.schemas import geojson_feature_schema, properties_schema, queryables
 from geoapi.media import GEOJSON
 
 router = APIRouter(tags=["OGC API - Features"])
@@ -108,7 +108,20 @@ def get_queryables(request: Request, layer: LayerDep) -> JSONResponse:
 def get_schema(request: Request, layer: LayerDep) -> JSONResponse:
     """Every property of the features with its type, as JSON Schema (Part 5)."""
     return JSONResponse(
-        feature_schema(layer, str(request.url)), media_type="application/schema+json"
+        properties_schema(layer, str(request.url)), media_type="application/schema+json"
+    )
+
+
+@router.get(
+    "/collections/{collectionId}/schema/feature",
+    operation_id="getFeatureSchema",
+    name="getFeatureSchema",
+    responses={200: {"content": {"application/schema+json": {}}}},
+)
+def get_feature_schema(request: Request, layer: LayerDep) -> JSONResponse:
+    """One GeoJSON feature of the collection as JSON Schema (its `describedby`)."""
+    return JSONResponse(
+        geojson_feature_schema(layer, str(request.url)), media_type="application/schema+json"
     )
 
 

@@ -42,11 +42,31 @@ def queryables(layer: Layer, self_url: str) -> dict[str, Any]:
     return _document(layer, self_url, layer.definition.queryable_names)
 
 
-def feature_schema(layer: Layer, self_url: str) -> dict[str, Any]:
+def properties_schema(layer: Layer, self_url: str) -> dict[str, Any]:
     """The `/schema` document (OGC API - Features Part 5): every property a feature carries,
-    with its exact type, so GDAL and QGIS type fields by it instead of guessing from a page
-    (a 0.0128-hour age would otherwise become the integer 0)."""
+    with its exact type."""
     return _document(layer, self_url, layer.definition.properties)
+
+
+def geojson_feature_schema(layer: Layer, self_url: str) -> dict[str, Any]:
+    """One feature as GeoJSON, as JSON Schema: what `describedby` points at. GDAL types the
+    fields by the `properties` member of such a schema instead of guessing them from the
+    first page (where a column of nulls becomes text and 0.0128 hours the integer 0)."""
+    fields = properties_schema(layer, self_url)["properties"]
+    geometry = fields.pop("geometry")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": self_url,
+        "title": layer.definition.title,
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": ["string", "integer"]},
+            "geometry": geometry,
+            "properties": {"type": "object", "properties": fields},
+        },
+    }
 
 
 def _document(layer: Layer, self_url: str, names: list[str]) -> dict[str, Any]:

@@ -15,6 +15,8 @@ LAYER_IDS = {
     "areas",
     "compliance_by_street",
     "issue_events",
+    "inspections",
+    "footprints",
 }
 
 
@@ -248,9 +250,15 @@ def test_each_collection_describes_every_property_with_its_type(client: TestClie
     collection = client.get("/collections/issue_events").json()
     described = [link for link in collection["links"] if link["rel"] == "describedby"]
     assert [link["type"] for link in described] == ["application/schema+json"]
-    response = client.get(described[0]["href"])
+    feature = client.get(described[0]["href"]).json()
+    assert feature["properties"]["type"]["enum"] == ["Feature"]
+    part5 = [link for link in collection["links"] if link["rel"].endswith("/rel/ogc/1.0/schema")]
+    response = client.get(part5[0]["href"])
     assert response.headers["content-type"] == "application/schema+json"
     properties = response.json()["properties"]
+    assert feature["properties"]["properties"]["properties"] == {
+        k: v for k, v in properties.items() if k != "geometry"
+    }
     assert properties["hours_since_report"]["type"] == "number"  # not guessed from a page
     assert properties["reported_at"]["format"] == "date-time"
     assert properties["geometry"]["x-ogc-role"] == "primary-geometry"

@@ -50,7 +50,10 @@ def test_every_geometry_has_a_gist_index(engine: Engine, table: str):
     with engine.connect() as connection:
         geometry_columns = set(
             connection.scalars(
-                text("SELECT f_geometry_column FROM geometry_columns WHERE f_table_name = :t"),
+                text(
+                    "SELECT f_geometry_column FROM geometry_columns "
+                    "WHERE f_table_schema = 'public' AND f_table_name = :t"
+                ),
                 {"t": table},
             )
         )

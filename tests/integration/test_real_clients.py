@@ -19,6 +19,8 @@ from tests.integration.serving import committed_city, running_server
 LAYERS = [
     "areas",
     "compliance_by_street",
+    "footprints",
+    "inspections",
     "issue_events",
     "issues",
     "open_issues",
@@ -117,6 +119,28 @@ def test_gdal_types_every_field_by_the_collections_schema(server, layer):
         assert fields[name].startswith(expected), (name, fields[name], spec)
     if layer == "issue_events":
         assert fields["hours_since_report"] == "float64"
+
+
+@pytest.mark.parametrize(
+    ("layer", "rows"),
+    [("inspections", "inspections"), ("footprints", "points WHERE footprint IS NOT NULL")],
+)
+def test_gdal_reads_visits_and_footprints_with_names(server, engine, layer, rows):
+    with gdal_key(server.analyst_key):
+        frame = pyogrio.read_dataframe(f"OAPIF:{server.url}", layer=layer, PAGE_SIZE=500)
+    with engine.connect() as connection:
+        expected = connection.scalar(text(f"SELECT count(*) FROM {rows}"))
+    assert len(frame) == expected > 0
+    assert frame["street_name"].notna().all() and frame["category_name"].notna().all()
+
+
+def test_problems_and_points_carry_names_beside_codes(server, engine):
+    with gdal_key(server.analyst_key):
+        problems = pyogrio.read_dataframe(f"OAPIF:{server.url}", layer="issues", max_features=50)
+    with engine.connect() as connection:
+        names = dict(connection.execute(text("SELECT code, name_zh FROM issue_types")).all())
+    assert (problems["type_name"] == problems["type"].map(names)).all()
+    assert problems["street_name"].notna().all()
 
 
 @pytest.mark.parametrize("layer", list(TABLES))

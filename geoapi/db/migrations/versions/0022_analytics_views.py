@@ -69,7 +69,13 @@ def _areas(alias: str) -> tuple[str, str]:
     return ", ".join(columns), " ".join(joins)
 
 
-VISIBLE = "analytics.visible({a}.district_id, {a}.street_id, {a}.community_id, {a}.grid_id)"
+# The reader's area, found once per query (an uncorrelated sub-select is an InitPlan; a
+# function holding it would run for every row): no scope sees every row.
+READER_AREA = "(SELECT s.area_id FROM analytics.scopes s WHERE s.role_name = current_user)"
+VISIBLE = (
+    f"({READER_AREA} IS NULL OR {READER_AREA} IN "
+    "({a}.district_id, {a}.street_id, {a}.community_id, {a}.grid_id))"
+)
 
 POINT_AREAS, POINT_JOINS = _areas("p")
 ISSUE_AREAS, ISSUE_JOINS = _areas("i")
@@ -130,7 +136,7 @@ SELECT v.id, p.code AS point_code, p.name AS point_name, p.category,
   LEFT JOIN teams tm ON tm.id = v.team_id
   {POINT_JOINS}
  WHERE {VISIBLE.format(a="p")}""",
-    "notices": """
+    "notices": f"""
 SELECT n.number, n.unit_code, u.name AS unit_name, a.code AS area_code, n.issued_at,
        n.deadline, n.acknowledged_at, CAST(count(ni.issue_id) AS int) AS problems,
        CAST(count(*) FILTER (WHERE i.status = 'closed') AS int) AS closed
@@ -139,7 +145,7 @@ SELECT n.number, n.unit_code, u.name AS unit_name, a.code AS area_code, n.issued
   LEFT JOIN areas a ON a.id = n.area_id
   JOIN notice_issues ni ON ni.notice_id = n.id
   JOIN issues i ON i.id = ni.issue_id
- WHERE analytics.visible(i.district_id, i.street_id, i.community_id, i.grid_id)
+ WHERE {VISIBLE.format(a="i")}
  GROUP BY n.id, u.name, a.code""",
     "escalations": f"""
 SELECT c.id, c.issue_id, c.level, {_case("c.level", LEVEL_NAMES)} AS level_name, c.at,
@@ -285,14 +291,6 @@ CREATE TABLE analytics.scopes (
 );
 COMMENT ON TABLE analytics.scopes IS
   '只读账号的区域范围 / the area a read-only role sees (none: everything)';
--- Whether the reader sees a row of these areas: a role without a scope sees every row.
-CREATE FUNCTION analytics.visible(district int, street int, community int, grid int)
-RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT NOT EXISTS (SELECT FROM analytics.scopes s WHERE s.role_name = current_user)
-      OR EXISTS (SELECT FROM analytics.scopes s
-                  WHERE s.role_name = current_user
-                    AND s.area_id IN (district, street, community, grid))
-$$;
 """
 
 
