@@ -8,10 +8,11 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-from sqlalchemy import BindParameter, ColumnElement, Connection, and_
+from sqlalchemy import BindParameter, Column, ColumnElement, Connection, Table, and_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import visitors
 
+from geoapi.db.models import Issue
 from geoapi.errors import InvalidParameter
 from geoapi.issues.states import NAMES_ZH, overdue_sql
 from geoapi.vocabulary import SOURCE_NAMES
@@ -47,6 +48,7 @@ COLUMNS = (  # heading, SQL over `issues` and its joins
     ("问题编号", "issues.id"),
 )
 HEADINGS = [heading for heading, _ in COLUMNS]
+ISSUES: Table = Issue.__table__  # type: ignore[assignment]
 FROM = """
   FROM issues
   JOIN issue_types t ON t.code = issues.type
@@ -70,12 +72,26 @@ def with_values(clause: ColumnElement[bool], values: dict[str, Any]) -> ColumnEl
     return visitors.cloned_traverse(clause, {}, {"bindparam": bind})
 
 
+def over_issues(clause: ColumnElement[bool]) -> ColumnElement[bool]:
+    """`clause` (over the `issues` layer, which may read a view of the problems) over the
+    `issues` table's columns of the same names, which the ledger's SELECT reads."""
+
+    def swap(element: Any, **_: Any) -> Any:
+        if isinstance(element, Column) and element.table is not ISSUES and element.name in ISSUES.c:
+            return ISSUES.c[element.name]
+        return None
+
+    return visitors.replacement_traverse(clause, {}, swap)
+
+
 def _select(
     connection: Connection, where: list[ColumnElement[bool]], timezone: str, limit: int | None
 ) -> str:
     """The ledger's SELECT with every value inlined by the driver (COPY takes no parameters);
     `where` is over the `issues` layer's columns, the caller's scope included."""
-    clause = and_(*where).compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
+    clause = over_issues(and_(*where)).compile(
+        dialect=DIALECT, compile_kwargs={"render_postcompile": True}
+    )
     columns = ",\n       ".join(f'{sql} AS "{heading}"' for heading, sql in COLUMNS)
     sql = f"SELECT {columns}{FROM} WHERE {clause} ORDER BY issues.reported_at DESC, issues.id" + (
         " LIMIT %(limit)s" if limit is not None else ""

@@ -92,6 +92,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/collections/{collectionId}/queryables"): Rule(
         STAFF, get("/collections/issues/queryables")
     ),
+    ("GET", "/collections/{collectionId}/schema"): Rule(STAFF, get("/collections/issues/schema")),
+    ("GET", "/collections/{collectionId}/schema/feature"): Rule(
+        STAFF, get("/collections/issues/schema/feature")
+    ),
     ("GET", "/collections/{collectionId}/items"): Rule(STAFF, get("/collections/issues/items")),
     ("GET", "/collections/{collectionId}/items/{featureId}"): Rule(
         STAFF, get("/collections/issues/items/{issue}"), scoped=True
