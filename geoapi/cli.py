@@ -40,6 +40,8 @@ open311_app = typer.Typer(
     help="Citizens' apps: webhooks and their deliveries.", no_args_is_help=True
 )
 app.add_typer(open311_app, name="open311")
+qgis_app = typer.Typer(help="QGIS projects of the service's layers.", no_args_is_help=True)
+app.add_typer(qgis_app, name="qgis")
 for _name, _sub in REFERENCE_APPS.items():
     app.add_typer(_sub, name=_name)
 
@@ -651,3 +653,27 @@ def open311_deliver(
         if every is None:
             return
         sleep(every)
+
+
+@qgis_app.command("project")
+def qgis_project(
+    out: Annotated[Path, typer.Option(help="The .qgs file to write")] = Path("geoapi.qgs"),
+    url: Annotated[
+        str, typer.Option(help="The service as QGIS reaches it")
+    ] = "http://127.0.0.1:8000",
+    authcfg: Annotated[
+        str | None,
+        typer.Option(help="Id of the QGIS authentication configuration that sends the key"),
+    ] = "geoapi1",
+) -> None:
+    """A QGIS project with every collection of the service, styled as the map page."""
+    from geoapi.catalog import qgis
+    from geoapi.catalog.load import load_layers
+    from geoapi.catalog.registry import LayerRegistry
+
+    settings = Settings()
+    engine = _engine()
+    layers = LayerRegistry(load_layers(settings.layers_dir)).bind(engine)
+    with engine.connect() as connection:
+        out.write_bytes(qgis.project(connection, layers, url, authcfg or None))
+    console.print(f"wrote {out}: {len(layers)} layers of {url}")

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from geoapi.catalog import qgis
 from geoapi.catalog.registry import LayerDep, LayersDep
 from geoapi.db.engine import ReaderDep
 from geoapi.errors import NotFound
@@ -122,6 +123,30 @@ def get_feature_schema(request: Request, layer: LayerDep) -> JSONResponse:
     """One GeoJSON feature of the collection as JSON Schema (its `describedby`)."""
     return JSONResponse(
         geojson_feature_schema(layer, str(request.url)), media_type="application/schema+json"
+    )
+
+
+@router.get(
+    "/collections/{collectionId}/styles/qgis",
+    operation_id="getQgisStyle",
+    name="getQgisStyle",
+    responses={200: {"content": {"application/xml": {}}}},
+)
+async def get_qgis_style(
+    layer: LayerDep,
+    read: ReaderDep,
+    by: Annotated[
+        str | None,
+        Query(description="The property to colour by (default: the catalog's colour property)"),
+    ] = None,
+) -> Response:
+    """The collection's style as a QGIS QML file (Layer Properties → Style → Load Style)."""
+    body = await read(lambda connection: qgis.qml(connection, layer, by))
+    suffix = f"-{by}" if by else ""
+    return Response(
+        body,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{layer.id}{suffix}.qml"'},
     )
 
 

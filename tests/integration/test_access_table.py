@@ -93,6 +93,9 @@ RULES: dict[tuple[str, str], Rule] = {
         STAFF, get("/collections/issues/queryables")
     ),
     ("GET", "/collections/{collectionId}/schema"): Rule(STAFF, get("/collections/issues/schema")),
+    ("GET", "/collections/{collectionId}/styles/qgis"): Rule(
+        STAFF, get("/collections/issues/styles/qgis")
+    ),
     ("GET", "/collections/{collectionId}/schema/feature"): Rule(
         STAFF, get("/collections/issues/schema/feature")
     ),

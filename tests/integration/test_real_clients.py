@@ -1,11 +1,13 @@
 """Clients nobody here wrote read the running service: GDAL's OGC API driver and OWSLib."""
 
 import json
+import re
 import tempfile
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from xml.etree import ElementTree
 
 import pyogrio
 import pytest
@@ -13,6 +15,9 @@ from owslib.ogcapi.features import Features
 from sqlalchemy import Connection, Engine, text
 
 from geoapi.auth import lookup
+from geoapi.catalog import qgis
+from geoapi.catalog.load import load_layers
+from geoapi.catalog.registry import LayerRegistry
 from geoapi.settings import Settings
 from tests.integration.serving import committed_city, running_server
 
@@ -141,6 +146,24 @@ def test_problems_and_points_carry_names_beside_codes(server, engine):
         names = dict(connection.execute(text("SELECT code, name_zh FROM issue_types")).all())
     assert (problems["type_name"] == problems["type"].map(names)).all()
     assert problems["street_name"].notna().all()
+
+
+def test_the_qgis_project_opens_every_layer_through_gdal(server, settings, engine):
+    """The .qgs as `geoapi qgis project` writes it, read as QGIS would: each layer's OGC API
+    source (url, typename) opens through GDAL and has its features and a renderer."""
+    layers = LayerRegistry(load_layers(settings.layers_dir)).bind(engine)
+    with engine.connect() as connection:
+        document = ElementTree.fromstring(qgis.project(connection, layers, server.url, None))
+    sources = {}
+    for maplayer in document.iter("maplayer"):
+        source = dict(re.findall(r"(\w+)='([^']*)'", maplayer.findtext("datasource")))
+        assert maplayer.findtext("provider") == "OAPIF" and maplayer.find("renderer-v2") is not None
+        sources[source["typename"]] = source["url"]
+    assert sorted(sources) == LAYERS
+    with gdal_key(server.analyst_key):
+        for typename, url in sources.items():
+            info = pyogrio.read_info(f"OAPIF:{url}", layer=typename, force_feature_count=True)
+            assert info["features"] > 0, typename
 
 
 @pytest.mark.parametrize("layer", list(TABLES))
