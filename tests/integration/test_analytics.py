@@ -45,6 +45,16 @@ COLUMNS = {
         "id", "issue_id", "level", "level_name", "at", "unit_code", "unit_name",
         "days_overdue", "notice_number", "replied_at", "street_code",
     ],
+    "routes": [
+        "id", "team_code", "team_name", "inspector", "inspectors", "day", "mode", "network",
+        "distance_m", "duration_s", "shift_start", "shift_end", "stops", "created_by",
+        "created_at", "geom",
+    ],
+    "route_stops": [
+        "route_id", "team_code", "day", "inspector", "seq", "point_code", "point_name",
+        "category", "issue_id", "reason", "arrival", "leg_m", "street_code", "street_name",
+        "geom",
+    ],
 }  # fmt: skip
 
 
