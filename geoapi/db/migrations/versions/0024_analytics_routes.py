@@ -86,9 +86,7 @@ def upgrade() -> None:
     for name, body in VIEWS.items():
         op.execute(f"CREATE VIEW analytics.{name} AS {body}")
         for column, (zh, en) in COLUMNS[name].items():
-            op.execute(
-                f"COMMENT ON COLUMN analytics.{name}.{column} IS {_quote(f'{zh} / {en}')}"
-            )
+            op.execute(f"COMMENT ON COLUMN analytics.{name}.{column} IS {_quote(f'{zh} / {en}')}")
 
 
 def downgrade() -> None:
