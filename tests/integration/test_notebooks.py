@@ -8,9 +8,10 @@ from pathlib import Path
 
 import papermill
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, make_url, text
 
 from geoapi.auth import lookup
+from geoapi.db import analysts
 from geoapi.settings import Settings
 from tests.integration.serving import committed_city, running_server
 
@@ -18,6 +19,7 @@ NOTEBOOKS_DIR = Path(__file__).parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 WEEK = "2026-W47"  # the demo city's last week (AS_OF 2026-11-20)
 ROUTE_DAY = "2026-11-19"
+READER = "notebook_reader"
 # What each notebook must leave in its output directory.
 OUTPUTS = {
     "closure_performance": ["closure_control_chart.png"],
@@ -34,21 +36,29 @@ OUTPUTS = {
 
 
 @pytest.fixture(scope="module")
-def service(settings: Settings, engine: Engine) -> Iterator[tuple[str, str, str]]:
-    """A committed demo city with a planned day of routes, the service over it, an analyst's
-    key and a planner's."""
+def service(settings: Settings, engine: Engine) -> Iterator[tuple[str, str, str, str]]:
+    """A committed demo city, the service over it, a read-only analyst role's database URL
+    (so a notebook that read anything but the `analytics` views would fail), an analyst's key
+    and a planner's."""
 
-    def keys(connection: Connection) -> tuple[str, str]:
+    def keys(connection: Connection) -> tuple[str, str, str]:
+        password = analysts.create_role(connection, READER)
+        reader = make_url(str(settings.database_url)).set(username=READER, password=password)
         return (
+            reader.render_as_string(hide_password=False),
             lookup.add_user(connection, "nb-analyst", "analyst"),
             lookup.add_user(connection, "nb-planner", "planner"),
         )
 
-    with (
-        committed_city(engine, 0.2, 7, keys) as (analyst, planner),
-        running_server(settings) as url,
-    ):
-        yield url, analyst, planner
+    try:
+        with (
+            committed_city(engine, 0.2, 7, keys) as (reader, analyst, planner),
+            running_server(settings) as url,
+        ):
+            yield url, reader, analyst, planner
+    finally:
+        with engine.begin() as connection:
+            analysts.drop_role(connection, READER)
 
 
 def test_the_committed_notebooks_carry_no_outputs():
@@ -61,8 +71,8 @@ def test_the_committed_notebooks_carry_no_outputs():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_each_notebook_runs_and_saves_its_figures(path, service, settings, engine, tmp_path):
-    url, analyst, planner = service
+def test_each_notebook_runs_and_saves_its_figures(path, service, engine, tmp_path):
+    url, reader, analyst, planner = service
     if path.stem == "routes":
         _plan_routes(url, planner, engine)
     out = tmp_path / "figures"
@@ -70,7 +80,7 @@ def test_each_notebook_runs_and_saves_its_figures(path, service, settings, engin
         str(path),
         str(tmp_path / path.name),
         parameters={
-            "database_url": str(settings.database_url),
+            "database_url": reader,  # the read-only role: the analytics views and nothing else
             "service_url": url.rstrip("/"),
             "api_key": analyst,
             "until": WEEK,
