@@ -675,5 +675,7 @@ def qgis_project(
     engine = _engine()
     layers = LayerRegistry(load_layers(settings.layers_dir)).bind(engine)
     with engine.connect() as connection:
-        out.write_bytes(qgis.project(connection, layers, url, authcfg or None))
+        project = qgis.project(connection, layers, url, authcfg or None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(project)
     console.print(f"wrote {out}: {len(layers)} layers of {url}")
