@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from geoapi import __version__, health
 from geoapi.auth.cache import KeyCache
+from geoapi.auth.router import router as sign_in_router
 from geoapi.cards.router import router as cards_router
 from geoapi.catalog.load import load_layers
 from geoapi.catalog.needed import check_needed
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Every request is bounded first; Open311's refusals take its own error shape.
     app.add_middleware(RequestGuard, settings=settings, renderers={OPEN311_PREFIX: error_response})
     app.include_router(health.router)
+    app.include_router(sign_in_router)
     app.include_router(features_router)
     app.include_router(tiles_router)
     app.include_router(issues_router)

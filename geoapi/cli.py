@@ -391,6 +391,37 @@ def users_key(username: Annotated[str, typer.Argument()]) -> None:
     typer.echo(key)  # plain stdout, so scripts can capture it
 
 
+@users_app.command("sign-in-link")
+def users_sign_in_link(
+    username: Annotated[str, typer.Argument(help="The inspector or unit user")],
+    next_path: Annotated[
+        str, typer.Option("--next", help="Where the phone lands, e.g. /routes/12/view")
+    ] = "/map",
+    minutes: Annotated[int, typer.Option(min=1, max=1440, help="The link expires after")] = 30,
+    base_url: Annotated[
+        str, typer.Option(help="The service as the phone reaches it")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """A one-time link (and QR code) that signs a phone in as USERNAME, no key typed."""
+    import segno
+
+    from geoapi.auth import sign_in
+    from geoapi.auth.principal import SYSTEM
+    from geoapi.errors import GeoApiError
+
+    try:
+        with _engine().begin() as connection:
+            now = datetime.now(UTC)
+            link = sign_in.create(connection, username, next_path, minutes, SYSTEM, now)
+    except GeoApiError as exc:
+        err.print(f"[red]{exc.detail}[/]")
+        raise typer.Exit(2) from exc
+    url = f"{base_url.rstrip('/')}/sign-in/{link.token}"
+    typer.echo(url)
+    segno.make(url, error="m").terminal(compact=True)
+    console.print(f"open once before {link.expires_at.astimezone():%Y-%m-%d %H:%M}")
+
+
 @users_app.command("list")
 def users_list() -> None:
     """Users with role, scope and live keys (by their first characters)."""

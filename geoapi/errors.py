@@ -68,6 +68,14 @@ class Conflict(GeoApiError):
     code = "Conflict"
 
 
+class Gone(GeoApiError):
+    """The resource existed and is no longer usable (a used or expired one-time link)."""
+
+    status_code = 410
+    title = "Gone"
+    code = "Gone"
+
+
 class BatchRefused(Conflict):
     """Moves made together or not at all, some of which cannot be made (listed in `errors`)."""
 

@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "plan_routes": frozenset({"admin", "planner", "inspector"}),  # inspectors: their own team
     "routes": frozenset({"admin", "planner", "analyst", "inspector"}),  # read route lists
     "reference": frozenset({"admin"}),  # create and change categories, types, units, teams
+    "sign_in_links": frozenset({"admin", "planner"}),  # give a phone a one-time sign-in link
 }
 
 assert all(roles <= set(ROLES) for roles in PERMISSIONS.values())

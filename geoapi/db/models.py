@@ -582,6 +582,22 @@ class Open311Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class SignInLink(Base):
+    """A one-time link a planner gives a phone (0025): opened once, before it expires, it
+    becomes a session of its user."""
+
+    __tablename__ = "sign_in_links"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    next_path: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    used_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
 class BrowserSession(Base):
     """A key exchanged for a cookie (`geoapi.auth.sessions`); it ends with its key."""
 

@@ -85,6 +85,11 @@ def feature(side: dict[str, Any]) -> dict[str, Any]:
 
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(EVERYONE, get("/health")),
+    ("POST", "/sign-in-links"): Rule(
+        OFFICE, post("/sign-in-links", lambda side: {"user": "t-inspector"})
+    ),
+    # Anyone holding a link may open it (an unknown one is 404, not 401/403).
+    ("GET", "/sign-in/{token}"): Rule(EVERYONE, get("/sign-in/gl_unknown")),
     ("GET", "/"): Rule(EVERYONE, get("/")),
     ("GET", "/conformance"): Rule(EVERYONE, get("/conformance")),
     ("GET", "/collections"): Rule(EVERYONE, get("/collections")),
