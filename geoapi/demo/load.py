@@ -39,6 +39,7 @@ TABLES = (
     "inspections",
     "issues",
     "sessions",
+    "sign_in_links",
     "open311_webhooks",
     "api_keys",
     "users",

@@ -282,6 +282,45 @@ def test_the_phone_page_shows_the_route_above_its_stops(map_server):
     assert map_box["y"] + map_box["height"] <= list_box["y"]  # the map above the list
 
 
+def test_a_phone_signs_in_by_its_link_and_lands_on_the_route(map_server, engine):
+    """The planner makes a one-time link for an inspector of team T01; the phone opens it (no
+    key anywhere) and lands on the route's phone page, which reads with the session."""
+    url, key = map_server
+    route = plan_route(url, key)
+    with engine.begin() as connection:
+        lookup.add_user(connection, "phone-inspector", "inspector")
+        connection.execute(
+            text(
+                "UPDATE users SET team_id = (SELECT id FROM teams WHERE code = 'T01') "
+                "WHERE username = 'phone-inspector'"
+            )
+        )
+    link = api(
+        url,
+        key,
+        "/sign-in-links",
+        {"user": "phone-inspector", "next": f"/routes/{route['id']}/view"},
+    )
+    blocked, failed, errors = [], [], []
+    with offline_page(
+        {"width": 390, "height": 844}, blocked, failed, errors, is_mobile=True, has_touch=True
+    ) as page:
+        page.goto(link["url"], wait_until="networkidle")
+        landed = page.url
+        items = page.locator("ol.stops > li").count()
+        cookies = page.context.cookies()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "phone-signed-in.png"), full_page=True)
+        page.goto(link["url"])  # the same link again: used
+        again = page.locator("body").inner_text()
+    assert landed == f"{url}routes/{route['id']}/view" and "gk_" not in landed
+    assert items == len(route["stops"]) > 0
+    assert [c["name"] for c in cookies] == ["geoapi_session"] and cookies[0]["httpOnly"]
+    assert "used at" in again
+    assert blocked == [] and [u for u in failed if "/sign-in/" not in u] == []
+    assert [e for e in errors if "410" not in e] == []  # only the reused link's 410
+
+
 POPUP_LINKS = """() => {
   const map = window[document.querySelector('.leaflet-container').id];
   const hrefs = [];
