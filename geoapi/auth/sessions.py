@@ -2,8 +2,9 @@
 
 Pages a popup links to (a point, a problem) and links on a printed map then need no key in
 their address. A session lives `session_hours` and ends with its key (revoked, or the user
-disabled). It only reads: a cookie arrives with any request the browser makes, including
-ones another site triggers, so writes still need the key in a header.
+disabled). A cookie arrives with any request the browser makes, including ones another site
+triggers, so a session writes only with the `X-Geoapi-Client` header — which no other site's
+page can add (the service allows no cross-origin requests) — as the phone page's scripts do.
 """
 
 import secrets
@@ -18,6 +19,7 @@ from geoapi.settings import Settings
 COOKIE = "geoapi_session"
 TOKEN_PREFIX = "gs_"  # distinct from keys (gk_): a token is never taken for a key
 READ_METHODS = frozenset({"GET", "HEAD"})
+WRITE_HEADER = "X-Geoapi-Client"  # a page of this service writing with its session
 
 PRINCIPAL = """
 SELECT u.username, u.role, u.unit_code, a.id AS area_id, a.level AS area_level,
@@ -36,9 +38,12 @@ def principal_sql(source: str, match: str) -> str:
 
 
 def token_of(request: Request) -> str | None:
-    """The session token a read request carries in its cookie (writes never use one)."""
+    """The session token a request carries in its cookie: for a read, or for a write that
+    says it comes from one of this service's pages (`X-Geoapi-Client`)."""
     token = request.cookies.get(COOKIE)
-    if request.method not in READ_METHODS or not token or not token.startswith(TOKEN_PREFIX):
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    if request.method not in READ_METHODS and WRITE_HEADER not in request.headers:
         return None
     return token
 

@@ -1,9 +1,11 @@
 """The phone page of a route (`/routes/{id}/view`): the route on a Leaflet map (Folium, the
 `/map` basemaps, scripts served locally) above the stops in order, each with its Amap and
-Baidu navigation links and a button that opens its checklist right there (no other request,
-so it works where the signal is weak)."""
+Baidu navigation links and a button that opens its checklist right there as a form to record
+the visit (pass / fail / not applicable per criterion, notes, the phone's position), saved
+with a client id so a retried save never records the visit twice."""
 
 from html import escape
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,7 +37,25 @@ header { order: 0; }
 header { padding: 8px; background: #2c3e50; color: #fff; }
 .pin { background: #fff; border: 2px solid #c0392b; border-radius: 12px; text-align: center;
   font: bold 12px/20px sans-serif; }
+.visit fieldset { border: 0; border-top: 1px solid #eee; margin: 0; padding: 6px 0; }
+.visit legend { font-size: 14px; padding: 0; }
+.visit label { display: inline-block; min-width: 64px; margin: 4px 6px 0 0; padding: 8px 10px;
+  border: 1px solid #bbb; border-radius: 6px; text-align: center; }
+.visit label:has(input:checked) { background: #2c3e50; color: #fff; border-color: #2c3e50; }
+.visit input[type=radio] { position: absolute; opacity: 0; }
+.visit textarea { width: 100%; box-sizing: border-box; min-height: 48px; font: inherit; }
+.visit button { margin-top: 8px; padding: 12px 18px; font: inherit; border: 0;
+  border-radius: 6px; background: #27ae60; color: #fff; }
+.visit .status { margin: 6px 0 0; }
+.visit .status.error { color: #c0392b; }
 </style>"""
+
+# The visit form's script, served inline: the page works from one response.
+SCRIPT = (
+    "<script>"
+    + (Path(__file__).parents[1] / "templates" / "phone_visit.js").read_text("utf-8")
+    + "</script>"
+)
 
 
 def phone_page(
@@ -78,6 +98,7 @@ def phone_page(
         )
     )
     root.html.add_child(display.Raw(_stop_list(route, zone, checklists)))
+    root.html.add_child(display.Raw(SCRIPT))
     return root.render()
 
 
@@ -93,7 +114,7 @@ def _stop_list(route: dict[str, Any], zone: ZoneInfo, checklists: Checklists) ->
             f'<span class="muted">{escape(" · ".join(f for f in facts if f))}</span><br>'
             f'<a href="{escape(str(links["amap"]))}">高德导航</a>'
             f'<a href="{escape(str(links["baidu"]))}">百度导航</a>'
-            f"{_checklist(checklist) if checklist else ''}</li>"
+            f"{_checklist(checklist, stop, route['team']) if checklist else ''}</li>"
         )
     return (
         f"<header>{escape(route_title(route))} · {route['date']} · 已完成 {done}/"
@@ -101,11 +122,33 @@ def _stop_list(route: dict[str, Any], zone: ZoneInfo, checklists: Checklists) ->
     )
 
 
-def _checklist(checklist: Checklist) -> str:
-    """The standard to score the point by, folded under a button."""
-    lines = "".join(
-        f"<li>{escape(c.text)}（{c.weight:g} 分{'，一票否决' if c.critical else ''}）</li>"
-        for c in checklist.criteria
-    )
+def _checklist(checklist: Checklist, stop: dict[str, Any], team: str) -> str:
+    """The standard to score the point by, folded under a button, as the form of the visit."""
     title = escape(checklist.title)
-    return f"<details><summary>测评表</summary><b>{title}</b><ol>{lines}</ol></details>"
+    if not stop["point"] or stop["visited_at"]:  # a problem to verify, or visited already
+        lines = "".join(f"<li>{escape(c.text)}（{c.weight:g} 分）</li>" for c in checklist.criteria)
+        return f"<details><summary>测评表</summary><b>{title}</b><ol>{lines}</ol></details>"
+    fields = "".join(_criterion(c) for c in checklist.criteria)
+    return (
+        f"<details><summary>测评表</summary><b>{title}</b>"
+        f'<form class="visit" data-point="{escape(stop["point"])}" data-team="{escape(team)}">'
+        f"<ol>{fields}</ol>"
+        '<textarea name="notes" placeholder="备注 Notes"></textarea>'
+        '<button type="submit">保存检查 Save visit</button><p class="status"></p>'
+        "</form></details>"
+    )
+
+
+CHOICES = (("pass", "达标"), ("fail", "不达标"), ("na", "不适用"))
+
+
+def _criterion(criterion: Any) -> str:
+    veto = "，一票否决" if criterion.critical else ""
+    options = "".join(
+        f'<label><input type="radio" name="{escape(criterion.id)}" value="{value}">{name}</label>'
+        for value, name in CHOICES
+    )
+    return (
+        f'<li><fieldset data-criterion="{escape(criterion.id)}"><legend>{escape(criterion.text)}'
+        f"（{criterion.weight:g} 分{veto}）</legend>{options}</fieldset></li>"
+    )

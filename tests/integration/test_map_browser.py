@@ -321,6 +321,72 @@ def test_a_phone_signs_in_by_its_link_and_lands_on_the_route(map_server, engine)
     assert [e for e in errors if "410" not in e] == []  # only the reused link's 410
 
 
+def test_an_inspector_records_a_visit_on_the_phone(map_server, engine):
+    """Signed in by link, the inspector answers a stop's checklist with the phone's position
+    and saves: the visit is stored once, as theirs, near the point, and the stop shows done."""
+    url, key = map_server
+    route = plan_route(url, key)
+    with engine.begin() as connection:
+        lookup.add_user(connection, "visit-inspector", "inspector")
+        connection.execute(
+            text(
+                "UPDATE users SET team_id = (SELECT id FROM teams WHERE code = 'T01') "
+                "WHERE username = 'visit-inspector'"
+            )
+        )
+    link = api(
+        url,
+        key,
+        "/sign-in-links",
+        {"user": "visit-inspector", "next": f"/routes/{route['id']}/view"},
+    )
+    stop = next(s for s in route["stops"] if s["point"] and s["category"])
+    lon, lat = stop["position"]
+    blocked, failed, errors = [], [], []
+    with offline_page(
+        {"width": 390, "height": 844},
+        blocked,
+        failed,
+        errors,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": lon, "latitude": lat},
+        permissions=["geolocation"],
+    ) as page:
+        page.goto(link["url"], wait_until="networkidle")
+        item = page.locator("ol.stops > li").filter(
+            has=page.locator(f'form[data-point="{stop["point"]}"]')
+        )
+        item.locator("summary").click()
+        choices = item.locator("fieldset[data-criterion]")
+        for i in range(choices.count()):
+            choices.nth(i).locator("label").nth(1 if i == 0 else 0).click()  # the first fails
+        item.locator("textarea").fill("摊位外溢 stalls outside")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "phone-visit-form.png"), full_page=False)
+        item.locator("button[type=submit]").click()
+        page.wait_for_function(
+            "document.querySelector('form.visit .status').textContent.includes('已保存')"
+        )
+        status = item.locator(".status").inner_text()
+        done = item.get_attribute("class")
+        item.screenshot(path=str(ARTIFACTS / "phone-visit-saved.png"))
+    with engine.connect() as connection:
+        visits = connection.execute(
+            text(
+                "SELECT v.inspector, v.client_id, v.far_from_point, v.notes, t.code AS team "
+                "FROM inspections v JOIN points p ON p.id = v.point_id "
+                "LEFT JOIN teams t ON t.id = v.team_id WHERE p.code = :p AND v.inspector = :u"
+            ),
+            {"p": stop["point"], "u": "visit-inspector"},
+        ).all()
+    assert len(visits) == 1 and visits[0].client_id is not None
+    assert (visits[0].team, visits[0].far_from_point) == ("T01", False)
+    assert visits[0].notes == "摊位外溢 stalls outside"
+    assert "已保存" in status and "done" in done
+    assert (blocked, failed, errors) == ([], [], [])
+
+
 POPUP_LINKS = """() => {
   const map = window[document.querySelector('.leaflet-container').id];
   const hrefs = [];

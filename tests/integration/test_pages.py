@@ -124,14 +124,23 @@ def test_a_problems_page_reads_in_the_office_words(browser, city, connection, pl
     assert as_json.json()["id"] == str(issue_id)  # the API is unchanged
 
 
-def test_a_session_reads_but_never_writes(browser, city, connection, planner):
+def test_a_session_writes_only_from_the_services_own_pages(browser, city, connection, planner):
+    """A cookie alone (what another site's form would send) writes nothing; the phone page's
+    scripts add X-Geoapi-Client, which no other site's page can add cross-origin."""
     browser.get("/map", params={"api_key": planner})
     lon, lat = connection.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM points LIMIT 1")).one()
     body = {"type": "garbage", "source": "inspection", "lon": lon, "lat": lat}
     before = connection.scalar(text("SELECT count(*) FROM issues"))
     assert browser.post("/issues", json=body).status_code in (401, 403)
     assert connection.scalar(text("SELECT count(*) FROM issues")) == before
-    assert browser.post("/issues", json=body, headers={"X-API-Key": planner}).status_code == 201
+    own_page = browser.post("/issues", json=body, headers={"X-Geoapi-Client": "phone"})
+    assert own_page.status_code == 201
+    assert own_page.json()["events"][0]["actor"] == "office-map"  # the session's user
+    preflight = browser.options(
+        "/issues",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers  # no cross-origin writes
 
 
 def test_revoking_the_key_ends_its_sessions(browser, city, connection, planner):

@@ -1,0 +1,50 @@
+// The phone page's visit form: POST /inspections with the session (X-Geoapi-Client lets a
+// session write), a client id made once per form (a retried save is the same visit), and
+// the phone's position when it gives one within 8 s. crypto.randomUUID and geolocation need
+// HTTPS off localhost: the id then comes from getRandomValues, the position is left out.
+function geoapiUuid() {
+  if (window.crypto && crypto.randomUUID) { try { return crypto.randomUUID(); } catch (e) {} }
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+  const h = Array.from(b, x => x.toString(16).padStart(2, "0")).join("");
+  return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+}
+function geoapiPosition() {
+  return new Promise(done => {
+    if (!navigator.geolocation) return done(null);
+    navigator.geolocation.getCurrentPosition(
+      p => done(p.coords), () => done(null), {enableHighAccuracy: true, timeout: 8000, maximumAge: 60000});
+  });
+}
+document.querySelectorAll("form.visit").forEach(form => {
+  form.dataset.clientId = geoapiUuid();
+  form.addEventListener("submit", async event => {
+    event.preventDefault();
+    const status = form.querySelector(".status");
+    const answers = Array.from(form.querySelectorAll("fieldset[data-criterion]")).map(f => {
+      const chosen = f.querySelector("input:checked");
+      return chosen && {criterion: f.dataset.criterion, result: chosen.value};
+    });
+    if (answers.some(a => !a)) {
+      status.className = "status error"; status.textContent = "请逐项选择 Answer every line"; return;
+    }
+    status.className = "status"; status.textContent = "保存中… Saving";
+    const coords = await geoapiPosition();
+    const body = {id: form.dataset.clientId, point_code: form.dataset.point, team: form.dataset.team,
+                  answers: answers, notes: form.querySelector("textarea").value || null};
+    if (coords) { body.lon = coords.longitude; body.lat = coords.latitude; }
+    try {
+      const answer = await fetch("/inspections", {method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-Geoapi-Client": "phone"},
+        body: JSON.stringify(body)});
+      const saved = await answer.json();
+      if (!answer.ok) throw new Error(saved.detail || answer.statusText);
+      form.closest("li").classList.add("done");
+      form.querySelector("button").disabled = true;
+      const far = saved.far_from_point ? "（定位距点位较远 far from the point）" : "";
+      status.textContent = "已保存 Saved · 得分率 " + Math.round(saved.score_rate * 100) + "%" + far;
+    } catch (error) {
+      status.className = "status error"; status.textContent = "未保存 Not saved: " + error.message;
+    }
+  });
+});
