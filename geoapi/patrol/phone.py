@@ -47,6 +47,7 @@ header { padding: 8px; background: #2c3e50; color: #fff; }
 .visit button { margin-top: 8px; padding: 12px 18px; font: inherit; border: 0;
   border-radius: 6px; background: #27ae60; color: #fff; }
 .visit .status { margin: 6px 0 0; }
+.visit .opens { display: block; color: #a04000; font-size: 12px; }
 .visit .status.error { color: #c0392b; }
 </style>"""
 
@@ -64,8 +65,10 @@ def phone_page(
     basemap: Basemap,
     zone: ZoneInfo,
     checklists: Checklists,
+    type_names: dict[str, str],
 ) -> str:
-    """The whole page; coordinates drawn in the basemap's datum, links in each app's."""
+    """The whole page; coordinates drawn in the basemap's datum, links in each app's;
+    `type_names`: the problem types a failed criterion opens, by name."""
     fmap = folium.Map(tiles=None, zoom_control=True)
     display.MetricScale().add_to(fmap)
     add_to(fmap, basemap)
@@ -97,12 +100,14 @@ def phone_page(
             f"<title>{escape(route_title(route))} {route['date']} 巡查路线</title>"
         )
     )
-    root.html.add_child(display.Raw(_stop_list(route, zone, checklists)))
+    root.html.add_child(display.Raw(_stop_list(route, zone, checklists, type_names)))
     root.html.add_child(display.Raw(SCRIPT))
     return root.render()
 
 
-def _stop_list(route: dict[str, Any], zone: ZoneInfo, checklists: Checklists) -> str:
+def _stop_list(
+    route: dict[str, Any], zone: ZoneInfo, checklists: Checklists, type_names: dict[str, str]
+) -> str:
     done, late = route["progress"]["done"], route["progress"]["late_min"]
     behind = "" if late is None else f" · {'晚' if late > 0 else '早'} {abs(late):.0f} 分钟"
     items = []
@@ -114,7 +119,7 @@ def _stop_list(route: dict[str, Any], zone: ZoneInfo, checklists: Checklists) ->
             f'<span class="muted">{escape(" · ".join(f for f in facts if f))}</span><br>'
             f'<a href="{escape(str(links["amap"]))}">高德导航</a>'
             f'<a href="{escape(str(links["baidu"]))}">百度导航</a>'
-            f"{_checklist(checklist, stop, route['team']) if checklist else ''}</li>"
+            f"{_checklist(checklist, stop, route['team'], type_names) if checklist else ''}</li>"
         )
     return (
         f"<header>{escape(route_title(route))} · {route['date']} · 已完成 {done}/"
@@ -122,13 +127,15 @@ def _stop_list(route: dict[str, Any], zone: ZoneInfo, checklists: Checklists) ->
     )
 
 
-def _checklist(checklist: Checklist, stop: dict[str, Any], team: str) -> str:
+def _checklist(
+    checklist: Checklist, stop: dict[str, Any], team: str, type_names: dict[str, str]
+) -> str:
     """The standard to score the point by, folded under a button, as the form of the visit."""
     title = escape(checklist.title)
     if not stop["point"] or stop["visited_at"]:  # a problem to verify, or visited already
         lines = "".join(f"<li>{escape(c.text)}（{c.weight:g} 分）</li>" for c in checklist.criteria)
         return f"<details><summary>测评表</summary><b>{title}</b><ol>{lines}</ol></details>"
-    fields = "".join(_criterion(c) for c in checklist.criteria)
+    fields = "".join(_criterion(c, type_names) for c in checklist.criteria)
     return (
         f"<details><summary>测评表</summary><b>{title}</b>"
         f'<form class="visit" data-point="{escape(stop["point"])}" data-team="{escape(team)}">'
@@ -142,13 +149,24 @@ def _checklist(checklist: Checklist, stop: dict[str, Any], team: str) -> str:
 CHOICES = (("pass", "达标"), ("fail", "不达标"), ("na", "不适用"))
 
 
-def _criterion(criterion: Any) -> str:
+def _criterion(criterion: Any, type_names: dict[str, str]) -> str:
+    """One line of the form; a criterion that names a problem type says which problem its
+    fail opens at the point (sent as `open_issue`)."""
     veto = "，一票否决" if criterion.critical else ""
     options = "".join(
         f'<label><input type="radio" name="{escape(criterion.id)}" value="{value}">{name}</label>'
         for value, name in CHOICES
     )
+    opens = criterion.issue_type
+    hint = (
+        f'<span class="opens">不达标即开立问题：{escape(type_names.get(opens, opens))}</span>'
+        if opens
+        else ""
+    )
+    attributes = f' data-criterion="{escape(criterion.id)}"'
+    attributes += f' data-opens="{escape(opens)}"' if opens else ""
     return (
-        f'<li><fieldset data-criterion="{escape(criterion.id)}"><legend>{escape(criterion.text)}'
-        f"（{criterion.weight:g} 分{veto}）</legend>{options}</fieldset></li>"
+        f"<li><fieldset{attributes}>"
+        f"<legend>{escape(criterion.text)}（{criterion.weight:g} 分{veto}）{hint}</legend>"
+        f"{options}</fieldset></li>"
     )

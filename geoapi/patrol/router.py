@@ -26,6 +26,7 @@ from geoapi.patrol.schemas import PlanRequest, SolveAnswer, SolveRequest
 from geoapi.patrol.sheet import route_sheet
 from geoapi.patrol.solver import order_stops, tour_length
 from geoapi.patrol.stored import route_document, route_legs
+from geoapi.reference import queries as reference_queries
 
 router = APIRouter(prefix="/routes", tags=["Route lists (巡查路线)"])
 RouteFormat = Literal["json", "geojson", "gpx", "csv", "html"]
@@ -161,7 +162,8 @@ def view_route(
     _check_team(connection, route_id, principal)
     route = route_document(connection, route_id, settings.timezone)
     legs = json.loads(route_legs(connection, route_id))
-    page = phone_page(route, legs, chosen, settings.zone, request.app.state.checklists)
+    type_names = reference_queries.names_zh(connection, "issue_types")
+    page = phone_page(route, legs, chosen, settings.zone, request.app.state.checklists, type_names)
     return HTMLResponse(assets.localize(page))
 
 

@@ -23,7 +23,8 @@ document.querySelectorAll("form.visit").forEach(form => {
     const status = form.querySelector(".status");
     const answers = Array.from(form.querySelectorAll("fieldset[data-criterion]")).map(f => {
       const chosen = f.querySelector("input:checked");
-      return chosen && {criterion: f.dataset.criterion, result: chosen.value};
+      const opens = chosen && chosen.value === "fail" && Boolean(f.dataset.opens);
+      return chosen && {criterion: f.dataset.criterion, result: chosen.value, open_issue: opens};
     });
     if (answers.some(a => !a)) {
       status.className = "status error"; status.textContent = "请逐项选择 Answer every line"; return;
@@ -42,7 +43,9 @@ document.querySelectorAll("form.visit").forEach(form => {
       form.closest("li").classList.add("done");
       form.querySelector("button").disabled = true;
       const far = saved.far_from_point ? "（定位距点位较远 far from the point）" : "";
-      status.textContent = "已保存 Saved · 得分率 " + Math.round(saved.score_rate * 100) + "%" + far;
+      const opened = (saved.issues || []).length ? " · 开立问题 " + saved.issues.length + " 个" : "";
+      status.textContent =
+        "已保存 Saved · 得分率 " + Math.round(saved.score_rate * 100) + "%" + opened + far;
     } catch (error) {
       status.className = "status error"; status.textContent = "未保存 Not saved: " + error.message;
     }

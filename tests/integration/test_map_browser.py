@@ -361,6 +361,9 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine):
         choices = item.locator("fieldset[data-criterion]")
         for i in range(choices.count()):
             choices.nth(i).locator("label").nth(1 if i == 0 else 0).click()  # the first fails
+        opens = choices.nth(0).get_attribute("data-opens")
+        hint = choices.nth(0).locator(".opens").inner_text() if opens else ""
+        opened_by_fail = "开立问题 1 个" if opens else "得分率"
         item.locator("textarea").fill("摊位外溢 stalls outside")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "phone-visit-form.png"), full_page=False)
@@ -381,9 +384,11 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine):
             {"p": stop["point"], "u": "visit-inspector"},
         ).all()
     assert len(visits) == 1 and visits[0].client_id is not None
+    assert opened_by_fail in status  # the failed line's problem, opened with the visit
     assert (visits[0].team, visits[0].far_from_point) == ("T01", False)
     assert visits[0].notes == "摊位外溢 stalls outside"
     assert "已保存" in status and "done" in done
+    assert opens is None or (hint.startswith("不达标即开立问题：") and opens not in hint)
     assert (blocked, failed, errors) == ([], [], [])
 
 
