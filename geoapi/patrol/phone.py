@@ -4,6 +4,7 @@ Baidu navigation links and a button that opens its checklist right there as a fo
 the visit (pass / fail / not applicable per criterion, notes, the phone's position), saved
 with a client id so a retried save never records the visit twice."""
 
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -65,10 +66,9 @@ def phone_page(
     basemap: Basemap,
     zone: ZoneInfo,
     checklists: Checklists,
-    type_names: dict[str, str],
+    form: "VisitForm",
 ) -> str:
-    """The whole page; coordinates drawn in the basemap's datum, links in each app's;
-    `type_names`: the problem types a failed criterion opens, by name."""
+    """The whole page; coordinates drawn in the basemap's datum, links in each app's."""
     fmap = folium.Map(tiles=None, zoom_control=True)
     display.MetricScale().add_to(fmap)
     add_to(fmap, basemap)
@@ -100,13 +100,13 @@ def phone_page(
             f"<title>{escape(route_title(route))} {route['date']} 巡查路线</title>"
         )
     )
-    root.html.add_child(display.Raw(_stop_list(route, zone, checklists, type_names)))
+    root.html.add_child(display.Raw(_stop_list(route, zone, checklists, form)))
     root.html.add_child(display.Raw(SCRIPT))
     return root.render()
 
 
 def _stop_list(
-    route: dict[str, Any], zone: ZoneInfo, checklists: Checklists, type_names: dict[str, str]
+    route: dict[str, Any], zone: ZoneInfo, checklists: Checklists, form: "VisitForm"
 ) -> str:
     done, late = route["progress"]["done"], route["progress"]["late_min"]
     behind = "" if late is None else f" · {'晚' if late > 0 else '早'} {abs(late):.0f} 分钟"
@@ -119,7 +119,7 @@ def _stop_list(
             f'<span class="muted">{escape(" · ".join(f for f in facts if f))}</span><br>'
             f'<a href="{escape(str(links["amap"]))}">高德导航</a>'
             f'<a href="{escape(str(links["baidu"]))}">百度导航</a>'
-            f"{_checklist(checklist, stop, route['team'], type_names) if checklist else ''}</li>"
+            f"{_checklist(checklist, stop, route['team'], form) if checklist else ''}</li>"
         )
     return (
         f"<header>{escape(route_title(route))} · {route['date']} · 已完成 {done}/"
@@ -127,18 +127,27 @@ def _stop_list(
     )
 
 
-def _checklist(
-    checklist: Checklist, stop: dict[str, Any], team: str, type_names: dict[str, str]
-) -> str:
+@dataclass(frozen=True)
+class VisitForm:
+    """What the visit forms need beyond the route: the names of the problem types a failed
+    line opens, and how far from the point a visit is flagged (`inspection_far_m`)."""
+
+    type_names: dict[str, str]
+    far_m: float
+
+
+def _checklist(checklist: Checklist, stop: dict[str, Any], team: str, form: VisitForm) -> str:
     """The standard to score the point by, folded under a button, as the form of the visit."""
     title = escape(checklist.title)
     if not stop["point"] or stop["visited_at"]:  # a problem to verify, or visited already
         lines = "".join(f"<li>{escape(c.text)}（{c.weight:g} 分）</li>" for c in checklist.criteria)
         return f"<details><summary>测评表</summary><b>{title}</b><ol>{lines}</ol></details>"
-    fields = "".join(_criterion(c, type_names) for c in checklist.criteria)
+    fields = "".join(_criterion(c, form.type_names) for c in checklist.criteria)
+    lon, lat = stop["position"]
     return (
         f"<details><summary>测评表</summary><b>{title}</b>"
-        f'<form class="visit" data-point="{escape(stop["point"])}" data-team="{escape(team)}">'
+        f'<form class="visit" data-point="{escape(stop["point"])}" data-team="{escape(team)}" '
+        f'data-lon="{lon}" data-lat="{lat}" data-far-m="{form.far_m:g}">'
         f"<ol>{fields}</ol>"
         '<textarea name="notes" placeholder="备注 Notes"></textarea>'
         '<button type="submit">保存检查 Save visit</button><p class="status"></p>'

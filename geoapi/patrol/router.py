@@ -20,7 +20,7 @@ from geoapi.media import GEOJSON
 from geoapi.patrol import formats, queries
 from geoapi.patrol.distances import haversine_matrix
 from geoapi.patrol.matrix import travel_matrix
-from geoapi.patrol.phone import phone_page
+from geoapi.patrol.phone import VisitForm, phone_page
 from geoapi.patrol.plan import plan_day
 from geoapi.patrol.schemas import PlanRequest, SolveAnswer, SolveRequest
 from geoapi.patrol.sheet import route_sheet
@@ -162,8 +162,10 @@ def view_route(
     _check_team(connection, route_id, principal)
     route = route_document(connection, route_id, settings.timezone)
     legs = json.loads(route_legs(connection, route_id))
-    type_names = reference_queries.names_zh(connection, "issue_types")
-    page = phone_page(route, legs, chosen, settings.zone, request.app.state.checklists, type_names)
+    form = VisitForm(
+        reference_queries.names_zh(connection, "issue_types"), settings.inspection_far_m
+    )
+    page = phone_page(route, legs, chosen, settings.zone, request.app.state.checklists, form)
     return HTMLResponse(assets.localize(page))
 
 

@@ -16,6 +16,12 @@ function geoapiPosition() {
       p => done(p.coords), () => done(null), {enableHighAccuracy: true, timeout: 8000, maximumAge: 60000});
   });
 }
+function geoapiMetres(coords, point) {  // haversine, metres
+  const rad = Math.PI / 180, lat1 = coords.latitude * rad, lat2 = Number(point.lat) * rad;
+  const dLat = lat2 - lat1, dLon = (Number(point.lon) - coords.longitude) * rad;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1) * Math.cos(lat2) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.sqrt(a));
+}
 document.querySelectorAll("form.visit").forEach(form => {
   form.dataset.clientId = geoapiUuid();
   form.addEventListener("submit", async event => {
@@ -29,8 +35,18 @@ document.querySelectorAll("form.visit").forEach(form => {
     if (answers.some(a => !a)) {
       status.className = "status error"; status.textContent = "请逐项选择 Answer every line"; return;
     }
-    status.className = "status"; status.textContent = "保存中… Saving";
+    status.className = "status"; status.textContent = "定位中… Locating";
     const coords = await geoapiPosition();
+    const away = coords && geoapiMetres(coords, form.dataset);
+    if (away > Number(form.dataset.farM) && !form.dataset.confirmed) {
+      form.dataset.confirmed = "1";
+      form.querySelector("button").textContent = "仍然保存 Save anyway";
+      status.className = "status error";
+      status.textContent = "定位距点位约 " + Math.round(away) + " 米（超过 " + form.dataset.farM +
+        " 米）：确认在现场后再点保存 Far from the point: tap again to save";
+      return;
+    }
+    status.className = "status"; status.textContent = "保存中… Saving";
     const body = {id: form.dataset.clientId, point_code: form.dataset.point, team: form.dataset.team,
                   answers: answers, notes: form.querySelector("textarea").value || null};
     if (coords) { body.lon = coords.longitude; body.lat = coords.latitude; }

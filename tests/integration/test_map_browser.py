@@ -282,19 +282,34 @@ def test_the_phone_page_shows_the_route_above_its_stops(map_server):
     assert map_box["y"] + map_box["height"] <= list_box["y"]  # the map above the list
 
 
+def inspector_of_t01(engine: Engine, username: str) -> None:
+    """A committed inspector of team T01 (removed with the city)."""
+    with engine.begin() as connection:
+        lookup.add_user(connection, username, "inspector")
+        connection.execute(
+            text(
+                "UPDATE users SET team_id = (SELECT id FROM teams WHERE code = 'T01') "
+                "WHERE username = :u"
+            ),
+            {"u": username},
+        )
+
+
+def visit_form(page, stop: dict):
+    """The list item of `stop` with its checklist unfolded as the visit form."""
+    item = page.locator("ol.stops > li").filter(
+        has=page.locator(f'form[data-point="{stop["point"]}"]')
+    )
+    item.locator("summary").click()
+    return item
+
+
 def test_a_phone_signs_in_by_its_link_and_lands_on_the_route(map_server, engine):
     """The planner makes a one-time link for an inspector of team T01; the phone opens it (no
     key anywhere) and lands on the route's phone page, which reads with the session."""
     url, key = map_server
     route = plan_route(url, key)
-    with engine.begin() as connection:
-        lookup.add_user(connection, "phone-inspector", "inspector")
-        connection.execute(
-            text(
-                "UPDATE users SET team_id = (SELECT id FROM teams WHERE code = 'T01') "
-                "WHERE username = 'phone-inspector'"
-            )
-        )
+    inspector_of_t01(engine, "phone-inspector")
     link = api(
         url,
         key,
@@ -326,14 +341,7 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine):
     and saves: the visit is stored once, as theirs, near the point, and the stop shows done."""
     url, key = map_server
     route = plan_route(url, key)
-    with engine.begin() as connection:
-        lookup.add_user(connection, "visit-inspector", "inspector")
-        connection.execute(
-            text(
-                "UPDATE users SET team_id = (SELECT id FROM teams WHERE code = 'T01') "
-                "WHERE username = 'visit-inspector'"
-            )
-        )
+    inspector_of_t01(engine, "visit-inspector")
     link = api(
         url,
         key,
@@ -354,10 +362,7 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine):
         permissions=["geolocation"],
     ) as page:
         page.goto(link["url"], wait_until="networkidle")
-        item = page.locator("ol.stops > li").filter(
-            has=page.locator(f'form[data-point="{stop["point"]}"]')
-        )
-        item.locator("summary").click()
+        item = visit_form(page, stop)
         choices = item.locator("fieldset[data-criterion]")
         for i in range(choices.count()):
             choices.nth(i).locator("label").nth(1 if i == 0 else 0).click()  # the first fails
@@ -389,6 +394,56 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine):
     assert visits[0].notes == "摊位外溢 stalls outside"
     assert "已保存" in status and "done" in done
     assert opens is None or (hint.startswith("不达标即开立问题：") and opens not in hint)
+    assert (blocked, failed, errors) == ([], [], [])
+
+
+def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
+    """500 m from the point the phone warns first; the second tap saves a visit flagged far."""
+    url, key = map_server
+    route = plan_route(url, key)
+    inspector_of_t01(engine, "far-inspector")
+    link = api(
+        url, key, "/sign-in-links", {"user": "far-inspector", "next": f"/routes/{route['id']}/view"}
+    )
+    stop = next(s for s in route["stops"] if s["point"] and s["category"])
+    lon, lat = stop["position"]
+    blocked, failed, errors = [], [], []
+    with offline_page(
+        {"width": 360, "height": 640},
+        blocked,
+        failed,
+        errors,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": lon, "latitude": lat + 0.0045},  # about 500 m north
+        permissions=["geolocation"],
+    ) as page:
+        page.goto(link["url"], wait_until="networkidle")
+        item = visit_form(page, stop)
+        choices = item.locator("fieldset[data-criterion]")
+        for i in range(choices.count()):
+            choices.nth(i).locator("label").first.click()
+        item.locator("button[type=submit]").click()
+        page.wait_for_function(
+            "document.querySelector('form.visit .status').textContent.includes('定位距点位')"
+        )
+        warning = item.locator(".status").inner_text()
+        with engine.connect() as connection:
+            before = connection.scalar(
+                text("SELECT count(*) FROM inspections WHERE inspector = 'far-inspector'")
+            )
+        item.screenshot(path=str(ARTIFACTS / "phone-visit-far.png"))
+        item.locator("button[type=submit]").click()
+        page.wait_for_function(
+            "document.querySelector('form.visit .status').textContent.includes('已保存')"
+        )
+        saved = item.locator(".status").inner_text()
+    with engine.connect() as connection:
+        far = connection.scalars(
+            text("SELECT far_from_point FROM inspections WHERE inspector = 'far-inspector'")
+        ).all()
+    assert before == 0 and "约 5" in warning and "超过 200 米" in warning
+    assert far == [True] and "定位距点位较远" in saved
     assert (blocked, failed, errors) == ([], [], [])
 
 
