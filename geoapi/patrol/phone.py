@@ -1,8 +1,9 @@
 """The phone page of a route (`/routes/{id}/view`): the route on a Leaflet map (Folium, the
 `/map` basemaps, scripts served locally) above the stops in order, each with its Amap and
 Baidu navigation links and a button that opens its checklist right there as a form to record
-the visit (pass / fail / not applicable per criterion, notes, the phone's position), saved
-with a client id so a retried save never records the visit twice."""
+the visit (pass / fail / not applicable per criterion, notes, the phone's position, photos
+resized on the phone for the problems it opens), saved with a client id so a retried save
+never records the visit twice."""
 
 from dataclasses import dataclass
 from html import escape
@@ -49,6 +50,8 @@ header { padding: 8px; background: #2c3e50; color: #fff; }
   border-radius: 6px; background: #27ae60; color: #fff; }
 .visit .status { margin: 6px 0 0; }
 .visit .opens { display: block; color: #a04000; font-size: 12px; }
+.visit label.photo { display: block; margin-top: 6px; text-align: left; }
+.visit label.photo input { display: block; margin-top: 4px; font: inherit; }
 .visit .status.error { color: #c0392b; }
 </style>"""
 
@@ -150,6 +153,8 @@ def _checklist(checklist: Checklist, stop: dict[str, Any], team: str, form: Visi
         f'data-lon="{lon}" data-lat="{lat}" data-far-m="{form.far_m:g}">'
         f"<ol>{fields}</ol>"
         '<textarea name="notes" placeholder="备注 Notes"></textarea>'
+        '<label class="photo">拍照 Photo<input type="file" accept="image/*" capture="environment" '
+        "multiple></label>"
         '<button type="submit">保存检查 Save visit</button><p class="status"></p>'
         "</form></details>"
     )

@@ -22,6 +22,39 @@ function geoapiMetres(coords, point) {  // haversine, metres
   const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1) * Math.cos(lat2) * Math.sin(dLon / 2) ** 2;
   return 2 * 6371008.8 * Math.asin(Math.sqrt(a));
 }
+// A photo as a JPEG of at most 1600 px on its longer side (a phone's camera gives 4000+),
+// or as it is where the browser cannot decode it here.
+async function geoapiShrink(file) {
+  if (!window.createImageBitmap) return file;
+  try {
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return await new Promise(done => canvas.toBlob(blob => done(blob || file), "image/jpeg", 0.85));
+  } catch (error) {
+    return file;
+  }
+}
+// The photos go with each problem the visit opened, as its before photos (整改前).
+async function geoapiUpload(files, problems) {
+  let sent = 0;
+  for (const file of files) {
+    const photo = await geoapiShrink(file);
+    for (const problem of problems) {
+      const body = new FormData();
+      body.append("file", photo, "photo.jpg");
+      body.append("tag", "before");
+      const answer = await fetch("/issues/" + problem + "/photos", {method: "POST",
+        credentials: "same-origin", headers: {"X-Geoapi-Client": "phone"}, body: body});
+      if (!answer.ok) throw new Error((await answer.json()).detail || answer.statusText);
+      sent += 1;
+    }
+  }
+  return sent;
+}
 document.querySelectorAll("form.visit").forEach(form => {
   form.dataset.clientId = geoapiUuid();
   form.addEventListener("submit", async event => {
@@ -59,9 +92,21 @@ document.querySelectorAll("form.visit").forEach(form => {
       form.closest("li").classList.add("done");
       form.querySelector("button").disabled = true;
       const far = saved.far_from_point ? "（定位距点位较远 far from the point）" : "";
-      const opened = (saved.issues || []).length ? " · 开立问题 " + saved.issues.length + " 个" : "";
+      const problems = saved.issues || [];
+      const opened = problems.length ? " · 开立问题 " + problems.length + " 个" : "";
+      const files = Array.from(form.querySelector("input[type=file]").files);
+      let photos = "";
+      if (files.length && problems.length) {
+        try {  // the visit is saved whatever happens to its photos
+          photos = " · 照片 " + (await geoapiUpload(files, problems)) + " 张";
+        } catch (error) {
+          photos = " · 照片未上传 Photos not sent: " + error.message;
+        }
+      } else if (files.length) {
+        photos = " · 未开立问题，照片未上传 (photos go with the problems a visit opens)";
+      }
       status.textContent =
-        "已保存 Saved · 得分率 " + Math.round(saved.score_rate * 100) + "%" + opened + far;
+        "已保存 Saved · 得分率 " + Math.round(saved.score_rate * 100) + "%" + opened + photos + far;
     } catch (error) {
       status.className = "status error"; status.textContent = "未保存 Not saved: " + error.message;
     }

@@ -1,6 +1,7 @@
 """The map in a real browser: Debian's chromium, headless, with every non-loopback request
 blocked — the page must load, draw its layers and log no error, as on an offline intranet."""
 
+import io
 import json
 import os
 import urllib.request
@@ -12,12 +13,14 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from PIL import Image
 from playwright.sync_api import sync_playwright
 from sqlalchemy import Engine, text
 
 from geoapi.auth import lookup
 from geoapi.demo.names import STREETS
 from geoapi.settings import Settings
+from tests.factories import noise_jpeg
 from tests.integration.serving import CHROMIUM, committed_city, needs_chromium, running_server
 from tests.integration.test_pages import UUID
 
@@ -336,7 +339,7 @@ def test_a_phone_signs_in_by_its_link_and_lands_on_the_route(map_server, engine)
     assert [e for e in errors if "410" not in e] == []  # only the reused link's 410
 
 
-def test_an_inspector_records_a_visit_on_the_phone(map_server, engine):
+def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path):
     """Signed in by link, the inspector answers a stop's checklist with the phone's position
     and saves: the visit is stored once, as theirs, near the point, and the stop shows done."""
     url, key = map_server
@@ -370,6 +373,9 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine):
         hint = choices.nth(0).locator(".opens").inner_text() if opens else ""
         opened_by_fail = "开立问题 1 个" if opens else "得分率"
         item.locator("textarea").fill("摊位外溢 stalls outside")
+        camera = tmp_path / "camera.jpg"
+        camera.write_bytes(noise_jpeg((2400, 1800)))  # a phone camera's size
+        item.locator("input[type=file]").set_input_files(str(camera))
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "phone-visit-form.png"), full_page=False)
         item.locator("button[type=submit]").click()
@@ -390,6 +396,22 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine):
         ).all()
     assert len(visits) == 1 and visits[0].client_id is not None
     assert opened_by_fail in status  # the failed line's problem, opened with the visit
+    if opens:  # its photo, resized on the phone, is the problem's before photo
+        assert "照片 1 张" in status
+        with engine.connect() as connection:
+            problem, photo = connection.execute(
+                text(
+                    "SELECT i.id, i.photos -> 0 FROM issues i JOIN points p ON p.id = i.point_id "
+                    "WHERE p.code = :p AND i.type = :t"
+                ),
+                {"p": stop["point"], "t": opens},
+            ).one()
+        assert photo["tag"] == "before" and photo["content_type"] == "image/jpeg"
+        request = urllib.request.Request(
+            f"{url}issues/{problem}/photos/{photo['sha256']}", headers={"X-API-Key": key}
+        )
+        with urllib.request.urlopen(request) as answer:
+            assert max(Image.open(io.BytesIO(answer.read())).size) == 1600
     assert (visits[0].team, visits[0].far_from_point) == ("T01", False)
     assert visits[0].notes == "摊位外溢 stalls outside"
     assert "已保存" in status and "done" in done
