@@ -48,7 +48,16 @@ header { padding: 8px; background: #2c3e50; color: #fff; }
 .visit textarea { width: 100%; box-sizing: border-box; min-height: 48px; font: inherit; }
 .visit button { margin-top: 8px; padding: 12px 18px; font: inherit; border: 0;
   border-radius: 6px; background: #27ae60; color: #fff; }
-.visit .status { margin: 6px 0 0; }
+.visit .status, .verify .status { margin: 6px 0 0; }
+.verify .status.error { color: #c0392b; }
+.verify .pair { display: flex; gap: 6px; }
+.verify figure { flex: 1; margin: 6px 0; }
+.verify figcaption { font-size: 13px; color: #555; }
+.verify img { width: 100%; border-radius: 4px; }
+.verify textarea { width: 100%; box-sizing: border-box; min-height: 44px; font: inherit; }
+.verify button { margin-top: 8px; padding: 12px 14px; font: inherit; border: 0;
+  border-radius: 6px; background: #27ae60; color: #fff; }
+.verify button.back { background: #c0392b; }
 .visit .opens { display: block; color: #a04000; font-size: 12px; }
 .visit label.photo { display: block; margin-top: 6px; text-align: left; }
 .visit label.photo input { display: block; margin-top: 4px; font: inherit; }
@@ -122,7 +131,8 @@ def _stop_list(
             f'<span class="muted">{escape(" · ".join(f for f in facts if f))}</span><br>'
             f'<a href="{escape(str(links["amap"]))}">高德导航</a>'
             f'<a href="{escape(str(links["baidu"]))}">百度导航</a>'
-            f"{_checklist(checklist, stop, route['team'], form) if checklist else ''}</li>"
+            f"{_checklist(checklist, stop, route['team'], form) if checklist else ''}"
+            f"{_verification(stop) if _to_verify(stop) else ''}</li>"
         )
     return (
         f"<header>{escape(route_title(route))} · {route['date']} · 已完成 {done}/"
@@ -183,4 +193,29 @@ def _criterion(criterion: Any, type_names: dict[str, str]) -> str:
         f"<li><fieldset{attributes}>"
         f"<legend>{escape(criterion.text)}（{criterion.weight:g} 分{veto}）{hint}</legend>"
         f"{options}</fieldset></li>"
+    )
+
+
+def _to_verify(stop: dict[str, Any]) -> bool:
+    return stop["reason"] == "verify" and bool(stop["issue_id"]) and not stop["visited_at"]
+
+
+def _verification(stop: dict[str, Any]) -> str:
+    """A rectified problem to check on the spot: its before and after photos side by side,
+    then close it (销号) or send it back with the reason (返工)."""
+    issue = escape(str(stop["issue_id"]))
+    columns = []
+    for tag, title in (("before", "整改前 Before"), ("after", "整改后 After")):
+        pictures = "".join(
+            f'<img src="/issues/{issue}/photos/{escape(p["sha256"])}" alt="{title}">'
+            for p in stop["photos"]
+            if p.get("tag") == tag and str(p.get("content_type", "")).startswith("image/")
+        )
+        columns.append(f"<figure><figcaption>{title}</figcaption>{pictures or '—'}</figure>")
+    return (
+        f'<form class="verify" data-issue="{issue}"><div class="pair">{"".join(columns)}</div>'
+        '<textarea name="note" placeholder="返工原因（返工时必填） Why it goes back"></textarea>'
+        '<button type="submit" value="close">核查通过 销号 Close</button> '
+        '<button type="submit" value="reopen" class="back">返工 Send back</button>'
+        '<p class="status"></p></form>'
     )

@@ -112,3 +112,36 @@ document.querySelectorAll("form.visit").forEach(form => {
     }
   });
 });
+// A rectified problem checked on the spot: closed (销号), or sent back with the reason (返工).
+// The server keeps the rules: the one who rectified may not verify, a reason to send back.
+document.querySelectorAll("form.verify").forEach(form => {
+  // The button pressed (event.submitter is missing in older Safari and WeChat browsers).
+  form.querySelectorAll("button").forEach(b => b.addEventListener("click", () => {
+    form.dataset.action = b.value;
+  }));
+  form.addEventListener("submit", async event => {
+    event.preventDefault();
+    const action = form.dataset.action;
+    if (action !== "close" && action !== "reopen") return;
+    const status = form.querySelector(".status");
+    const note = form.querySelector("textarea").value.trim();
+    if (action === "reopen" && !note) {
+      status.className = "status error"; status.textContent = "请填写返工原因 Give the reason";
+      return;
+    }
+    status.className = "status"; status.textContent = "保存中… Saving";
+    try {
+      const answer = await fetch("/issues/" + form.dataset.issue + "/transitions", {
+        method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-Geoapi-Client": "phone"},
+        body: JSON.stringify({action: action, note: note || "现场核查通过"})});
+      const saved = await answer.json();
+      if (!answer.ok) throw new Error(saved.detail || answer.statusText);
+      form.closest("li").classList.add("done");
+      form.querySelectorAll("button").forEach(b => { b.disabled = true; });
+      status.textContent = action === "close" ? "已销号 Closed" : "已返工 Sent back";
+    } catch (error) {
+      status.className = "status error"; status.textContent = "未保存 Not saved: " + error.message;
+    }
+  });
+});

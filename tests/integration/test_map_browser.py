@@ -419,6 +419,84 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
     assert (blocked, failed, errors) == ([], [], [])
 
 
+def upload(url: str, key: str, issue: str, tag: str) -> None:
+    """A generated JPEG as the problem's `tag` photo, through the running server."""
+    boundary = "geoapi-test-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="tag"\r\n\r\n{tag}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + noise_jpeg((320, 240))
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        f"{url}issues/{issue}/photos",
+        data=body,
+        headers={"X-API-Key": key, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 201
+
+
+def test_an_inspector_verifies_a_rectified_problem_on_the_phone(map_server, engine):
+    """A problem rectified with its after photo comes first on the day's route; on the phone
+    the inspector sees before and after side by side and closes it (销号)."""
+    url, key = map_server
+    first = plan_route(url, key)["stops"][0]
+    with engine.begin() as connection:
+        unit = connection.scalar(text("SELECT code FROM units ORDER BY code LIMIT 1"))
+        unit_key = lookup.add_user(connection, "verify-unit", "unit", unit_code=unit)
+    inspector_of_t01(engine, "verify-inspector")
+    lon, lat = first["position"]
+    issue = api(
+        url, key, "/issues", {"type": "garbage", "source": "inspection", "lon": lon, "lat": lat}
+    )["id"]
+    upload(url, key, issue, "before")
+    api(url, key, f"/issues/{issue}/transitions", {"action": "dispatch", "unit": unit})
+    upload(url, unit_key, issue, "after")
+    api(url, unit_key, f"/issues/{issue}/transitions", {"action": "rectify", "note": "已清理"})
+    route = plan_route(url, key)
+    stop = next(s for s in route["stops"] if s["issue_id"] == issue)
+    link = api(
+        url,
+        key,
+        "/sign-in-links",
+        {"user": "verify-inspector", "next": f"/routes/{route['id']}/view"},
+    )
+    blocked, failed, errors = [], [], []
+    with offline_page(
+        {"width": 390, "height": 844}, blocked, failed, errors, is_mobile=True, has_touch=True
+    ) as page:
+        page.goto(link["url"], wait_until="networkidle")
+        form = page.locator(f'form.verify[data-issue="{issue}"]')
+        drawn = form.evaluate(
+            "f => Array.from(f.querySelectorAll('img')).map(i => i.naturalWidth > 0)"
+        )
+        captions = form.locator("figcaption").all_inner_texts()
+        form.locator("button.back").click()  # no reason: refused on the phone
+        refused = form.locator(".status").inner_text()
+        form.screenshot(path=str(ARTIFACTS / "phone-verify.png"))
+        form.locator("button[value=close]").click()
+        page.wait_for_function(
+            f"document.querySelector('form.verify[data-issue=\"{issue}\"] .status')"
+            ".textContent.includes('已销号')"
+        )
+    with engine.connect() as connection:
+        status, actor = connection.execute(
+            text(
+                "SELECT i.status, e.actor FROM issues i JOIN issue_events e ON e.issue_id = i.id "
+                "WHERE i.id = :i ORDER BY e.id DESC LIMIT 1"
+            ),
+            {"i": issue},
+        ).one()
+    assert stop["seq"] == 1 and drawn == [True, True]
+    assert captions == ["整改前 Before", "整改后 After"] and "返工原因" in refused
+    assert (status, actor) == ("closed", "verify-inspector")
+    assert (blocked, failed, errors) == ([], [], [])
+
+
 def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
     """500 m from the point the phone warns first; the second tap saves a visit flagged far."""
     url, key = map_server
