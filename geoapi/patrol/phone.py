@@ -58,6 +58,18 @@ header { padding: 8px; background: #2c3e50; color: #fff; }
 .verify button { margin-top: 8px; padding: 12px 14px; font: inherit; border: 0;
   border-radius: 6px; background: #27ae60; color: #fff; }
 .verify button.back { background: #c0392b; }
+.report { order: 3; margin: 8px; padding: 8px; border-top: 3px solid #2c3e50; }
+.report h2 { font-size: 17px; margin: 4px 0; }
+.report select, .report textarea { display: block; width: 100%; box-sizing: border-box;
+  margin: 6px 0; padding: 10px; font: inherit; }
+.report fieldset { border: 0; padding: 0; margin: 0; }
+.report fieldset label { display: inline-block; margin: 4px 6px 0 0; padding: 8px 12px;
+  border: 1px solid #bbb; border-radius: 6px; }
+.report fieldset label:has(input:checked) { background: #2c3e50; color: #fff; }
+.report input[type=radio] { position: absolute; opacity: 0; }
+.report button { margin-top: 8px; padding: 12px 18px; font: inherit; border: 0;
+  border-radius: 6px; background: #c0392b; color: #fff; }
+.report .status.error { color: #c0392b; }
 .visit .opens { display: block; color: #a04000; font-size: 12px; }
 .visit label.photo { display: block; margin-top: 6px; text-align: left; }
 .visit label.photo input { display: block; margin-top: 4px; font: inherit; }
@@ -72,13 +84,22 @@ SCRIPT = (
 )
 
 
+@dataclass(frozen=True)
+class VisitForm:
+    """What the visit forms need beyond the route: the names of the problem types a failed
+    line opens, and how far from the point a visit is flagged (`inspection_far_m`)."""
+
+    type_names: dict[str, str]
+    far_m: float
+
+
 def phone_page(
     route: dict[str, Any],
     legs: dict[str, Any],
     basemap: Basemap,
     zone: ZoneInfo,
     checklists: Checklists,
-    form: "VisitForm",
+    form: VisitForm,
 ) -> str:
     """The whole page; coordinates drawn in the basemap's datum, links in each app's."""
     fmap = folium.Map(tiles=None, zoom_control=True)
@@ -118,7 +139,7 @@ def phone_page(
 
 
 def _stop_list(
-    route: dict[str, Any], zone: ZoneInfo, checklists: Checklists, form: "VisitForm"
+    route: dict[str, Any], zone: ZoneInfo, checklists: Checklists, form: VisitForm
 ) -> str:
     done, late = route["progress"]["done"], route["progress"]["late_min"]
     behind = "" if late is None else f" · {'晚' if late > 0 else '早'} {abs(late):.0f} 分钟"
@@ -137,16 +158,39 @@ def _stop_list(
     return (
         f"<header>{escape(route_title(route))} · {route['date']} · 已完成 {done}/"
         f'{len(route["stops"])}{behind}</header><ol class="stops">{"".join(items)}</ol>'
+        f"{_report_form(route, form)}"
     )
 
 
-@dataclass(frozen=True)
-class VisitForm:
-    """What the visit forms need beyond the route: the names of the problem types a failed
-    line opens, and how far from the point a visit is flagged (`inspection_far_m`)."""
-
-    type_names: dict[str, str]
-    far_m: float
+def _report_form(route: dict[str, Any], form: VisitForm) -> str:
+    """随手报: a problem seen anywhere on the way, where the phone is (or at a stop's point
+    when the phone gives no position), with photos."""
+    types = "".join(
+        f'<option value="{escape(code)}">{escape(name)}</option>'
+        for code, name in sorted(form.type_names.items(), key=lambda item: item[1])
+    )
+    stops = "".join(
+        f'<option value="{escape(s["point"])}">{s["seq"]}. '
+        f"{escape(s['name'] or s['point'])}</option>"
+        for s in route["stops"]
+        if s["point"]
+    )
+    levels = "".join(
+        f'<label><input type="radio" name="severity" value="{n}"{" checked" if n == 2 else ""}>'
+        f"{name}</label>"
+        for n, name in ((1, "一般"), (2, "较重"), (3, "严重"))
+    )
+    return (
+        '<form class="report"><h2>随手报 Report a problem</h2>'
+        f'<select name="type" required><option value="">问题类型 Type</option>{types}</select>'
+        f"<fieldset><legend>严重程度 Severity</legend>{levels}</fieldset>"
+        '<textarea name="description" placeholder="描述 What and where"></textarea>'
+        '<label class="photo">拍照 Photo<input type="file" accept="image/*" '
+        'capture="environment" multiple></label>'
+        f'<select name="point"><option value="">位置：当前定位 Where the phone is</option>{stops}'
+        "</select>"
+        '<button type="submit">上报 Report</button><p class="status"></p></form>'
+    )
 
 
 def _checklist(checklist: Checklist, stop: dict[str, Any], team: str, form: VisitForm) -> str:

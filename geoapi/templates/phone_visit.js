@@ -145,3 +145,47 @@ document.querySelectorAll("form.verify").forEach(form => {
     }
   });
 });
+// 随手报: a problem seen on the way, where the phone is (or at the chosen stop's point), its
+// photos as the problem's before photos; a client id so a retried report is the same one.
+document.querySelectorAll("form.report").forEach(form => {
+  form.dataset.clientId = geoapiUuid();
+  form.addEventListener("submit", async event => {
+    event.preventDefault();
+    const status = form.querySelector(".status");
+    const body = {id: form.dataset.clientId, source: "inspection", type: form.type.value,
+                  severity: Number(form.querySelector("input[name=severity]:checked").value),
+                  description: form.description.value || null};
+    status.className = "status"; status.textContent = "定位中… Locating";
+    if (form.point.value) {
+      body.point_code = form.point.value;
+    } else {
+      const coords = await geoapiPosition();
+      if (!coords) {
+        status.className = "status error";
+        status.textContent = "没有定位：请选一个点位 No position: choose a stop's point";
+        return;
+      }
+      body.lon = coords.longitude; body.lat = coords.latitude;
+    }
+    status.textContent = "保存中… Saving";
+    try {
+      const answer = await fetch("/issues", {method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-Geoapi-Client": "phone"},
+        body: JSON.stringify(body)});
+      const saved = await answer.json();
+      if (!answer.ok) throw new Error(saved.detail || answer.statusText);
+      const files = Array.from(form.querySelector("input[type=file]").files);
+      let photos = "";
+      try {
+        if (files.length) photos = " · 照片 " + (await geoapiUpload(files, [saved.id])) + " 张";
+      } catch (error) {
+        photos = " · 照片未上传 Photos not sent: " + error.message;
+      }
+      status.textContent = "已上报 Reported" + photos;
+      form.reset();
+      form.dataset.clientId = geoapiUuid();  // the next report is another problem
+    } catch (error) {
+      status.className = "status error"; status.textContent = "未上报 Not reported: " + error.message;
+    }
+  });
+});

@@ -497,6 +497,66 @@ def test_an_inspector_verifies_a_rectified_problem_on_the_phone(map_server, engi
     assert (blocked, failed, errors) == ([], [], [])
 
 
+def test_an_inspector_reports_a_problem_on_the_way(map_server, engine, tmp_path):
+    """随手报 from the route's page: the type by its name, where the phone is, a photo; stored
+    as the inspector's report with its before photo, once."""
+    url, key = map_server
+    route = plan_route(url, key)
+    inspector_of_t01(engine, "report-inspector")
+    link = api(
+        url,
+        key,
+        "/sign-in-links",
+        {"user": "report-inspector", "next": f"/routes/{route['id']}/view"},
+    )
+    lon, lat = route["stops"][0]["position"]
+    camera = tmp_path / "camera.jpg"
+    camera.write_bytes(noise_jpeg((1200, 900)))
+    blocked, failed, errors = [], [], []
+    with offline_page(
+        {"width": 360, "height": 640},
+        blocked,
+        failed,
+        errors,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": lon + 0.0002, "latitude": lat},
+        permissions=["geolocation"],
+    ) as page:
+        page.goto(link["url"], wait_until="networkidle")
+        form = page.locator("form.report")
+        form.locator("select[name=type]").select_option(label="飞线充电")
+        form.locator("label", has_text="严重").click()
+        form.locator("textarea").fill("楼道飞线给电动车充电")
+        form.locator("input[type=file]").set_input_files(str(camera))
+        form.locator("button[type=submit]").click()
+        page.wait_for_function(
+            "document.querySelector('form.report .status').textContent.includes('已上报')"
+        )
+        status = form.locator(".status").inner_text()
+        form.screenshot(path=str(ARTIFACTS / "phone-report.png"))
+    with engine.connect() as connection:
+        reports = connection.execute(
+            text(
+                "SELECT i.type, i.severity, i.source, jsonb_array_length(i.photos) AS photos, "
+                "ST_Distance(i.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+                "::geography) AS metres FROM issues i JOIN issue_events e ON e.issue_id = i.id "
+                "AND e.action = 'report' WHERE e.actor = 'report-inspector'"
+            ),
+            {"lon": lon + 0.0002, "lat": lat},
+        ).all()
+    assert len(reports) == 1 and "照片 1 张" in status
+    (report,) = reports
+    assert (report.type, report.severity, report.source, report.photos) == (
+        "flying_wire_charging",
+        3,
+        "inspection",
+        1,
+    )
+    assert report.metres < 1
+    assert (blocked, failed, errors) == ([], [], [])
+
+
 def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
     """500 m from the point the phone warns first; the second tap saves a visit flagged far."""
     url, key = map_server
