@@ -2,8 +2,10 @@
 `/map` basemaps, scripts served locally) above the stops in order, each with its Amap and
 Baidu navigation links and a button that opens its checklist right there as a form to record
 the visit (pass / fail / not applicable per criterion, notes, the phone's position, photos
-resized on the phone for the problems it opens), saved with a client id so a retried save
-never records the visit twice."""
+resized on the phone for the problems it opens); verification stops with before and after
+side by side; 随手报 for a problem on the way. Writes wait in an outbox (IndexedDB) until there
+is signal and the page opens again offline (a service worker), so nothing is lost in a
+basement; each carries a client id, so a resend never records anything twice."""
 
 from dataclasses import dataclass
 from html import escape
@@ -58,7 +60,12 @@ header { padding: 8px; background: #2c3e50; color: #fff; }
 .verify button { margin-top: 8px; padding: 12px 14px; font: inherit; border: 0;
   border-radius: 6px; background: #27ae60; color: #fff; }
 .verify button.back { background: #c0392b; }
-.report { order: 3; margin: 8px; padding: 8px; border-top: 3px solid #2c3e50; }
+.outbox { order: 3; margin: 8px; padding: 8px; background: #fff8e1; border-radius: 6px; }
+.outbox h2 { font-size: 16px; margin: 0 0 4px; }
+.outbox ul { margin: 0; padding-left: 18px; }
+.outbox li.refused { color: #c0392b; }
+.outbox button { padding: 6px 10px; font: inherit; }
+.report { order: 4; margin: 8px; padding: 8px; border-top: 3px solid #2c3e50; }
 .report h2 { font-size: 17px; margin: 4px 0; }
 .report select, .report textarea { display: block; width: 100%; box-sizing: border-box;
   margin: 6px 0; padding: 10px; font: inherit; }
@@ -82,6 +89,9 @@ SCRIPT = (
     + (Path(__file__).parents[1] / "templates" / "phone_visit.js").read_text("utf-8")
     + "</script>"
 )
+
+
+SERVICE_WORKER = (Path(__file__).parents[1] / "templates" / "phone_sw.js").read_text("utf-8")
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,7 @@ def phone_page(
     root.header.add_child(
         display.Raw(
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<link rel="icon" href="data:,">'
             f"<title>{escape(route_title(route))} {route['date']} 巡查路线</title>"
         )
     )
@@ -158,6 +169,7 @@ def _stop_list(
     return (
         f"<header>{escape(route_title(route))} · {route['date']} · 已完成 {done}/"
         f'{len(route["stops"])}{behind}</header><ol class="stops">{"".join(items)}</ol>'
+        '<section class="outbox" hidden><h2>待发送 Outbox</h2><ul></ul></section>'
         f"{_report_form(route, form)}"
     )
 

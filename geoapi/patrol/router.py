@@ -20,7 +20,7 @@ from geoapi.media import GEOJSON
 from geoapi.patrol import formats, queries
 from geoapi.patrol.distances import haversine_matrix
 from geoapi.patrol.matrix import travel_matrix
-from geoapi.patrol.phone import VisitForm, phone_page
+from geoapi.patrol.phone import SERVICE_WORKER, VisitForm, phone_page
 from geoapi.patrol.plan import plan_day
 from geoapi.patrol.schemas import PlanRequest, SolveAnswer, SolveRequest
 from geoapi.patrol.sheet import route_sheet
@@ -108,6 +108,16 @@ def list_routes(
     return {
         "routes": [route_document(connection, i, request.app.state.settings.timezone) for i in ids]
     }
+
+
+@router.get("/sw.js", operation_id="phoneServiceWorker", include_in_schema=False)
+def phone_service_worker() -> Response:
+    """The phone page's service worker: its pages open again with no signal."""
+    return Response(
+        SERVICE_WORKER,
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/routes/"},
+    )
 
 
 @router.get("/{route_id}", operation_id="getRoute")
