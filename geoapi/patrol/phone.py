@@ -78,6 +78,9 @@ header { padding: 8px; background: #2c3e50; color: #fff; }
   border-radius: 6px; background: #c0392b; color: #fff; }
 .report .status.error { color: #c0392b; }
 .visit .opens { display: block; color: #a04000; font-size: 12px; }
+.visit label.partial { display: none; min-width: 0; border: 0; padding: 4px 0; }
+.visit fieldset:has(input[value=fail]:checked) label.partial { display: block; }
+.visit label.partial input { width: 5em; padding: 8px; font: inherit; }
 .visit label.photo { display: block; margin-top: 6px; text-align: left; }
 .visit label.photo input { display: block; margin-top: 4px; font: inherit; }
 .visit .status.error { color: #c0392b; }
@@ -245,10 +248,16 @@ def _criterion(criterion: Any, type_names: dict[str, str]) -> str:
     )
     attributes = f' data-criterion="{escape(criterion.id)}"'
     attributes += f' data-opens="{escape(opens)}"' if opens else ""
+    partial = (  # credit kept despite a fail, below the weight; none on a veto line
+        ""
+        if criterion.critical
+        else '<label class="partial">部分得分 Partial <input type="number" inputmode="decimal" '
+        f'min="0" max="{criterion.weight:g}" step="0.5"></label>'
+    )
     return (
         f"<li><fieldset{attributes}>"
         f"<legend>{escape(criterion.text)}（{criterion.weight:g} 分{veto}）{hint}</legend>"
-        f"{options}</fieldset></li>"
+        f"{options}{partial}</fieldset></li>"
     )
 
 

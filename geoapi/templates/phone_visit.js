@@ -193,8 +193,12 @@ document.querySelectorAll("form.visit").forEach(form => {
     const status = form.querySelector(".status");
     const answers = Array.from(form.querySelectorAll("fieldset[data-criterion]")).map(f => {
       const chosen = f.querySelector("input:checked");
-      const opens = chosen && chosen.value === "fail" && Boolean(f.dataset.opens);
-      return chosen && {criterion: f.dataset.criterion, result: chosen.value, open_issue: opens};
+      const failed = Boolean(chosen) && chosen.value === "fail";
+      const answer = chosen && {criterion: f.dataset.criterion, result: chosen.value,
+                                open_issue: failed && Boolean(f.dataset.opens)};
+      const partial = f.querySelector("label.partial input");
+      if (failed && partial && partial.value !== "") answer.partial = Number(partial.value);
+      return answer;
     });
     if (answers.some(a => !a)) {
       status.className = "status error"; status.textContent = "请逐项选择 Answer every line";

@@ -369,6 +369,7 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
         choices = item.locator("fieldset[data-criterion]")
         for i in range(choices.count()):
             choices.nth(i).locator("label").nth(1 if i == 0 else 0).click()  # the first fails
+        choices.nth(0).locator("label.partial input").fill("5")  # 5 of its 15 points kept
         opens = choices.nth(0).get_attribute("data-opens")
         hint = choices.nth(0).locator(".opens").inner_text() if opens else ""
         opened_by_fail = "开立问题 1 个" if opens else "得分率"
@@ -414,7 +415,7 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
             assert max(Image.open(io.BytesIO(answer.read())).size) == 1600
     assert (visits[0].team, visits[0].far_from_point) == ("T01", False)
     assert visits[0].notes == "摊位外溢 stalls outside"
-    assert "已保存" in status and "done" in done
+    assert "已保存" in status and "done" in done and "得分率 90%" in status  # (85 + 5) / 100
     assert opens is None or (hint.startswith("不达标即开立问题：") and opens not in hint)
     assert (blocked, failed, errors) == ([], [], [])
 
@@ -653,6 +654,42 @@ def test_with_no_signal_the_phone_queues_its_work_and_sends_it_once_in_order(map
         e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e and "400 (Bad Request)" not in e
     ]
     assert blocked == [] and offline_noise == []
+
+
+def test_whoever_rectified_cannot_verify_on_the_phone(map_server, engine):
+    """An admin who rectified the problem opens the verification on a phone: the server
+    refuses the 销号, the refusal stays listed with its reason, and the problem stays open."""
+    url, key = map_server
+    first = plan_route(url, key)["stops"][0]
+    with engine.begin() as connection:
+        admin = lookup.add_user(connection, "double-admin", "admin")
+        unit = connection.scalar(text("SELECT code FROM units ORDER BY code LIMIT 1"))
+    lon, lat = first["position"]
+    issue = api(
+        url, admin, "/issues", {"type": "garbage", "source": "inspection", "lon": lon, "lat": lat}
+    )["id"]
+    api(url, admin, f"/issues/{issue}/transitions", {"action": "dispatch", "unit": unit})
+    upload(url, admin, issue, "after")
+    api(url, admin, f"/issues/{issue}/transitions", {"action": "rectify", "note": "自己整改"})
+    route = plan_route(url, key)
+    link = api(
+        url,
+        admin,
+        "/sign-in-links",
+        {"user": "double-admin", "next": f"/routes/{route['id']}/view"},
+    )
+    blocked, failed, errors = [], [], []
+    with offline_page(
+        {"width": 390, "height": 844}, blocked, failed, errors, is_mobile=True, has_touch=True
+    ) as page:
+        page.goto(link["url"], wait_until="networkidle")
+        page.locator(f'form.verify[data-issue="{issue}"] button[value=close]').click()
+        page.wait_for_function("document.querySelectorAll('.outbox li.refused').length === 1")
+        refused = page.locator(".outbox li.refused").inner_text()
+    status = api(url, key, f"/issues/{issue}")["status"]
+    assert "被拒绝" in refused and "cannot also verify" in refused
+    assert status == "rectified"
+    assert blocked == [] and [e for e in errors if "403" not in e] == []
 
 
 def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
