@@ -166,8 +166,8 @@ def _stop_list(
             f'<span class="muted">{escape(" · ".join(f for f in facts if f))}</span><br>'
             f'<a href="{escape(str(links["amap"]))}">高德导航</a>'
             f'<a href="{escape(str(links["baidu"]))}">百度导航</a>'
-            f"{_checklist(checklist, stop, route['team'], form) if checklist else ''}"
-            f"{_verification(stop) if _to_verify(stop) else ''}</li>"
+            f"{_verification(stop) if _to_verify(stop) else ''}"
+            f"{_checklist(checklist, stop, route['team'], form) if checklist else ''}</li>"
         )
     return (
         f"<header>{escape(route_title(route))} · {route['date']} · 已完成 {done}/"
@@ -211,7 +211,8 @@ def _report_form(route: dict[str, Any], form: VisitForm) -> str:
 def _checklist(checklist: Checklist, stop: dict[str, Any], team: str, form: VisitForm) -> str:
     """The standard to score the point by, folded under a button, as the form of the visit."""
     title = escape(checklist.title)
-    if not stop["point"] or stop["visited_at"]:  # a problem to verify, or visited already
+    if not stop["point"] or stop["visited_at"] or stop["reason"] == "verify":
+        # visited already, or a problem to verify (its form is above): the standard to read
         lines = "".join(f"<li>{escape(c.text)}（{c.weight:g} 分）</li>" for c in checklist.criteria)
         return f"<details><summary>测评表</summary><b>{title}</b><ol>{lines}</ol></details>"
     fields = "".join(_criterion(c, form.type_names) for c in checklist.criteria)

@@ -351,7 +351,9 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
         "/sign-in-links",
         {"user": "visit-inspector", "next": f"/routes/{route['id']}/view"},
     )
-    stop = next(s for s in route["stops"] if s["point"] and s["category"])
+    stop = next(
+        s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"
+    )
     lon, lat = stop["position"]
     blocked, failed, errors = [], [], []
     with offline_page(
@@ -381,7 +383,8 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
         page.screenshot(path=str(ARTIFACTS / "phone-visit-form.png"), full_page=False)
         item.locator("button[type=submit]").click()
         page.wait_for_function(
-            "document.querySelector('form.visit .status').textContent.includes('已保存')"
+            f"document.querySelector('form.visit[data-point=\"{stop['point']}\"] .status')"
+            ".textContent.includes('已保存')"
         )
         status = item.locator(".status").inner_text()
         done = item.get_attribute("class")
@@ -582,7 +585,9 @@ def test_with_no_signal_the_phone_queues_its_work_and_sends_it_once_in_order(map
         "/sign-in-links",
         {"user": "basement-inspector", "next": f"/routes/{route['id']}/view"},
     )
-    first, second = [s for s in route["stops"] if s["point"] and s["category"]][:2]
+    first, second = [
+        s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"
+    ][:2]
     lon, lat = first["position"]
     blocked, failed, errors = [], [], []
     with offline_page(
@@ -700,8 +705,11 @@ def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
     link = api(
         url, key, "/sign-in-links", {"user": "far-inspector", "next": f"/routes/{route['id']}/view"}
     )
-    stop = next(s for s in route["stops"] if s["point"] and s["category"])
+    stop = next(
+        s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"
+    )
     lon, lat = stop["position"]
+    middle = sum(s["position"][1] for s in route["stops"]) / len(route["stops"])
     blocked, failed, errors = [], [], []
     with offline_page(
         {"width": 360, "height": 640},
@@ -710,7 +718,8 @@ def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
         errors,
         is_mobile=True,
         has_touch=True,
-        geolocation={"longitude": lon, "latitude": lat + 0.0045},  # about 500 m north
+        # about 500 m towards the route's middle (not out of the city at its edge)
+        geolocation={"longitude": lon, "latitude": lat + (0.0045 if lat < middle else -0.0045)},
         permissions=["geolocation"],
     ) as page:
         page.goto(link["url"], wait_until="networkidle")
@@ -720,7 +729,8 @@ def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
             choices.nth(i).locator("label").first.click()
         item.locator("button[type=submit]").click()
         page.wait_for_function(
-            "document.querySelector('form.visit .status').textContent.includes('定位距点位')"
+            f"document.querySelector('form.visit[data-point=\"{stop['point']}\"] .status')"
+            ".textContent.includes('定位距点位')"
         )
         warning = item.locator(".status").inner_text()
         with engine.connect() as connection:
@@ -730,7 +740,8 @@ def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
         item.screenshot(path=str(ARTIFACTS / "phone-visit-far.png"))
         item.locator("button[type=submit]").click()
         page.wait_for_function(
-            "document.querySelector('form.visit .status').textContent.includes('已保存')"
+            f"document.querySelector('form.visit[data-point=\"{stop['point']}\"] .status')"
+            ".textContent.includes('已保存')"
         )
         saved = item.locator(".status").inner_text()
     with engine.connect() as connection:
