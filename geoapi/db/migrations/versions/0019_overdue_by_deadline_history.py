@@ -136,7 +136,7 @@ END $$;
 MEASURES = "reported, ended, closed, overdue, due, deferred, closed_on_time, verified, reworked"
 
 # Set-based, after bulk loads: every late span between two deadline-setting events.
-DERIVE_SPANS = """
+SPANS_DERIVE = """
 CREATE FUNCTION geoapi_issues_derive_overdue_spans() RETURNS void LANGUAGE sql AS $$
   UPDATE issues i SET overdue_spans = s.spans
     FROM (SELECT issue_id, range_agg(tstzrange(late_from, next_at)) AS spans
@@ -147,21 +147,13 @@ CREATE FUNCTION geoapi_issues_derive_overdue_spans() RETURNS void LANGUAGE sql A
            GROUP BY issue_id) s
    WHERE s.issue_id = i.id AND i.overdue_spans IS DISTINCT FROM s.spans;
 $$;
-CREATE OR REPLACE FUNCTION geoapi_issues_derive() RETURNS void LANGUAGE sql AS $$
-  UPDATE issues i SET category = p.category
-    FROM points p WHERE p.id = i.point_id AND i.category IS DISTINCT FROM p.category;
-  UPDATE issues i SET dropped_at = e.at
-    FROM (SELECT issue_id, min(at) AS at FROM issue_events
-           WHERE to_status IN ('rejected', 'merged') GROUP BY issue_id) e
-   WHERE e.issue_id = i.id AND i.dropped_at IS DISTINCT FROM e.at;
-  UPDATE issues i SET deferred = true
-   WHERE NOT i.deferred
-     AND EXISTS (SELECT FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'defer');
-  SELECT geoapi_issues_derive_overdue_spans();
-$$;
 """
 
-DERIVE_0009 = """
+
+def _derive(with_spans: bool) -> str:
+    """The bulk loads' derive (0009), which with spans also derives the late spans."""
+    spans = "\n  SELECT geoapi_issues_derive_overdue_spans();" if with_spans else ""
+    return f"""
 CREATE OR REPLACE FUNCTION geoapi_issues_derive() RETURNS void LANGUAGE sql AS $$
   UPDATE issues i SET category = p.category
     FROM points p WHERE p.id = i.point_id AND i.category IS DISTINCT FROM p.category;
@@ -171,9 +163,8 @@ CREATE OR REPLACE FUNCTION geoapi_issues_derive() RETURNS void LANGUAGE sql AS $
    WHERE e.issue_id = i.id AND i.dropped_at IS DISTINCT FROM e.at;
   UPDATE issues i SET deferred = true
    WHERE NOT i.deferred
-     AND EXISTS (SELECT FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'defer');
+     AND EXISTS (SELECT FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'defer');{spans}
 $$;
-DROP FUNCTION geoapi_issues_derive_overdue_spans();
 """
 
 
@@ -190,13 +181,15 @@ def upgrade() -> None:
     op.execute(_facts(with_spans=True))
     op.execute(_roll_up((*TRACKED, "overdue_spans")))
     op.execute(_events_roll_up(with_spans=True))
-    op.execute(DERIVE_SPANS)
+    op.execute(SPANS_DERIVE)
+    op.execute(_derive(with_spans=True))
     op.execute("SELECT geoapi_issues_derive_overdue_spans()")
     op.execute("SELECT geoapi_issue_daily_rebuild((SELECT zone FROM issue_daily_zone))")
 
 
 def downgrade() -> None:
-    op.execute(DERIVE_0009)
+    op.execute(_derive(with_spans=False))
+    op.execute("DROP FUNCTION geoapi_issues_derive_overdue_spans()")
     op.execute(_events_roll_up(with_spans=False))
     op.execute(_roll_up(TRACKED))
     op.execute(_facts(with_spans=False))
