@@ -298,6 +298,15 @@ def inspector_of_t01(engine: Engine, username: str) -> None:
         )
 
 
+def phone_link(url: str, key: str, engine: Engine, username: str, route: dict) -> dict:
+    """A new inspector of team T01 and the planner's one-time link for their phone, landing
+    on `route`'s phone page."""
+    inspector_of_t01(engine, username)
+    return api(
+        url, key, "/sign-in-links", {"user": username, "next": f"/routes/{route['id']}/view"}
+    )
+
+
 def visit_form(page, stop: dict):
     """The list item of `stop` with its checklist unfolded as the visit form."""
     item = page.locator("ol.stops > li").filter(
@@ -312,13 +321,7 @@ def test_a_phone_signs_in_by_its_link_and_lands_on_the_route(map_server, engine)
     key anywhere) and lands on the route's phone page, which reads with the session."""
     url, key = map_server
     route = plan_route(url, key)
-    inspector_of_t01(engine, "phone-inspector")
-    link = api(
-        url,
-        key,
-        "/sign-in-links",
-        {"user": "phone-inspector", "next": f"/routes/{route['id']}/view"},
-    )
+    link = phone_link(url, key, engine, "phone-inspector", route)
     blocked, failed, errors = [], [], []
     with offline_page(
         {"width": 390, "height": 844}, blocked, failed, errors, is_mobile=True, has_touch=True
@@ -344,13 +347,7 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
     and saves: the visit is stored once, as theirs, near the point, and the stop shows done."""
     url, key = map_server
     route = plan_route(url, key)
-    inspector_of_t01(engine, "visit-inspector")
-    link = api(
-        url,
-        key,
-        "/sign-in-links",
-        {"user": "visit-inspector", "next": f"/routes/{route['id']}/view"},
-    )
+    link = phone_link(url, key, engine, "visit-inspector", route)
     stop = next(
         s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"
     )
@@ -452,7 +449,6 @@ def test_an_inspector_verifies_a_rectified_problem_on_the_phone(map_server, engi
     with engine.begin() as connection:
         unit = connection.scalar(text("SELECT code FROM units ORDER BY code LIMIT 1"))
         unit_key = lookup.add_user(connection, "verify-unit", "unit", unit_code=unit)
-    inspector_of_t01(engine, "verify-inspector")
     lon, lat = first["position"]
     issue = api(
         url, key, "/issues", {"type": "garbage", "source": "inspection", "lon": lon, "lat": lat}
@@ -463,12 +459,7 @@ def test_an_inspector_verifies_a_rectified_problem_on_the_phone(map_server, engi
     api(url, unit_key, f"/issues/{issue}/transitions", {"action": "rectify", "note": "已清理"})
     route = plan_route(url, key)
     stop = next(s for s in route["stops"] if s["issue_id"] == issue)
-    link = api(
-        url,
-        key,
-        "/sign-in-links",
-        {"user": "verify-inspector", "next": f"/routes/{route['id']}/view"},
-    )
+    link = phone_link(url, key, engine, "verify-inspector", route)
     blocked, failed, errors = [], [], []
     with offline_page(
         {"width": 390, "height": 844}, blocked, failed, errors, is_mobile=True, has_touch=True
@@ -506,13 +497,7 @@ def test_an_inspector_reports_a_problem_on_the_way(map_server, engine, tmp_path)
     as the inspector's report with its before photo, once."""
     url, key = map_server
     route = plan_route(url, key)
-    inspector_of_t01(engine, "report-inspector")
-    link = api(
-        url,
-        key,
-        "/sign-in-links",
-        {"user": "report-inspector", "next": f"/routes/{route['id']}/view"},
-    )
+    link = phone_link(url, key, engine, "report-inspector", route)
     lon, lat = route["stops"][0]["position"]
     camera = tmp_path / "camera.jpg"
     camera.write_bytes(noise_jpeg((1200, 900)))
@@ -578,13 +563,7 @@ def test_with_no_signal_the_phone_queues_its_work_and_sends_it_once_in_order(map
     report the server refuses stays listed with its message."""
     url, key = map_server
     route = plan_route(url, key)
-    inspector_of_t01(engine, "basement-inspector")
-    link = api(
-        url,
-        key,
-        "/sign-in-links",
-        {"user": "basement-inspector", "next": f"/routes/{route['id']}/view"},
-    )
+    link = phone_link(url, key, engine, "basement-inspector", route)
     first, second = [
         s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"
     ][:2]
@@ -701,10 +680,7 @@ def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
     """500 m from the point the phone warns first; the second tap saves a visit flagged far."""
     url, key = map_server
     route = plan_route(url, key)
-    inspector_of_t01(engine, "far-inspector")
-    link = api(
-        url, key, "/sign-in-links", {"user": "far-inspector", "next": f"/routes/{route['id']}/view"}
-    )
+    link = phone_link(url, key, engine, "far-inspector", route)
     stop = next(
         s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"
     )
