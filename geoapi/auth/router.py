@@ -3,14 +3,17 @@
 
 from datetime import UTC, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from geoapi import documents
 from geoapi.auth import sessions, sign_in
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.db.engine import SessionDep
+from geoapi.errors import Gone, NotFound
 
 router = APIRouter(tags=["Sign-in"])
 
@@ -53,17 +56,52 @@ def create_sign_in_link(
     status_code=303,
     operation_id="useSignInLink",
     name="useSignInLink",
-    responses={303: {"description": "Signed in: on to the link's page, with a session"}},
+    responses={
+        303: {"description": "Signed in: on to the link's page, with a session"},
+        404: {"description": "No such link (a page saying so to a browser)"},
+        410: {"description": "Used or expired (a page saying so to a browser)"},
+    },
 )
 def use_sign_in_link(
     request: Request,
     token: Annotated[str, Path(max_length=64)],
     session: SessionDep,
-) -> RedirectResponse:
-    """Open a sign-in link (once, before it expires): a session cookie and on to its page."""
+) -> Response:
+    """Open a sign-in link (once, before it expires): a session cookie and on to its page.
+    A phone's browser that cannot use it reads why, in words, instead of problem+json."""
     settings = request.app.state.settings
-    session_token, next_path = sign_in.exchange(session.connection(), token, settings.session_hours)
+    try:
+        session_token, next_path = sign_in.exchange(
+            session.connection(), token, settings.session_hours
+        )
+    except (NotFound, Gone) as refused:
+        if not documents.wants_html(request, None):
+            raise
+        return HTMLResponse(
+            documents.render("sign_in_failed.html", **_why(refused, settings.zone)),
+            status_code=refused.status_code,
+        )
     session.commit()
     moved = RedirectResponse(next_path, 303)
     sessions.set_cookie(moved, session_token, settings)
     return moved
+
+
+def _why(refused: NotFound | Gone, zone: ZoneInfo) -> dict[str, str]:
+    """The failed link's page in the office's words: what happened to the link."""
+    reason = refused.extra["reason"]
+    if reason == "used":
+        used = datetime.fromisoformat(refused.extra["used_at"]).astimezone(zone)
+        return {
+            "headline": "已使用",
+            "explanation": f"此链接已于 {used:%Y-%m-%d %H:%M} 登录过一部手机，"
+            "每个链接只能使用一次。",
+            "detail": refused.detail,
+        }
+    if reason == "expired":
+        return {
+            "headline": "已过期",
+            "explanation": "此链接已过有效期（或该账号已停用）。",
+            "detail": refused.detail,
+        }
+    return {"headline": "无效", "explanation": "没有这个登录链接。", "detail": refused.detail}

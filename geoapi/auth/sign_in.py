@@ -80,14 +80,20 @@ def exchange(connection: Connection, token: str, session_hours: float) -> tuple[
         {"hash": key_hash(token)},
     ).one_or_none()
     if link is None:
-        raise NotFound("no such sign-in link: ask for a new one")
+        raise NotFound("no such sign-in link: ask for a new one", reason="unknown")
     if link.used_at is not None:
         raise Gone(
             f"this sign-in link was used at {link.used_at.isoformat(timespec='minutes')}: "
-            "each link signs in one phone once; ask for a new one"
+            "each link signs in one phone once; ask for a new one",
+            reason="used",
+            used_at=link.used_at.isoformat(),
         )
     if link.expires_at <= link.now or link.disabled_at is not None:
-        raise Gone("this sign-in link has expired: ask for a new one")
+        raise Gone(
+            "this sign-in link has expired: ask for a new one",
+            reason="expired",
+            expires_at=link.expires_at.isoformat(),
+        )
     connection.execute(
         text("UPDATE sign_in_links SET used_at = now() WHERE id = :id"), {"id": link.id}
     )

@@ -7,6 +7,8 @@ import folium
 from geoapi.errors import InvalidParameter
 from geoapi.settings import Settings
 
+MAX_ZOOM = 18  # street level; deeper zooms are stretched from it
+
 
 @dataclass(frozen=True)
 class Basemap:
@@ -47,8 +49,10 @@ def basemaps(settings: Settings) -> dict[str, Basemap]:
             subdomains="01234567",
         )
     if settings.map_tile_url:
-        offered["custom"] = Basemap(
-            "内网底图 (intranet)", settings.map_tile_url, settings.map_tile_attribution
+        offered["custom"] = Basemap(  # Leaflet wants an attribution: the name when none given
+            "内网底图 (intranet)",
+            settings.map_tile_url,
+            settings.map_tile_attribution or "内网底图",
         )
     return offered
 
@@ -72,5 +76,6 @@ def add_to(fmap: folium.Map, basemap: Basemap) -> None:
         attr=basemap.attribution,
         subdomains=basemap.subdomains,
         max_zoom=19,
+        max_native_zoom=MAX_ZOOM,
         control=False,
     ).add_to(fmap)

@@ -7,6 +7,7 @@ side by side; 随手报 for a problem on the way. Writes wait in an outbox (Inde
 is signal and the page opens again offline (a service worker), so nothing is lost in a
 basement; each carries a client id, so a resend never records anything twice."""
 
+import json
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -17,7 +18,7 @@ import folium
 
 from geoapi.inspections.checklists import Checklist, Checklists
 from geoapi.map import display
-from geoapi.map.basemaps import Basemap, add_to
+from geoapi.map.basemaps import MAX_ZOOM, Basemap, add_to
 from geoapi.patrol.sheet import REASONS, local_time, stops_to_show
 from geoapi.patrol.stored import route_title
 
@@ -86,15 +87,13 @@ header { padding: 8px; background: #2c3e50; color: #fff; }
 .visit .status.error { color: #c0392b; }
 </style>"""
 
-# The visit form's script, served inline: the page works from one response.
-SCRIPT = (
-    "<script>"
-    + (Path(__file__).parents[1] / "templates" / "phone_visit.js").read_text("utf-8")
-    + "</script>"
+TEMPLATES = Path(__file__).parents[1] / "templates"
+# The forms' and the offline cache's scripts, served inline: the page works from one response.
+SCRIPT = "".join(
+    f"<script>{(TEMPLATES / name).read_text('utf-8')}</script>"
+    for name in ("phone_visit.js", "phone_offline.js")
 )
-
-
-SERVICE_WORKER = (Path(__file__).parents[1] / "templates" / "phone_sw.js").read_text("utf-8")
+SERVICE_WORKER = (TEMPLATES / "phone_sw.js").read_text("utf-8")
 
 
 @dataclass(frozen=True)
@@ -148,8 +147,18 @@ def phone_page(
         )
     )
     root.html.add_child(display.Raw(_stop_list(route, zone, checklists, form)))
+    root.html.add_child(display.Raw(_tile_source(basemap)))
     root.html.add_child(display.Raw(SCRIPT))
     return root.render()
+
+
+def _tile_source(basemap: Basemap) -> str:
+    """The basemap's tile address for the page to cache its tiles over the route's area."""
+    if basemap.tiles is None:
+        return ""
+    source = {"url": basemap.tiles, "subdomains": basemap.subdomains, "max_zoom": MAX_ZOOM}
+    inline = json.dumps(source).replace("</", "<\\/")  # cannot end the script element
+    return f'<script type="application/json" id="geoapi-basemap">{inline}</script>'
 
 
 def _stop_list(

@@ -282,19 +282,6 @@ document.querySelectorAll("form.report").forEach(form => {
   });
 });
 
-// Sent when the connection returns, and whenever the page opens; the page and what it loads
-// are cached for the service worker, so it opens again with no signal.
+// Sent when the connection returns, and whenever the page opens.
 window.addEventListener("online", () => geoapiFlush());
 geoapiFlush();
-if ("serviceWorker" in navigator && window.caches) {
-  navigator.serviceWorker.register("/routes/sw.js", {scope: "/routes/"})
-    .then(() => navigator.serviceWorker.ready)
-    .then(async () => {
-      const cache = await caches.open("geoapi-phone");
-      const urls = [location.href].concat(performance.getEntriesByType("resource")
-        .map(e => e.name).filter(u => u.startsWith(location.origin)));
-      await Promise.all(urls.map(u => cache.add(u).catch(() => null)));
-      document.body.dataset.offlineReady = "1";
-    })
-    .catch(() => null);
-}

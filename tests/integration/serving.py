@@ -1,18 +1,23 @@
 """`geoapi serve` in its own process, for clients that need a real server (GDAL, Chromium)."""
 
+import http.server
+import io
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from PIL import Image
 from sqlalchemy import Connection, Engine
 
 from geoapi.demo import load
@@ -104,3 +109,44 @@ needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).exists() and not os.environ.get("CI"),
     reason="Debian's chromium is not installed (./scripts/test installs it)",
 )
+
+
+@dataclass
+class TileServer:
+    """A basemap tile server on the loopback: one plain PNG for every tile, and each tile
+    path asked for, in order."""
+
+    template: str
+    asked: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def tile_server() -> Iterator[TileServer]:
+    """Serve `{z}/{x}/{y}.png` on a free loopback port while the block runs."""
+    picture = io.BytesIO()
+    Image.new("RGB", (256, 256), (225, 235, 220)).save(picture, "PNG")
+    png = picture.getvalue()
+    port = free_port()
+    server = TileServer(f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png")
+
+    class Tiles(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            server.asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Content-Length", str(len(png)))
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Tiles)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -128,6 +128,18 @@ def test_amap_shifts_overlays_to_gcj02(map_client, settings, session, city):
     assert abs(first_shifted[1] - first_plain[1]) > 0.001  # moved by hundreds of metres
 
 
+def test_an_intranet_basemap_without_an_attribution_draws(settings, session, admin_key, city):
+    """`map_tile_url` alone (no attribution set) offers the intranet basemap."""
+    from fastapi.testclient import TestClient
+
+    intranet = {"map_tile_url": "http://tiles.intranet/{z}/{x}/{y}.png", "map_basemap": "custom"}
+    with TestClient(
+        app_on(settings.model_copy(update=intranet), session), headers=as_(admin_key)
+    ) as client:
+        page = client.get("/map")
+    assert page.status_code == 200 and "http://tiles.intranet/{z}/{x}/{y}.png" in page.text
+
+
 def test_the_map_needs_a_key_unless_published(anonymous, settings, session, city):
     from fastapi.testclient import TestClient
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -21,7 +22,14 @@ from geoapi.auth import lookup
 from geoapi.demo.names import STREETS
 from geoapi.settings import Settings
 from tests.factories import noise_jpeg
-from tests.integration.serving import CHROMIUM, committed_city, needs_chromium, running_server
+from tests.integration.serving import (
+    CHROMIUM,
+    TileServer,
+    committed_city,
+    needs_chromium,
+    running_server,
+    tile_server,
+)
 from tests.integration.test_pages import UUID
 
 ARTIFACTS = Path(os.environ.get("GEOAPI_TEST_ARTIFACTS", "build/test-artifacts"))
@@ -29,13 +37,26 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
-def map_server(settings: Settings, engine: Engine) -> Iterator[tuple[str, str]]:
-    """`geoapi serve` over a committed demo city, with the blank basemap (no tiles to fetch);
-    above 100 points a category is drawn as cells (as a city's parking is)."""
+def tiles() -> Iterator[TileServer]:
+    """The intranet basemap (`basemap=custom`): a tile server on the loopback."""
+    with tile_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def map_server(settings: Settings, engine: Engine, tiles: TileServer) -> Iterator[tuple[str, str]]:
+    """`geoapi serve` over a committed demo city, with the blank basemap (no tiles to fetch)
+    unless a page asks for the loopback one; above 100 points a category is drawn as cells
+    (as a city's parking is)."""
     planner = partial(lookup.add_user, username="wall", role="planner")
     with (
         committed_city(engine, 0.05, 9, planner) as key,
-        running_server(settings, GEOAPI_MAP_BASEMAP="blank", GEOAPI_MAP_MARKER_LIMIT="100") as url,
+        running_server(
+            settings,
+            GEOAPI_MAP_BASEMAP="blank",
+            GEOAPI_MAP_MARKER_LIMIT="100",
+            GEOAPI_MAP_TILE_URL=tiles.template,
+        ) as url,
     ):
         yield url, key
 
@@ -230,11 +251,11 @@ def test_switched_on_a_big_category_comes_as_cells_then_points_as_you_zoom_in(ma
     assert shown_week == weeks[-1]
 
 
-def plan_route(url: str, key: str) -> dict:
-    """Plan team T01's day through the running server."""
+def plan_route(url: str, key: str, day: str = "2026-11-21") -> dict:
+    """Plan team T01's `day` through the running server."""
     request = urllib.request.Request(
         f"{url}routes/plan",
-        data=json.dumps({"teams": ["T01"], "date": "2026-11-21", "max_stops": 8}).encode(),
+        data=json.dumps({"teams": ["T01"], "date": day, "max_stops": 8}).encode(),
         headers={"X-API-Key": key, "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=60) as answer:
@@ -283,6 +304,41 @@ def test_the_phone_page_shows_the_route_above_its_stops(map_server):
     assert criteria >= 3  # the first checklist opened on the spot, its lines listed
     assert map_box["width"] <= 390 and map_box["height"] < 844
     assert map_box["y"] + map_box["height"] <= list_box["y"]  # the map above the list
+
+
+TILES_DRAWN = """z => {
+  const tiles = Array.from(document.querySelectorAll("img.leaflet-tile"))
+    .filter(t => t.src.includes("/" + z + "/"));
+  return tiles.length > 0 && tiles.every(t => t.complete) ? tiles.map(t => t.naturalWidth) : null;
+}"""
+
+
+def test_the_phone_keeps_its_routes_basemap_for_no_signal(map_server, tiles):
+    """Opened with signal, the phone page caches the intranet basemap's tiles over the route's
+    area down to street level; with no signal, reloaded and zoomed in two levels it has never
+    shown, the map still draws every tile."""
+    url, key = map_server
+    route = plan_route(url, key)
+    blocked, failed, errors = [], [], []
+    with offline_page(
+        {"width": 390, "height": 844}, blocked, failed, errors, is_mobile=True
+    ) as page:
+        page.goto(
+            f"{url}routes/{route['id']}/view?api_key={key}&basemap=custom",
+            wait_until="networkidle",
+        )
+        page.wait_for_function("document.body.dataset.tilesCached", timeout=60000)
+        cached = int(page.evaluate("document.body.dataset.tilesCached"))
+        zoom = page.evaluate("geoapiMap().getZoom()")
+        asked = {path.lstrip("/").split("/")[0] for path in tiles.asked}
+        page.context.set_offline(True)
+        page.reload(wait_until="domcontentloaded")
+        page.evaluate("z => geoapiMap().setZoom(z, {animate: false})", zoom + 2)
+        widths = page.wait_for_function(TILES_DRAWN, arg=zoom + 2, timeout=20000).json_value()
+        page.screenshot(path=str(ARTIFACTS / "phone-offline-basemap.png"))
+    assert zoom + 2 <= 18 and str(zoom + 2) in asked and str(18) in asked  # cached, not shown
+    assert cached >= len(widths) > 0 and all(w == 256 for w in widths)
+    assert blocked == [] and [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
 
 
 def inspector_of_t01(engine: Engine, username: str) -> None:
@@ -337,7 +393,7 @@ def test_a_phone_signs_in_by_its_link_and_lands_on_the_route(map_server, engine)
     assert landed == f"{url}routes/{route['id']}/view" and "gk_" not in landed
     assert items == len(route["stops"]) > 0
     assert [c["name"] for c in cookies] == ["geoapi_session"] and cookies[0]["httpOnly"]
-    assert "used at" in again
+    assert "登录链接已使用" in again and "used at" in again  # a page to read, not JSON
     assert blocked == [] and [u for u in failed if "/sign-in/" not in u] == []
     assert [e for e in errors if "410" not in e] == []  # only the reused link's 410
 
@@ -560,9 +616,10 @@ REFUSED_REPORT = """geoapiOutbox.add({kind: "report", url: "/issues", photos: []
 def test_with_no_signal_the_phone_queues_its_work_and_sends_it_once_in_order(map_server, engine):
     """Offline after the page loaded: two visits and a report wait in the outbox, survive a
     reload with no signal, and are each stored once, in order, when the signal returns; a
-    report the server refuses stays listed with its message."""
+    report the server refuses stays listed with its message; the planner's map shows today's
+    route with the two stops done."""
     url, key = map_server
-    route = plan_route(url, key)
+    route = plan_route(url, key, datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat())
     link = phone_link(url, key, engine, "basement-inspector", route)
     first, second = [
         s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"
@@ -616,6 +673,8 @@ def test_with_no_signal_the_phone_queues_its_work_and_sends_it_once_in_order(map
         refused = page.locator(".outbox li.refused").all_inner_texts()
         done = page.locator("ol.stops > li.done").count()  # the reloaded page's forms saw it
         landed = page.url
+        page.goto(f"{url}map?api_key={key}", wait_until="networkidle")  # the planner's map
+        layers = page.locator(".leaflet-control-layers").text_content()
     with engine.connect() as connection:
         stored = connection.execute(
             text(
@@ -634,6 +693,7 @@ def test_with_no_signal_the_phone_queues_its_work_and_sends_it_once_in_order(map
         ("report", first["point"]),
     ]  # each once; the visits in the order they were made
     assert done == 2 and landed == view
+    assert f"今日巡查路线 routes today (已到 2, 未到 {len(route['stops']) - 2})" in layers
     offline_noise = [  # the browser logs the refused one's 400 and the offline fetches
         e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e and "400 (Bad Request)" not in e
     ]

@@ -70,3 +70,33 @@ def test_who_may_make_links_and_for_whom(client, keys, who, body, status, needle
 
 def test_an_admin_may_sign_a_planner_in(client, keys):
     assert make_link(client, keys["admin"], user="office").status_code == 201
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def test_a_phones_browser_reads_why_its_link_cannot_be_used(client, anonymous, keys, connection):
+    """A phone that opens a used, expired or unknown link reads a page in words, not JSON."""
+    used = urlsplit(make_link(client, keys["planner"]).json()["url"]).path
+    anonymous.get(used, follow_redirects=False)
+    again = anonymous.get(used, headers=BROWSER, follow_redirects=False)
+    expired = urlsplit(make_link(client, keys["planner"]).json()["url"]).path
+    connection.execute(
+        text(
+            "UPDATE sign_in_links SET expires_at = now() - interval '1 minute' "
+            "WHERE used_at IS NULL"
+        )
+    )
+    late = anonymous.get(expired, headers=BROWSER, follow_redirects=False)
+    unknown = anonymous.get("/sign-in/gl_nothing", headers=BROWSER, follow_redirects=False)
+    pages = {
+        "used": (again, "已使用", "每个链接只能使用一次"),
+        "expired": (late, "已过期", "有效期"),
+        "unknown": (unknown, "无效", "没有这个登录链接"),
+    }
+    for name, (page, headline, words) in pages.items():
+        assert page.headers["content-type"].startswith("text/html"), name
+        assert f"<h1>登录链接{headline}</h1>" in page.text and words in page.text, name
+        assert "索取新的登录链接" in page.text, name
+    assert (again.status_code, late.status_code, unknown.status_code) == (410, 410, 404)
+    assert "set-cookie" not in again.headers and "set-cookie" not in late.headers
