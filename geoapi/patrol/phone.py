@@ -46,7 +46,7 @@ header { padding: 8px; background: #2c3e50; color: #fff; }
 .visit legend { font-size: 14px; padding: 0; }
 .visit label { display: inline-block; min-width: 64px; margin: 4px 6px 0 0; padding: 8px 10px;
   border: 1px solid #bbb; border-radius: 6px; text-align: center; }
-.visit label:has(input:checked) { background: #2c3e50; color: #fff; border-color: #2c3e50; }
+.visit label.checked { background: #2c3e50; color: #fff; border-color: #2c3e50; }
 .visit input[type=radio] { position: absolute; opacity: 0; }
 .visit textarea { width: 100%; box-sizing: border-box; min-height: 48px; font: inherit; }
 .visit button { margin-top: 8px; padding: 12px 18px; font: inherit; border: 0;
@@ -73,14 +73,14 @@ header { padding: 8px; background: #2c3e50; color: #fff; }
 .report fieldset { border: 0; padding: 0; margin: 0; }
 .report fieldset label { display: inline-block; margin: 4px 6px 0 0; padding: 8px 12px;
   border: 1px solid #bbb; border-radius: 6px; }
-.report fieldset label:has(input:checked) { background: #2c3e50; color: #fff; }
+.report fieldset label.checked { background: #2c3e50; color: #fff; }
 .report input[type=radio] { position: absolute; opacity: 0; }
 .report button { margin-top: 8px; padding: 12px 18px; font: inherit; border: 0;
   border-radius: 6px; background: #c0392b; color: #fff; }
 .report .status.error { color: #c0392b; }
 .visit .opens { display: block; color: #a04000; font-size: 12px; }
 .visit label.partial { display: none; min-width: 0; border: 0; padding: 4px 0; }
-.visit fieldset:has(input[value=fail]:checked) label.partial { display: block; }
+.visit fieldset.failed label.partial { display: block; }
 .visit label.partial input { width: 5em; padding: 8px; font: inherit; }
 .visit label.photo { display: block; margin-top: 6px; text-align: left; }
 .visit label.photo input { display: block; margin-top: 4px; font: inherit; }

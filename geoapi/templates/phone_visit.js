@@ -277,10 +277,26 @@ document.querySelectorAll("form.report").forEach(form => {
     const photos = await geoapiPhotos(form);
     const label = "随手报 " + form.type.selectedOptions[0].textContent;
     form.reset();
+    form.querySelectorAll("fieldset").forEach(geoapiMarkChoices);
     await geoapiQueue(form, {kind: "report", url: "/issues", body: body, photos: photos,
       photosTo: "id", form: "form.report", label: label});
   });
 });
+
+// The chosen answer of each line lights up, and a failed line offers partial credit, by classes
+// set here rather than CSS :has(), which older WebViews (some WeChat builds) lack.
+function geoapiMarkChoices(fieldset) {
+  fieldset.querySelectorAll("label").forEach(label => {
+    const input = label.querySelector("input[type=radio]");
+    if (input) label.classList.toggle("checked", input.checked);
+  });
+  fieldset.classList.toggle("failed", !!fieldset.querySelector("input[value=fail]:checked"));
+}
+document.addEventListener("change", event => {
+  const fieldset = event.target.type === "radio" && event.target.closest("fieldset");
+  if (fieldset) geoapiMarkChoices(fieldset);
+});
+document.querySelectorAll("form fieldset").forEach(geoapiMarkChoices);
 
 // Sent when the connection returns, and whenever the page opens.
 window.addEventListener("online", () => geoapiFlush());

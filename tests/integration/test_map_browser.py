@@ -425,6 +425,7 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
         for i in range(choices.count()):
             choices.nth(i).locator("label").nth(1 if i == 0 else 0).click()  # the first fails
         choices.nth(0).locator("label.partial input").fill("5")  # 5 of its 15 points kept
+        lit = item.locator("fieldset[data-criterion] label.checked").all_inner_texts()
         opens = choices.nth(0).get_attribute("data-opens")
         hint = choices.nth(0).locator(".opens").inner_text() if opens else ""
         opened_by_fail = "开立问题 1 个" if opens else "得分率"
@@ -452,6 +453,7 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
             {"p": stop["point"], "u": "visit-inspector"},
         ).all()
     assert len(visits) == 1 and visits[0].client_id is not None
+    assert lit == ["不达标"] + ["达标"] * (len(lit) - 1) and len(lit) >= 3  # what was tapped
     assert opened_by_fail in status  # the failed line's problem, opened with the visit
     if opens:  # its photo, resized on the phone, is the problem's before photo
         assert "照片 1 张" in status
