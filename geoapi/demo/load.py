@@ -10,14 +10,13 @@ import shapely
 from sqlalchemy import Connection, Engine, text
 
 from geoapi.db import bulk
-from geoapi.db.copy import copy_frame, ewkb_hex
+from geoapi.db.copy import copy_frame
 from geoapi.demo import cards, responsibility
 from geoapi.demo.generate import DemoCity
 from geoapi.demo.issues import UNIT_BY_TYPE
 from geoapi.demo.placing import area_ids
 from geoapi.stats import rollup
 from geoapi.transfer.roads import replace_network, segments
-from geoapi.vocabulary import AREA_ID_COLUMNS
 
 # Children first for TRUNCATE, parents first for COPY.
 TABLES = (
@@ -76,33 +75,29 @@ class LoadPlan:
 
 
 def plan(city: DemoCity) -> LoadPlan:
-    """Turn generated frames into table-shaped frames (geometries as EWKB)."""
+    """Turn generated frames into table-shaped frames: the area ids of each location added,
+    nothing copied (geometries become text as they are copied in, chunk by chunk)."""
     areas = pd.DataFrame([vars(a) for a in city.areas])
-    areas["geom"] = ewkb_hex(areas["geom"])
     areas["parent_id"] = areas["parent_id"].astype("Int64")
-    points = city.points.drop(columns=["street"]).copy()
-    points[list(AREA_ID_COLUMNS)] = area_ids(city.areas, shapely.get_coordinates(points["geom"]))
-    points["geom"] = ewkb_hex(points["geom"])
-    points["footprint"] = ewkb_hex(points["footprint"])
-    issues = city.issues.copy()
-    issues[list(AREA_ID_COLUMNS)] = area_ids(city.areas, shapely.get_coordinates(issues["geom"]))
-    issues["geom"] = ewkb_hex(issues["geom"])
-    teams = city.teams.copy()
-    teams["base"] = ewkb_hex(teams["base"])
-    inspections = city.inspections.copy()
-    inspections["device_geom"] = ewkb_hex(inspections["device_geom"])
+    points = _with_area_ids(city.points.drop(columns=["street"]), city)
+    issues = _with_area_ids(city.issues, city)
     return LoadPlan(
         [
             ("areas", areas),
             ("units", city.units),
-            ("teams", teams),
+            ("teams", city.teams),
             ("points", points),
             ("issues", issues),
             ("issue_events", city.events),
-            ("inspections", inspections),
+            ("inspections", city.inspections),
         ],
         city.roads,
     )
+
+
+def _with_area_ids(frame: pd.DataFrame, city: DemoCity) -> pd.DataFrame:
+    located = area_ids(city.areas, shapely.get_coordinates(frame["geom"]), frame.index)
+    return pd.concat([frame.drop(columns=located.columns, errors="ignore"), located], axis=1)
 
 
 def has_data(connection: Connection) -> bool:

@@ -12,8 +12,9 @@ from geoapi.demo.city import DemoArea
 from geoapi.vocabulary import AREA_ID_COLUMNS, AREA_LEVELS
 
 
-def area_ids(areas: list[DemoArea], xy: np.ndarray) -> pd.DataFrame:
-    """`{level}_id` columns (nullable integers) for the locations `xy` (n × 2, lon/lat)."""
+def area_ids(areas: list[DemoArea], xy: np.ndarray, index: pd.Index | None = None) -> pd.DataFrame:
+    """`{level}_id` columns (nullable integers) for the locations `xy` (n × 2, lon/lat),
+    on `index` (default 0…n-1)."""
     tree = shapely.STRtree([a.geom for a in areas])
     located, covering = tree.query(shapely.points(xy), predicate="covered_by")
     ids = np.array([a.id for a in areas])
@@ -26,4 +27,4 @@ def area_ids(areas: list[DemoArea], xy: np.ndarray) -> pd.DataFrame:
         column = pd.array(best, dtype="Int64")
         column[best < 0] = pd.NA  # not covered at this level
         columns[name] = column
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, index=index)
