@@ -52,6 +52,6 @@ def run_import(
     if errors and not skip_invalid:
         raise ImportRejected(errors)
     bad = {p.row for p in errors}
-    good = frame.iloc[[i for i in range(len(frame)) if i + 1 not in bad]]
+    good = frame.iloc[[i for i in range(len(frame)) if i + 1 not in bad]].reset_index(drop=True)
     report = upsert(connection, good) if len(good) else ImportReport(0, 0)
     return ImportReport(report.inserted, report.updated, sorted(errors), report.new_units)

@@ -155,6 +155,26 @@ def test_skip_invalid_loads_good_rows_and_writes_rejects(connection, tmp_path):
     assert table.loc[2, "errors"] == "lon: 'abc' is not a number"
 
 
+def test_skipping_a_bad_row_before_good_ones_keeps_each_good_row_whole(connection, tmp_path):
+    path = tmp_path / "first_bad.csv"
+    path.write_text(
+        "code,name,category,lon,lat,stalls\n"
+        "X1,类别错,casino,117.0,36.6,1\n"
+        "G2,二号,market,117.01,36.61,20\n"
+        "G3,三号,market,117.02,36.62,30\n",
+        "utf-8",
+    )
+    _, report = import_file(connection, path, skip_invalid=True)
+    stored = connection.execute(
+        text("SELECT code, name, props->>'stalls', ST_X(geom) FROM points ORDER BY code")
+    ).all()
+    assert report.inserted == 2 and [p.row for p in report.rejected] == [1]
+    assert [tuple(r) for r in stored] == [
+        ("G2", "二号", "20", 117.01),
+        ("G3", "三号", "30", 117.02),
+    ]
+
+
 def test_invalid_geometry_is_reported(connection, tmp_path):
     bowtie = Polygon([(100, 30), (100.1, 30.1), (100.1, 30), (100, 30.1)])
     frame = POINTS.iloc[:1].set_geometry([bowtie], crs="EPSG:4326")
