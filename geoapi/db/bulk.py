@@ -2,7 +2,7 @@
 transaction (ALTER TABLE is transactional: a failed load leaves them as they were)."""
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy import Connection, text
 
@@ -19,6 +19,25 @@ def _set(connection: Connection, triggers: Mapping[str, tuple[str, ...]], how: s
     for table, names in triggers.items():
         for name in names:
             connection.execute(text(f"ALTER TABLE {table} {how} TRIGGER {name}"))
+
+
+# Below this many rows, keeping the indexes up while writing costs less than rebuilding them.
+REBUILD_FROM_ROWS = 200_000
+
+
+def rebuilt_when_outgrown(
+    connection: Connection, table: str, rows: int
+) -> AbstractContextManager[None]:
+    """`indexes_and_keys_rebuilt` for writing `rows` rows into `table` when they are many and
+    more than it holds (a first load): building its indexes once is then far faster than
+    row by row, at the price of locking the table until the transaction commits."""
+    if rows < REBUILD_FROM_ROWS:
+        return nullcontext()
+    held = connection.scalar(
+        text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+        {"t": table},
+    )
+    return indexes_and_keys_rebuilt(connection, [table]) if rows > (held or 0) else nullcontext()
 
 
 FOREIGN_KEYS = """

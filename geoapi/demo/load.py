@@ -55,8 +55,6 @@ PAUSED_TRIGGERS = {
     "issues": ("issues_fill_area_ids",),
     "issue_events": ("issue_events_open311",),
 }
-# Below this many rows, keeping the indexes up during the COPY costs less than rebuilding them.
-REBUILD_FROM_ROWS = 200_000
 BULK_TABLES = ["points", "issues", "issue_events", "inspections"]  # the big ones, loaded empty
 SEQUENCED = ("areas", "points", "teams", "issue_events", "inspections")
 
@@ -122,7 +120,7 @@ def load(
     connection: Connection,
     load_plan: LoadPlan,
     on_rows: Callable[[int], None] = lambda _: None,
-    rebuild_from_rows: int = REBUILD_FROM_ROWS,
+    rebuild_from_rows: int = bulk.REBUILD_FROM_ROWS,
 ) -> dict[str, int]:
     """COPY every table in one transaction (the caller's); returns rows per table.
 

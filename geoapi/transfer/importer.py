@@ -28,11 +28,13 @@ def run_import(
     validate: Validator,
     upsert: Callable[[Connection, gpd.GeoDataFrame], ImportReport],
     skip_invalid: bool = False,
+    cascades: bool = True,
 ) -> ImportReport:
     """Validate every row; all-or-nothing unless `skip_invalid`, then upsert the good rows.
 
     When skipping, rows are validated again without the rejected ones until nothing new
-    fails, so a row whose parent was rejected is rejected too (never half-linked).
+    fails, so a row whose parent was rejected is rejected too (never half-linked); a kind
+    whose rows do not refer to each other (`cascades=False`) is decided in one pass.
     """
     errors = list(read_errors)
     unreadable = {p.row for p in read_errors}
@@ -45,7 +47,7 @@ def run_import(
             for p in validate(connection, subset, skipped)
         ]
         errors += found
-        if not found or not skip_invalid:
+        if not found or not skip_invalid or not cascades:
             break
         bad = {p.row for p in errors}
         keep = [i for i in range(len(frame)) if i + 1 not in bad]

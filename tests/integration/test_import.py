@@ -8,6 +8,7 @@ from shapely.geometry import LineString, Point, Polygon
 from sqlalchemy import Connection, text
 
 from geoapi.chinacoords import wgs84_to_gcj02
+from geoapi.db import bulk
 from geoapi.transfer.areas import import_areas
 from geoapi.transfer.export import export_points, read_points
 from geoapi.transfer.points import import_points
@@ -76,6 +77,35 @@ def test_reimport_updates_by_code(connection, tmp_path):
     assert (report.inserted, report.updated) == (0, 3)
     assert count(connection) == 3
     assert connection.scalar(text("SELECT name FROM points WHERE code = 'M1'")) == "新名字"
+
+
+SCHEMA_OF_POINTS = """
+SELECT (SELECT array_agg(indexdef ORDER BY indexname) FROM pg_indexes WHERE tablename = 'points'),
+       (SELECT array_agg(pg_get_constraintdef(oid) || convalidated::text ORDER BY conname)
+          FROM pg_constraint WHERE conrelid = 'points'::regclass)
+"""
+
+
+def test_a_first_load_builds_the_indexes_once_and_ends_as_it_began(connection, monkeypatch):
+    """More rows than the table holds (and above the threshold, lowered here): indexes and
+    keys are dropped for the load and rebuilt after; rows and area ids as row by row."""
+    ids = make_area_tree(connection)
+    schema = connection.execute(text(SCHEMA_OF_POINTS)).one()
+    connection.execute(text("ANALYZE points"))  # empty: any load outgrows it
+    monkeypatch.setattr(bulk, "REBUILD_FROM_ROWS", 2)
+    rebuilt = []
+    monkeypatch.setattr(
+        bulk,
+        "indexes_and_keys_rebuilt",
+        lambda c, tables, original=bulk.indexes_and_keys_rebuilt: (
+            rebuilt.append(tables) or original(c, tables)
+        ),
+    )
+    report = import_points(connection, POINTS, [])
+    stored = connection.execute(text("SELECT code, street_id FROM points ORDER BY code")).all()
+    assert rebuilt == [["points"]]
+    assert report.inserted == 3 and connection.execute(text(SCHEMA_OF_POINTS)).one() == schema
+    assert [tuple(r) for r in stored] == [("A1", ids["A"]), ("C1", ids["A"]), ("M1", ids["A"])]
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson", "csv"])
