@@ -214,6 +214,17 @@ class Point(AreaIds, Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
+ISSUE_DAILY_KEY = (  # migration 0026 keyed it down to community and grid
+    "type",
+    "unit_code",
+    "category",
+    "district_id",
+    "street_id",
+    "community_id",
+    "grid_id",
+)
+
+
 class Issue(AreaIds, Base):
     """A problem (问题/案卷) found at or near a point, running the closed loop."""
 
@@ -254,14 +265,7 @@ class Issue(AreaIds, Base):
         Index(  # hours to close of a period's closed problems, from the index alone
             "ix_issues_closed_at",
             "closed_at",
-            postgresql_include=[
-                "reported_at",
-                "type",
-                "unit_code",
-                "category",
-                "district_id",
-                "street_id",
-            ],
+            postgresql_include=["reported_at", *ISSUE_DAILY_KEY],
         ),
         Index(
             "ix_issues_dropped_at", "dropped_at", postgresql_where=text("dropped_at IS NOT NULL")
@@ -359,7 +363,6 @@ class IssueEvent(Base):
 
 # The daily rollup of the closed loop (migration 0009): facts per local day and key, kept by
 # triggers on issues and issue_events; no primary key (NULL is a key value, NULLS NOT DISTINCT).
-ISSUE_DAILY_KEY = ("type", "unit_code", "category", "district_id", "street_id")
 ISSUE_DAILY_MEASURES = (
     "reported",
     "ended",
@@ -391,6 +394,27 @@ issue_daily = Table(
 )
 
 
+issue_daily_by_street = Table(  # issue_daily summed over communities and grids (migration 0026)
+    "issue_daily_by_street",
+    Base.metadata,
+    *(
+        Column(k, Text if k in ("type", "unit_code", "category") else Integer)
+        for k in ISSUE_DAILY_KEY[:5]
+    ),
+    Column("day", Date, nullable=False),
+    *(Column(m, Integer, nullable=False) for m in ISSUE_DAILY_MEASURES),
+    Index(
+        "ux_issue_daily_by_street_key_day",
+        *ISSUE_DAILY_KEY[:5],
+        "day",
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    ),
+    Index("ix_issue_daily_by_street_day", "day"),
+    comment="issue_daily summed over communities and grids, for the answers above a community",
+)
+
+
 inspection_daily = Table(  # visits per local day and the visited point's key (migration 0009)
     "inspection_daily",
     Base.metadata,
@@ -398,6 +422,8 @@ inspection_daily = Table(  # visits per local day and the visited point's key (m
     Column("unit_code", Text),
     Column("district_id", Integer),
     Column("street_id", Integer),
+    Column("community_id", Integer),
+    Column("grid_id", Integer),
     Column("day", Date, nullable=False),
     Column("visits", Integer, nullable=False),
     Column("scored", Integer, nullable=False),
@@ -408,6 +434,8 @@ inspection_daily = Table(  # visits per local day and the visited point's key (m
         "unit_code",
         "district_id",
         "street_id",
+        "community_id",
+        "grid_id",
         "day",
         unique=True,
         postgresql_nulls_not_distinct=True,

@@ -34,6 +34,7 @@ TABLES = (
     "open311_deliveries",
     "issue_events",
     "issue_daily",
+    "issue_daily_by_street",
     "inspection_daily",
     "inspections",
     "issues",

@@ -15,12 +15,13 @@ Definitions (each period is [start, end), local time):
 - median / p90 hours to close: of problems closed in the period, from report to close;
 - score rate: mean 得分率 of visits in the period (area, unit and category filters apply).
 
-How: the counts come from the daily rollup `issue_daily` (migration 0009), which triggers
-keep as problems and events are written: flows are sums over the period's days, stocks (open,
-overdue) sums over every day before its end. A community or grid is below the rollup's key,
-so for those the same facts are recounted from that area's problems
-(`geoapi_issue_daily_recount`). Hours to close read the problems closed in the period
-(indexed by `closed_at`); visits come from their own daily rollup, `inspection_daily`.
+How: the counts come from the daily rollup `issue_daily` (migration 0009, keyed down to
+community and grid by 0026), which triggers keep as problems and events are written: flows
+are sums over the period's days, stocks (open, overdue) sums over every day before its end.
+Above a community the same rollup summed over communities and grids is read
+(`issue_daily_by_street`, six times smaller).
+Hours to close read the problems closed in the period (indexed by `closed_at`); visits come
+from their own daily rollup, `inspection_daily`.
 """
 
 from dataclasses import dataclass
@@ -30,8 +31,6 @@ from sqlalchemy import Connection, RowMapping, text
 
 from geoapi.areas import AreaRef
 from geoapi.stats.periods import Period
-
-ROLLUP_AREA_COLUMNS = ("district_id", "street_id")  # the area levels issue_daily is keyed by
 
 
 def _areas_of_level(level: str) -> str:
@@ -79,21 +78,17 @@ def _grouped(alias: str, column: str | None) -> str:
 
 
 def figures_sql(
-    source: str,
-    visits: str,
+    rollup: str,
     group: tuple[str | None, str | None],
     where: str,
     score_where: str,
     universe: str,
     order: str,
-    problems_where: str | None = None,
 ) -> str:
-    """The figures of every period and group. `source` and `visits` are the daily facts of
-    problems and of visits (the rollups, or recounts of one area), `group` the columns naming
-    each row's group in them, `where`/`score_where` the filters (trusted SQL with `{alias}`
-    for the table, values bound; `problems_where` the filter on the problems themselves,
-    which hold every area column: default `where`), `universe` lists every group, `order`
-    ranks them."""
+    """The figures of every period and group from the daily rollups of problems (`rollup`)
+    and visits: `group` the columns naming each row's group in them, `where`/`score_where`
+    the filters (trusted SQL with `{alias}` for the table, values bound; the problems table
+    shares the columns), `universe` lists every group, `order` ranks them."""
     on_facts, on_visits = group
     return f"""
 WITH periods AS (
@@ -106,7 +101,7 @@ WITH periods AS (
          sum(f.overdue) AS overdue, sum(f.due) AS due, sum(f.deferred) AS deferred,
          sum(f.closed_on_time) AS closed_on_time, sum(f.verified) AS verified,
          sum(f.reworked) AS reworked
-    FROM {source} f
+    FROM {rollup} f
    WHERE f.day < :last_end_day AND {where.format(alias="f")}
    GROUP BY 1, 2
 ), counts AS (
@@ -131,13 +126,13 @@ WITH periods AS (
     FROM periods t
     JOIN issues i ON i.closed_at >= t.p_start AND i.closed_at < t.p_end
    WHERE i.closed_at >= :first_start AND i.closed_at < :last_end
-     AND {(problems_where or where).format(alias="i")}
+     AND {where.format(alias="i")}
    GROUP BY 1, 2
 ), scores AS (
   SELECT t.label, {_grouped("s", on_visits)} AS grp,
          sum(s.score_sum) / nullif(sum(s.scored), 0) AS score_rate, sum(s.visits) AS visits
     FROM periods t
-    JOIN {visits} s ON s.day >= t.start_day AND s.day < t.end_day
+    JOIN inspection_daily s ON s.day >= t.start_day AND s.day < t.end_day
    WHERE {score_where.format(alias="s")}
    GROUP BY 1, 2
 ), keys AS (
@@ -205,8 +200,8 @@ class Filters:
         trusted SQL with `{alias}` for the table, and the values they bind."""
         common: list[str] = ["TRUE"]  # figures are city-wide roles' (`stats`)
         params: dict[str, Any] = {"area_id": self.area.id if self.area else None}
-        if self.area is not None and self.area.column in ROLLUP_AREA_COLUMNS:
-            common.append(f"{{alias}}.{self.area.column} = :area_id")  # else: in the source
+        if self.area is not None:
+            common.append(f"{{alias}}.{self.area.column} = :area_id")
         for column, value in (("unit_code", self.unit), ("category", self.category)):
             if value is not None:
                 common.append(f"{{alias}}.{column} = :{column}")
@@ -215,53 +210,14 @@ class Filters:
         params["type"] = self.type
         return " AND ".join(on_problems), " AND ".join(common), params
 
-    def on_problems(self) -> str:
-        """The filter on the problems table itself, which holds every area column."""
-        where, _, _ = self.predicates()
-        if self.area is None or self.area.column in ROLLUP_AREA_COLUMNS:
-            return where
-        return f"{where} AND {{alias}}.{self.area.column} = :area_id"
 
-    def sources(self, by: str = "none") -> tuple[str, str]:
-        """The daily facts of problems and of visits: the rollups, or recounts of the
-        problems and points of an area below their key (a community or a grid), or, to
-        group by community or grid, each problem's and visit's own facts with its areas."""
-        if by in BELOW_ROLLUP:
-            return _facts_with_areas(self.area)
-        if self.area is None or self.area.column in ROLLUP_AREA_COLUMNS:
-            return "issue_daily", "inspection_daily"
-        zone = "(SELECT zone FROM issue_daily_zone)"
-        column = self.area.column
-        return (
-            f"geoapi_issue_daily_recount({zone}, "
-            f"ARRAY(SELECT id FROM issues WHERE {column} = :area_id))",
-            f"geoapi_inspection_daily_recount({zone}, "
-            f"ARRAY(SELECT id FROM points WHERE {column} = :area_id))",
-        )
+BELOW_STREET = ("community_id", "grid_id")
 
 
-BELOW_ROLLUP = ("community", "grid")  # groups the rollups' keys do not hold
-ZONE = "(SELECT zone FROM issue_daily_zone)"
-AREA_COLUMNS = "district_id, street_id, community_id, grid_id"
-
-
-def _facts_with_areas(area: AreaRef | None) -> tuple[str, str]:
-    """Each problem's and visit's facts by day with every area column (the rollups' other
-    keys too), for the problems and points inside `area` (found by index) or everywhere."""
-    inside = f"{{alias}}.{area.column} = :area_id" if area is not None else "TRUE"
-    problems = f"""(
-  SELECT i.type, i.unit_code, i.category, i.{AREA_COLUMNS.replace(", ", ", i.")}, f.*
-    FROM issues i, geoapi_issue_facts(i, {ZONE}) f WHERE {inside.format(alias="i")}
-  UNION ALL
-  SELECT i.type, i.unit_code, i.category, i.{AREA_COLUMNS.replace(", ", ", i.")}, f.*
-    FROM issues i JOIN issue_events e ON e.issue_id = i.id, geoapi_event_facts(e, {ZONE}) f
-   WHERE e.action IN ('close', 'reopen') AND {inside.format(alias="i")})"""
-    visits = f"""(
-  SELECT p.category, p.unit_code, p.{AREA_COLUMNS.replace(", ", ", p.")},
-         (v.visited_at AT TIME ZONE {ZONE})::date AS day, 1 AS visits,
-         (v.score_rate IS NOT NULL)::int AS scored, coalesce(v.score_rate, 0) AS score_sum
-    FROM points p JOIN inspections v ON v.point_id = p.id WHERE {inside.format(alias="p")})"""
-    return problems, visits
+def problems_rollup(filters: Filters, by: str) -> str:
+    """The problems' rollup to read: by community and grid only where the answer needs it."""
+    columns = {GROUPS[by][0], filters.area.column if filters.area else None}
+    return "issue_daily" if columns & set(BELOW_STREET) else "issue_daily_by_street"
 
 
 def compute(
@@ -274,19 +230,16 @@ def compute(
     """One row per period and group (every street/unit/… of the universe, zeros included)."""
     on_facts, on_visits, universe = GROUPS[by]
     where, score_where, params = filters.predicates()
-    problems, visits = filters.sources(by)
     universe_sql = (
         f"SELECT key AS grp FROM ({universe}) u" if universe else "SELECT NULL::text AS grp"
     )
     sql = figures_sql(
-        source=problems,
-        visits=visits,
+        rollup=problems_rollup(filters, by),
         group=(on_facts, on_visits),
         where=where,
         score_where=score_where,
         universe=universe_sql,
         order=METRICS[metric],
-        problems_where=filters.on_problems(),
     )
     connection.execute(text("SET LOCAL work_mem = '64MB'"))  # percentiles sort in memory
     return list(

@@ -17,7 +17,7 @@ from geoapi.settings import Settings
 from geoapi.stats import rollup
 
 MEASURES = "reported, ended, closed, overdue, due, deferred, closed_on_time, verified, reworked"
-KEY = "type, unit_code, category, district_id, street_id, day"
+KEY = "type, unit_code, category, district_id, street_id, community_id, grid_id, day"
 NONZERO = " OR ".join(f"sum({m}) <> 0" for m in MEASURES.split(", "))
 
 KEPT = f"""
@@ -30,7 +30,18 @@ SELECT {KEY}, {", ".join(f"sum({m})::int AS {m}" for m in MEASURES.split(", "))}
  HAVING {NONZERO}
 """
 
-VISITS_KEY = "category, unit_code, district_id, street_id, day"
+STREET_KEY = "type, unit_code, category, district_id, street_id, day"
+BY_STREET_KEPT = f"""
+SELECT {STREET_KEY}, {", ".join(f"sum({m})::int AS {m}" for m in MEASURES.split(", "))}
+  FROM issue_daily_by_street GROUP BY {STREET_KEY} HAVING {NONZERO}
+"""
+BY_STREET_RECOUNTED = f"""
+SELECT {STREET_KEY}, {", ".join(f"sum({m})::int AS {m}" for m in MEASURES.split(", "))}
+  FROM geoapi_issue_daily_recount((SELECT zone FROM issue_daily_zone)) GROUP BY {STREET_KEY}
+ HAVING {NONZERO}
+"""
+
+VISITS_KEY = "category, unit_code, district_id, street_id, community_id, grid_id, day"
 VISITS_KEPT = f"""
 SELECT {VISITS_KEY}, sum(visits)::int, sum(scored)::int, round(sum(score_sum)::numeric, 6)
   FROM inspection_daily GROUP BY {VISITS_KEY}
@@ -46,10 +57,14 @@ CHECKER = Principal(username="checker", role="admin")
 
 
 def kept_and_recounted(connection: Connection) -> tuple[set, set]:
-    """The rollups' rows (problems and visits) as kept by the triggers and as recounted."""
+    """The rollups' rows (problems, by grid and by street, and visits) as kept by the
+    triggers and as recounted."""
     kept = {("problems", *r) for r in connection.execute(text(KEPT))}
+    kept |= {("by street", *r) for r in connection.execute(text(BY_STREET_KEPT))}
+    recounted_by_street = connection.execute(text(BY_STREET_RECOUNTED))
     kept |= {("visits", *r) for r in connection.execute(text(VISITS_KEPT))}
     recounted = {("problems", *r) for r in connection.execute(text(RECOUNTED))}
+    recounted |= {("by street", *r) for r in recounted_by_street}
     recounted |= {("visits", *r) for r in connection.execute(text(VISITS_RECOUNTED))}
     return kept, recounted
 
@@ -215,3 +230,36 @@ def test_a_new_time_zone_recounts_in_its_local_days(connection, city):
         ).all()
     )
     assert counted == by_day
+
+
+def test_problems_and_points_moved_to_another_grid_take_their_counts_along(connection, city):
+    """A problem and a point placed again in another community's grid (their position
+    corrected) leave their old grid's rows and join the new one's."""
+    far_grid = connection.execute(
+        text(
+            "SELECT g.id, ST_PointOnSurface(g.geom) AS inside FROM areas g "
+            "WHERE g.level = 'grid' ORDER BY g.id DESC LIMIT 1"
+        )
+    ).one()
+    problem, point = connection.execute(
+        text(
+            "SELECT i.id, i.point_id FROM issues i JOIN inspections v ON v.point_id = i.point_id "
+            "WHERE i.grid_id <> :g AND i.closed_at IS NOT NULL LIMIT 1"
+        ),
+        {"g": far_grid.id},
+    ).one()
+    for table, key in (("issues", problem), ("points", point)):
+        connection.execute(
+            text(f"UPDATE {table} SET geom = :inside WHERE id = :id"),
+            {"inside": far_grid.inside, "id": key},
+        )
+    kept, recounted = kept_and_recounted(connection)
+    assert kept == recounted
+    in_new_grid = connection.execute(
+        text(
+            "SELECT (SELECT sum(closed) FROM issue_daily WHERE grid_id = :g), "
+            "(SELECT sum(visits) FROM inspection_daily WHERE grid_id = :g)"
+        ),
+        {"g": far_grid.id},
+    ).one()
+    assert in_new_grid[0] >= 1 and in_new_grid[1] >= 1
