@@ -675,8 +675,10 @@ def test_with_no_signal_the_phone_queues_its_work_and_sends_it_once_in_order(map
         refused = page.locator(".outbox li.refused").all_inner_texts()
         done = page.locator("ol.stops > li.done").count()  # the reloaded page's forms saw it
         landed = page.url
+        page.screenshot(path=str(ARTIFACTS / "phone-route-done.png"), full_page=True)
         page.goto(f"{url}map?api_key={key}", wait_until="networkidle")  # the planner's map
         layers = page.locator(".leaflet-control-layers").text_content()
+        page.screenshot(path=str(ARTIFACTS / "map-after-phone.png"))
     with engine.connect() as connection:
         stored = connection.execute(
             text(
