@@ -1,24 +1,21 @@
-// The phone page's service worker (scope /routes/): every GET the page makes goes to the
-// network first and falls back to what the page cached when it was opened, so the route, its
-// checklists, scripts, photos and basemap tiles open again with no signal (a tile server that
-// sends no CORS headers gives opaque answers: kept too). Writes are not touched: the page
-// queues them itself (IndexedDB) and sends them when the connection returns.
-const CACHE = "geoapi-phone";
-
-self.addEventListener("install", () => self.skipWaiting());
-self.addEventListener("activate", event => event.waitUntil(self.clients.claim()));
-self.addEventListener("fetch", event => {
-  if (event.request.method !== "GET") return;
-  event.respondWith(
-    fetch(event.request)
-      .then(response => {
-        if (response.ok || response.type === "opaque") {
-          const copy = response.clone();
-          caches.open(CACHE).then(cache => cache.put(event.request, copy));
-        }
-        return response;
-      })
-      .catch(() => caches.match(event.request, {ignoreVary: true})
-        .then(found => found || Response.error()))
-  );
+// The phone page's service worker (scope /routes/), built on Workbox (served from npm, like the
+// map's scripts): every GET the page makes goes to the network first and falls back to the
+// cache "geoapi-phone", which the page fills when it opens (itself, its scripts and photos, the
+// basemap's tiles over the route), so the route opens again with no signal. Tiles from a server
+// that sends no CORS headers come as opaque answers (status 0) and are kept too. Writes are not
+// touched: the page queues them itself (IndexedDB) and sends them when the connection returns.
+importScripts("/static/npm/workbox-sw/build/workbox-sw.js");
+workbox.setConfig({
+  debug: false,
+  modulePathCb: (name, debug) => `/static/npm/${name}/build/${name}.${debug ? "dev" : "prod"}.js`,
 });
+self.addEventListener("install", () => self.skipWaiting());
+workbox.core.clientsClaim();
+workbox.routing.registerRoute(
+  ({request}) => request.method === "GET",
+  new workbox.strategies.NetworkFirst({
+    cacheName: "geoapi-phone",
+    matchOptions: {ignoreVary: true},
+    plugins: [new workbox.cacheableResponse.CacheableResponsePlugin({statuses: [0, 200]})],
+  })
+);
