@@ -374,44 +374,27 @@ ISSUE_DAILY_MEASURES = (
     "verified",
     "reworked",
 )
-issue_daily = Table(
-    "issue_daily",
-    Base.metadata,
-    *(
-        Column(k, Text if k in ("type", "unit_code", "category") else Integer)
-        for k in ISSUE_DAILY_KEY
-    ),
-    Column("day", Date, nullable=False),
-    *(Column(m, Integer, nullable=False) for m in ISSUE_DAILY_MEASURES),
-    Index(
-        "ux_issue_daily_key_day",
-        *ISSUE_DAILY_KEY,
-        "day",
-        unique=True,
-        postgresql_nulls_not_distinct=True,
-    ),
-    Index("ix_issue_daily_day", "day"),
-)
 
 
-issue_daily_by_street = Table(  # issue_daily summed over communities and grids (migration 0026)
+def _issue_rollup(name: str, key: tuple[str, ...], comment: str | None = None) -> Table:
+    """A daily rollup of the problems' facts under `key`, unique per key and day."""
+    return Table(
+        name,
+        Base.metadata,
+        *(Column(k, Text if k in ("type", "unit_code", "category") else Integer) for k in key),
+        Column("day", Date, nullable=False),
+        *(Column(m, Integer, nullable=False) for m in ISSUE_DAILY_MEASURES),
+        Index(f"ux_{name}_key_day", *key, "day", unique=True, postgresql_nulls_not_distinct=True),
+        Index(f"ix_{name}_day", "day"),
+        comment=comment,
+    )
+
+
+issue_daily = _issue_rollup("issue_daily", ISSUE_DAILY_KEY)
+issue_daily_by_street = _issue_rollup(  # migration 0026
     "issue_daily_by_street",
-    Base.metadata,
-    *(
-        Column(k, Text if k in ("type", "unit_code", "category") else Integer)
-        for k in ISSUE_DAILY_KEY[:5]
-    ),
-    Column("day", Date, nullable=False),
-    *(Column(m, Integer, nullable=False) for m in ISSUE_DAILY_MEASURES),
-    Index(
-        "ux_issue_daily_by_street_key_day",
-        *ISSUE_DAILY_KEY[:5],
-        "day",
-        unique=True,
-        postgresql_nulls_not_distinct=True,
-    ),
-    Index("ix_issue_daily_by_street_day", "day"),
-    comment="issue_daily summed over communities and grids, for the answers above a community",
+    ISSUE_DAILY_KEY[:5],
+    "issue_daily summed over communities and grids, for the answers above a community",
 )
 
 

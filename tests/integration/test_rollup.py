@@ -20,26 +20,19 @@ MEASURES = "reported, ended, closed, overdue, due, deferred, closed_on_time, ver
 KEY = "type, unit_code, category, district_id, street_id, community_id, grid_id, day"
 NONZERO = " OR ".join(f"sum({m}) <> 0" for m in MEASURES.split(", "))
 
-KEPT = f"""
-SELECT {KEY}, {", ".join(f"sum({m})::int AS {m}" for m in MEASURES.split(", "))}
-  FROM issue_daily GROUP BY {KEY} HAVING {NONZERO}
-"""
-RECOUNTED = f"""
-SELECT {KEY}, {", ".join(f"sum({m})::int AS {m}" for m in MEASURES.split(", "))}
-  FROM geoapi_issue_daily_recount((SELECT zone FROM issue_daily_zone)) GROUP BY {KEY}
- HAVING {NONZERO}
-"""
-
+RECOUNT = "geoapi_issue_daily_recount((SELECT zone FROM issue_daily_zone))"
 STREET_KEY = "type, unit_code, category, district_id, street_id, day"
-BY_STREET_KEPT = f"""
-SELECT {STREET_KEY}, {", ".join(f"sum({m})::int AS {m}" for m in MEASURES.split(", "))}
-  FROM issue_daily_by_street GROUP BY {STREET_KEY} HAVING {NONZERO}
-"""
-BY_STREET_RECOUNTED = f"""
-SELECT {STREET_KEY}, {", ".join(f"sum({m})::int AS {m}" for m in MEASURES.split(", "))}
-  FROM geoapi_issue_daily_recount((SELECT zone FROM issue_daily_zone)) GROUP BY {STREET_KEY}
- HAVING {NONZERO}
-"""
+
+
+def sums(source: str, key: str) -> str:
+    """The problems' facts in `source` summed by `key`, rows of zeros left out."""
+    measures = ", ".join(f"sum({m})::int AS {m}" for m in MEASURES.split(", "))
+    return f"SELECT {key}, {measures} FROM {source} GROUP BY {key} HAVING {NONZERO}"
+
+
+KEPT, RECOUNTED = sums("issue_daily", KEY), sums(RECOUNT, KEY)
+BY_STREET_KEPT = sums("issue_daily_by_street", STREET_KEY)
+BY_STREET_RECOUNTED = sums(RECOUNT, STREET_KEY)
 
 VISITS_KEY = "category, unit_code, district_id, street_id, community_id, grid_id, day"
 VISITS_KEPT = f"""
