@@ -2,7 +2,7 @@
 transaction (ALTER TABLE is transactional: a failed load leaves them as they were)."""
 
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, text
 
@@ -25,19 +25,17 @@ def _set(connection: Connection, triggers: Mapping[str, tuple[str, ...]], how: s
 REBUILD_FROM_ROWS = 200_000
 
 
-def rebuilt_when_outgrown(
-    connection: Connection, table: str, rows: int
-) -> AbstractContextManager[None]:
-    """`indexes_and_keys_rebuilt` for writing `rows` rows into `table` when they are many and
-    more than it holds (a first load): building its indexes once is then far faster than
-    row by row, at the price of locking the table until the transaction commits."""
+def outgrows(connection: Connection, table: str, rows: int) -> bool:
+    """Whether writing `rows` rows into `table` is a first load: many rows, and more than it
+    holds. Its indexes are then better built once after (`indexes_and_keys_rebuilt`), at
+    the price of locking the table until the transaction commits."""
     if rows < REBUILD_FROM_ROWS:
-        return nullcontext()
+        return False
     held = connection.scalar(
         text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = CAST(:t AS regclass)"),
         {"t": table},
     )
-    return indexes_and_keys_rebuilt(connection, [table]) if rows > (held or 0) else nullcontext()
+    return rows > (held or 0)
 
 
 FOREIGN_KEYS = """

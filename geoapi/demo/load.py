@@ -14,7 +14,7 @@ from geoapi.db.copy import copy_frame
 from geoapi.demo import cards, responsibility
 from geoapi.demo.generate import DemoCity
 from geoapi.demo.issues import UNIT_BY_TYPE
-from geoapi.demo.placing import area_ids
+from geoapi.placing import area_ids
 from geoapi.stats import rollup
 from geoapi.transfer.roads import replace_network, segments
 

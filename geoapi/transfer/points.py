@@ -1,7 +1,9 @@
 """Import inspection points: validate every row, then upsert by code in one statement."""
 
 import json
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import nullcontext
 
 import geopandas as gpd
 import pandas as pd
@@ -10,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from geoapi.db import bulk
 from geoapi.db.copy import copy_frame, ewkb_hex
+from geoapi.placing import Area, area_ids, stored_areas
 from geoapi.transfer import checks
 from geoapi.transfer.importer import ImportReport, run_import
 from geoapi.transfer.row_errors import RowError
@@ -45,18 +48,24 @@ def upsert(connection: Connection, frame: gpd.GeoDataFrame) -> ImportReport:
 
     A point geometry becomes `geom`; a line or polygon becomes the `footprint` and a point
     on its surface the `geom`, so alleys and compounds import with their shapes. A row with
-    only a point never erases a shape stored before (CSV files carry no shapes). A first
-    load of many points builds the table's indexes once, after it (`bulk`).
+    only a point never erases a shape stored before (CSV files carry no shapes). Area ids
+    come with the rows (`placing`, the database's rule); a first load of many points builds
+    the table's indexes once, after it, without the per-row area lookup (`bulk`).
     """
     new_units = _ensure_units(connection, checks.text_values(frame, "unit"))
     connection.execute(
         text(
             "CREATE TEMP TABLE point_import (code text, name text, category text, address text, "
-            "unit text, props jsonb, geom geometry, footprint geometry) ON COMMIT DROP"
+            "unit text, props jsonb, geom geometry, footprint geometry, district_id int, "
+            "street_id int, community_id int, grid_id int) ON COMMIT DROP"
         )
     )
-    copy_frame(connection, "point_import", _staging_rows(frame))
-    with bulk.rebuilt_when_outgrown(connection, "points", len(frame)):
+    copy_frame(connection, "point_import", _staging_rows(frame, stored_areas(connection)))
+    outgrown = bulk.outgrows(connection, "points", len(frame))
+    with (
+        bulk.indexes_and_keys_rebuilt(connection, ["points"]) if outgrown else nullcontext(),
+        bulk.triggers_off(connection, AREA_TRIGGER) if outgrown else nullcontext(),
+    ):
         flags = connection.scalars(text(UPSERT)).all()
     connection.execute(text("DROP TABLE point_import"))
     inserted = sum(flags)
@@ -64,26 +73,33 @@ def upsert(connection: Connection, frame: gpd.GeoDataFrame) -> ImportReport:
 
 
 UPSERT = """
-INSERT INTO points AS p (code, name, category, address, unit_code, props, geom, footprint)
-SELECT s.code, s.name, s.category, nullif(s.address, ''), u.code, s.props, s.geom, s.footprint
+INSERT INTO points AS p (code, name, category, address, unit_code, props, geom, footprint,
+                         district_id, street_id, community_id, grid_id)
+SELECT s.code, s.name, s.category, nullif(s.address, ''), u.code, s.props, s.geom, s.footprint,
+       s.district_id, s.street_id, s.community_id, s.grid_id
   FROM point_import s
   LEFT JOIN units u ON s.unit <> '' AND (u.code = s.unit OR u.name = s.unit)
 ON CONFLICT (code) DO UPDATE
    SET name = excluded.name, category = excluded.category, address = excluded.address,
        unit_code = excluded.unit_code, props = excluded.props, geom = excluded.geom,
        footprint = coalesce(excluded.footprint, p.footprint), updated_at = now(),
-       version = p.version + 1
+       version = p.version + 1, district_id = excluded.district_id,
+       street_id = excluded.street_id, community_id = excluded.community_id,
+       grid_id = excluded.grid_id
 RETURNING (xmax = 0)
 """
+# The per-row area lookup, paused for a first load (the rows carry the same ids).
+AREA_TRIGGER = {"points": ("points_fill_area_ids",)}
 
 
-def _staging_rows(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+def _staging_rows(frame: gpd.GeoDataFrame, areas: Sequence[Area]) -> pd.DataFrame:
     geoms = frame.geometry.to_numpy()
     is_point = shapely.get_type_id(geoms) == 0
     anchor = shapely.point_on_surface(geoms)
     anchor[is_point] = geoms[is_point]
     footprint = geoms.copy()
     footprint[is_point] = None
+    located = area_ids(areas, shapely.get_coordinates(anchor))
     extra = [c for c in frame.columns if c not in (*COLUMNS, *DERIVED, frame.geometry.name)]
     exported = frame["props"] if "props" in frame.columns else pd.Series("", index=frame.index)
     return pd.DataFrame(
@@ -99,6 +115,7 @@ def _staging_rows(frame: gpd.GeoDataFrame) -> pd.DataFrame:
             ),
             "geom": ewkb_hex(pd.Series(anchor)),
             "footprint": ewkb_hex(pd.Series(footprint)),
+            **{column: located[column].array for column in located.columns},
         }
     )
 

@@ -102,10 +102,17 @@ def test_a_first_load_builds_the_indexes_once_and_ends_as_it_began(connection, m
         ),
     )
     report = import_points(connection, POINTS, [])
-    stored = connection.execute(text("SELECT code, street_id FROM points ORDER BY code")).all()
+    placed = "SELECT code, district_id, street_id, community_id, grid_id FROM points ORDER BY code"
+    stored = connection.execute(text(placed)).all()
+    connection.execute(text("UPDATE points SET geom = geom"))  # the trigger's lookup, row by row
     assert rebuilt == [["points"]]
     assert report.inserted == 3 and connection.execute(text(SCHEMA_OF_POINTS)).one() == schema
-    assert [tuple(r) for r in stored] == [("A1", ids["A"]), ("C1", ids["A"]), ("M1", ids["A"])]
+    assert stored == connection.execute(text(placed)).all()  # the same ids without the trigger
+    assert [(r.code, r.street_id, r.grid_id) for r in stored] == [
+        ("A1", ids["A"], ids["A1g"]),
+        ("C1", ids["A"], None),  # in community A1, beyond its one grid
+        ("M1", ids["A"], ids["A1g"]),
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson", "csv"])

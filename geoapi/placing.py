@@ -1,0 +1,69 @@
+"""The areas covering many locations at once, worked out with shapely (one spatial index query
+for all of them), so a bulk write needs no per-row lookup in the database: the demo load and
+large imports.
+
+The rule is the database's (`geoapi_fill_area_ids`): per level, the largest id of the areas
+that cover the location."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, text
+
+from geoapi.vocabulary import AREA_ID_COLUMNS, AREA_LEVELS
+
+
+class Area(Protocol):
+    """What placing needs of an area (a generated one, or one read back)."""
+
+    @property
+    def id(self) -> int:
+        """The area's id."""
+
+    @property
+    def level(self) -> str:
+        """district, street, community or grid."""
+
+    @property
+    def geom(self) -> shapely.Geometry:
+        """Its polygon, WGS 84."""
+
+
+@dataclass(frozen=True)
+class StoredArea:
+    """An area as read back from the database."""
+
+    id: int
+    level: str
+    geom: shapely.Geometry
+
+
+def stored_areas(connection: Connection) -> list[StoredArea]:
+    """Every stored area with its polygon."""
+    rows = connection.execute(text("SELECT id, level, ST_AsBinary(geom) AS wkb FROM areas"))
+    return [StoredArea(r.id, r.level, shapely.from_wkb(bytes(r.wkb))) for r in rows]
+
+
+def area_ids(areas: Sequence[Area], xy: np.ndarray, index: pd.Index | None = None) -> pd.DataFrame:
+    """`{level}_id` columns (nullable integers) for the locations `xy` (n × 2, lon/lat),
+    on `index` (default 0…n-1); none where no area covers them (or none is stored)."""
+    if not len(areas):
+        empty = {name: pd.array([pd.NA] * len(xy), dtype="Int64") for name in AREA_ID_COLUMNS}
+        return pd.DataFrame(empty, index=index)
+    tree = shapely.STRtree([a.geom for a in areas])
+    located, covering = tree.query(shapely.points(xy), predicate="covered_by")
+    ids = np.array([a.id for a in areas])
+    levels = np.array([a.level for a in areas])
+    columns = {}
+    for level, name in zip(AREA_LEVELS, AREA_ID_COLUMNS, strict=True):
+        at_level = levels[covering] == level
+        best = np.full(len(xy), -1, dtype=np.int64)
+        np.maximum.at(best, located[at_level], ids[covering[at_level]])
+        column = pd.array(best, dtype="Int64")
+        column[best < 0] = pd.NA  # not covered at this level
+        columns[name] = column
+    return pd.DataFrame(columns, index=index)
