@@ -6,7 +6,7 @@ import json
 import os
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -372,6 +372,32 @@ def visit_form(page, stop: dict):
     return item
 
 
+def visit_stops(route: dict) -> list[dict]:
+    """The stops where a visit is recorded: a point to score (not a problem to verify)."""
+    return [s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"]
+
+
+def phone_at(
+    lon: float,
+    lat: float,
+    blocked: list,
+    failed: list,
+    errors: list,
+    size: tuple[int, int] = (360, 640),
+) -> AbstractContextManager:
+    """A touch phone of `size` whose position is (lon, lat), watched as `offline_page`."""
+    return offline_page(
+        {"width": size[0], "height": size[1]},
+        blocked,
+        failed,
+        errors,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": lon, "latitude": lat},
+        permissions=["geolocation"],
+    )
+
+
 def test_a_phone_signs_in_by_its_link_and_lands_on_the_route(map_server, engine):
     """The planner makes a one-time link for an inspector of team T01; the phone opens it (no
     key anywhere) and lands on the route's phone page, which reads with the session."""
@@ -404,21 +430,10 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
     url, key = map_server
     route = plan_route(url, key)
     link = phone_link(url, key, engine, "visit-inspector", route)
-    stop = next(
-        s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"
-    )
+    stop = visit_stops(route)[0]
     lon, lat = stop["position"]
     blocked, failed, errors = [], [], []
-    with offline_page(
-        {"width": 390, "height": 844},
-        blocked,
-        failed,
-        errors,
-        is_mobile=True,
-        has_touch=True,
-        geolocation={"longitude": lon, "latitude": lat},
-        permissions=["geolocation"],
-    ) as page:
+    with phone_at(lon, lat, blocked, failed, errors, size=(390, 844)) as page:
         page.goto(link["url"], wait_until="networkidle")
         item = visit_form(page, stop)
         choices = item.locator("fieldset[data-criterion]")
@@ -560,16 +575,7 @@ def test_an_inspector_reports_a_problem_on_the_way(map_server, engine, tmp_path)
     camera = tmp_path / "camera.jpg"
     camera.write_bytes(noise_jpeg((1200, 900)))
     blocked, failed, errors = [], [], []
-    with offline_page(
-        {"width": 360, "height": 640},
-        blocked,
-        failed,
-        errors,
-        is_mobile=True,
-        has_touch=True,
-        geolocation={"longitude": lon + 0.0002, "latitude": lat},
-        permissions=["geolocation"],
-    ) as page:
+    with phone_at(lon + 0.0002, lat, blocked, failed, errors) as page:
         page.goto(link["url"], wait_until="networkidle")
         form = page.locator("form.report")
         form.locator("select[name=type]").select_option(label="飞线充电")
@@ -623,21 +629,10 @@ def test_with_no_signal_the_phone_queues_its_work_and_sends_it_once_in_order(map
     url, key = map_server
     route = plan_route(url, key, datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat())
     link = phone_link(url, key, engine, "basement-inspector", route)
-    first, second = [
-        s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"
-    ][:2]
+    first, second = visit_stops(route)[:2]
     lon, lat = first["position"]
     blocked, failed, errors = [], [], []
-    with offline_page(
-        {"width": 360, "height": 640},
-        blocked,
-        failed,
-        errors,
-        is_mobile=True,
-        has_touch=True,
-        geolocation={"longitude": lon, "latitude": lat},
-        permissions=["geolocation"],
-    ) as page:
+    with phone_at(lon, lat, blocked, failed, errors) as page:
         page.goto(link["url"], wait_until="networkidle")
         page.wait_for_function("document.body.dataset.offlineReady === '1'")
         view = page.url
@@ -745,22 +740,13 @@ def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
     url, key = map_server
     route = plan_route(url, key)
     link = phone_link(url, key, engine, "far-inspector", route)
-    stop = next(
-        s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"
-    )
+    stop = visit_stops(route)[0]
     lon, lat = stop["position"]
     middle = sum(s["position"][1] for s in route["stops"]) / len(route["stops"])
     blocked, failed, errors = [], [], []
-    with offline_page(
-        {"width": 360, "height": 640},
-        blocked,
-        failed,
-        errors,
-        is_mobile=True,
-        has_touch=True,
-        # about 500 m towards the route's middle (not out of the city at its edge)
-        geolocation={"longitude": lon, "latitude": lat + (0.0045 if lat < middle else -0.0045)},
-        permissions=["geolocation"],
+    # about 500 m towards the route's middle (not out of the city at its edge)
+    with phone_at(
+        lon, lat + (0.0045 if lat < middle else -0.0045), blocked, failed, errors
     ) as page:
         page.goto(link["url"], wait_until="networkidle")
         item = visit_form(page, stop)
