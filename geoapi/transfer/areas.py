@@ -7,7 +7,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
-from geoapi.db.copy import copy_frame, ewkb_hex
+from geoapi.db.copy import copy_frame
 from geoapi.transfer import checks
 from geoapi.transfer.importer import ImportReport, run_import
 from geoapi.transfer.row_errors import RowError
@@ -87,7 +87,7 @@ def upsert(connection: Connection, frame: gpd.GeoDataFrame) -> ImportReport:
     staging = pd.DataFrame(
         {c: checks.text_values(frame, c) for c in ("level", "code", "name", "parent_code")}
     )
-    staging["geom"] = ewkb_hex(
+    staging["geom"] = (  # geometries: COPY writes them as EWKB
         pd.Series(
             shapely.multipolygons(
                 shapely.get_parts(frame.geometry.to_numpy()), indices=_part_owner(frame)

@@ -11,7 +11,7 @@ import shapely
 from sqlalchemy import Connection, text
 
 from geoapi.db import bulk
-from geoapi.db.copy import copy_frame, ewkb_hex
+from geoapi.db.copy import copy_frame
 from geoapi.placing import Area, area_ids, stored_areas
 from geoapi.transfer import checks
 from geoapi.transfer.importer import ImportReport, run_import
@@ -113,8 +113,8 @@ def _staging_rows(frame: gpd.GeoDataFrame, areas: Sequence[Area]) -> pd.DataFram
                 if extra or "props" in frame.columns
                 else "{}"  # nothing beyond the columns: no row to look at
             ),
-            "geom": ewkb_hex(pd.Series(anchor)),
-            "footprint": ewkb_hex(pd.Series(footprint)),
+            "geom": anchor,  # geometries: COPY writes them as EWKB
+            "footprint": footprint,
             **{column: located[column].array for column in located.columns},
         }
     )

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
-from geoapi.db.copy import copy_frame, ewkb_hex
+from geoapi.db.copy import copy_frame
 from geoapi.patrol.network import CLASS_SPEEDS
 from geoapi.patrol.queries import SNAP_GRID_DEG, rebuild_topology
 from geoapi.transfer import checks
@@ -184,7 +184,7 @@ def replace_network(connection: Connection, roads: gpd.GeoDataFrame) -> int:
     connection.execute(text("TRUNCATE roads, road_nodes RESTART IDENTITY"))
     staging = pd.DataFrame(
         {
-            "geom": ewkb_hex(roads.geometry.reset_index(drop=True)),
+            "geom": roads.geometry.to_numpy(),  # geometries: COPY writes them as EWKB
             "name": roads["name"].to_numpy(),
             "class": roads["class"].to_numpy(),
             "oneway": roads["oneway"].to_numpy(),

@@ -372,6 +372,15 @@ def visit_form(page, stop: dict):
     return item
 
 
+def visit_says(page, stop: dict, words: str) -> None:
+    """Wait until the visit form of `stop` says `words` under its button."""
+    page.wait_for_function(
+        '([point, words]) => document.querySelector(`form.visit[data-point="${point}"] '
+        ".status`).textContent.includes(words)",
+        arg=[stop["point"], words],
+    )
+
+
 def visit_stops(route: dict) -> list[dict]:
     """The stops where a visit is recorded: a point to score (not a problem to verify)."""
     return [s for s in route["stops"] if s["point"] and s["category"] and s["reason"] != "verify"]
@@ -451,10 +460,7 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "phone-visit-form.png"), full_page=False)
         item.locator("button[type=submit]").click()
-        page.wait_for_function(
-            f"document.querySelector('form.visit[data-point=\"{stop['point']}\"] .status')"
-            ".textContent.includes('已保存')"
-        )
+        visit_says(page, stop, "已保存")
         status = item.locator(".status").inner_text()
         done = item.get_attribute("class")
         item.screenshot(path=str(ARTIFACTS / "phone-visit-saved.png"))
@@ -645,10 +651,7 @@ def test_with_no_signal_the_phone_queues_its_work_and_sends_it_once_in_order(map
                 page.wait_for_timeout(200)
                 if "定位距点位" in item.locator(".status").inner_text():
                     item.locator("button[type=submit]").click()
-            page.wait_for_function(
-                f"document.querySelector('form.visit[data-point=\"{stop['point']}\"] .status')"
-                ".textContent.includes('已排队')"
-            )
+            visit_says(page, stop, "已排队")
         report = page.locator("form.report")
         report.locator("select[name=type]").select_option(label="乱堆乱放")
         report.locator("select[name=point]").select_option(first["point"])
@@ -754,10 +757,7 @@ def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
         for i in range(choices.count()):
             choices.nth(i).locator("label").first.click()
         item.locator("button[type=submit]").click()
-        page.wait_for_function(
-            f"document.querySelector('form.visit[data-point=\"{stop['point']}\"] .status')"
-            ".textContent.includes('定位距点位')"
-        )
+        visit_says(page, stop, "定位距点位")
         warning = item.locator(".status").inner_text()
         with engine.connect() as connection:
             before = connection.scalar(
@@ -765,10 +765,7 @@ def test_a_visit_far_from_the_point_asks_before_it_is_saved(map_server, engine):
             )
         item.screenshot(path=str(ARTIFACTS / "phone-visit-far.png"))
         item.locator("button[type=submit]").click()
-        page.wait_for_function(
-            f"document.querySelector('form.visit[data-point=\"{stop['point']}\"] .status')"
-            ".textContent.includes('已保存')"
-        )
+        visit_says(page, stop, "已保存")
         saved = item.locator(".status").inner_text()
     with engine.connect() as connection:
         far = connection.scalars(
