@@ -15,6 +15,7 @@ from geoapi.cards.router import router as cards_router
 from geoapi.catalog.load import load_layers
 from geoapi.catalog.needed import check_needed
 from geoapi.catalog.registry import LayerRegistry
+from geoapi.db import partitions
 from geoapi.db.engine import make_engine, make_read_engine, make_report_engine
 from geoapi.errors import install_error_handlers
 from geoapi.features.router import router as features_router
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             rollup.align_zone(engine, settings.timezone)
+            partitions.months_ahead(engine)
         except OperationalError as exc:  # the service still starts; /health tells
             log.error("database not reachable at start-up: %s", exc.orig)
         yield

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 from sqlalchemy import Connection, Engine
 
-from geoapi.db import migrate
+from geoapi.db import migrate, partitions
 from geoapi.db.engine import make_engine
 from geoapi.reference.cli import APPS as REFERENCE_APPS
 from geoapi.settings import Settings
@@ -71,6 +71,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     engine = _engine()
     migrate.upgrade(engine, revision)
     console.print(f"database at revision [bold]{migrate.current(engine)}[/]")
+    if revision == "head":
+        made = partitions.months_ahead(engine)
+        console.print(f"problem history: {made} new monthly tables for the coming year")
 
 
 @db_app.command("downgrade")

@@ -43,9 +43,11 @@ SELECT c.conrelid::regclass::text AS table_name, c.conname AS name,
        pg_get_constraintdef(c.oid) AS definition
   FROM pg_constraint c
  WHERE c.contype = 'f' AND c.conrelid = ANY (CAST(:tables AS regclass[]))
+   AND c.conparentid = 0  -- not the copies a partitioned table's key makes per partition
 """
 SECONDARY_INDEXES = """
-SELECT i.indexname AS name, i.indexdef AS definition
+SELECT i.indexname AS name,
+       replace(i.indexdef, ' ON ONLY ', ' ON ') AS definition  -- a partitioned table's: all
   FROM pg_indexes i
  WHERE i.schemaname = current_schema() AND i.tablename = ANY (CAST(:tables AS text[]))
    AND NOT EXISTS (SELECT FROM pg_constraint c

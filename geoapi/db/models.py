@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -334,8 +335,14 @@ Index(
 )
 
 
+# An event's key with its time: `issue_events` is partitioned by month (migration 0027), and a
+# key of a partitioned table holds the partition key.
+EVENT_KEY = ("issue_events.id", "issue_events.at")
+
+
 class IssueEvent(Base):
-    """One change of an issue's state; rows are never updated or deleted (DB trigger)."""
+    """One change of an issue's state; rows are never updated or deleted (DB trigger). One
+    table per local calendar month, made ahead by `geoapi_issue_event_months`."""
 
     __tablename__ = "issue_events"
     __table_args__ = (
@@ -348,11 +355,12 @@ class IssueEvent(Base):
             postgresql_include=["issue_id"],
             postgresql_where=text("action = 'reopen'"),
         ),
+        {"postgresql_partition_by": "RANGE (at)"},
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     issue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issues.id", ondelete="RESTRICT"))
-    at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    at: Mapped[datetime] = mapped_column(Timestamp, primary_key=True, server_default=func.now())
     actor: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(Text)
     from_status: Mapped[str | None] = mapped_column(Text)
@@ -576,6 +584,7 @@ class Open311Delivery(Base):
             "next_attempt_at",
             postgresql_where=text("delivered_at IS NULL AND failed_at IS NULL"),
         ),
+        ForeignKeyConstraint(("event_id", "event_at"), EVENT_KEY, ondelete="CASCADE"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -583,9 +592,8 @@ class Open311Delivery(Base):
         ForeignKey("open311_webhooks.username", ondelete="CASCADE")
     )
     issue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
-    event_id: Mapped[int] = mapped_column(
-        ForeignKey("issue_events.id", ondelete="CASCADE"), index=True
-    )
+    event_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    event_at: Mapped[datetime] = mapped_column(Timestamp)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -656,6 +664,11 @@ class NoticeIssue(Base):
     """A problem listed on a notice."""
 
     __tablename__ = "notice_issues"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ("dispatch_event_id", "dispatch_event_at"), EVENT_KEY, ondelete="RESTRICT"
+        ),
+    )
 
     notice_id: Mapped[int] = mapped_column(
         ForeignKey("notices.id", ondelete="RESTRICT"), primary_key=True
@@ -664,9 +677,8 @@ class NoticeIssue(Base):
         ForeignKey("issues.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
     # The dispatch (or reopen) it was noticed for: a reopened problem can go on a new notice.
-    dispatch_event_id: Mapped[int] = mapped_column(
-        ForeignKey("issue_events.id", ondelete="RESTRICT"), index=True
-    )
+    dispatch_event_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    dispatch_event_at: Mapped[datetime] = mapped_column(Timestamp)
     # Its deadline before the notice set one for all (原限期).
     prior_deadline: Mapped[datetime | None] = mapped_column(Timestamp)
 

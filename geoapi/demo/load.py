@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, text
 
-from geoapi.db import bulk
+from geoapi.db import bulk, partitions
 from geoapi.db.copy import copy_frame
 from geoapi.demo import cards, responsibility
 from geoapi.demo.generate import DemoCity
@@ -129,6 +129,9 @@ def load(
     and their foreign keys checked once after the COPY (which locks the tables until the load
     commits); the plan carries the area ids, so the per-row area lookup is off during it."""
     rebuild = load_plan.total_rows >= rebuild_from_rows
+    events = dict(load_plan.frames)["issue_events"]["at"]
+    if len(events):  # each month of the history in its own table, none in the default one
+        partitions.add_event_months(connection, events.min(), events.max())
     with (
         bulk.indexes_and_keys_rebuilt(connection, BULK_TABLES) if rebuild else nullcontext(),
         bulk.triggers_off(connection, PAUSED_TRIGGERS),

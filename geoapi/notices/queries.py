@@ -82,9 +82,12 @@ def insert_notice(
     )
     connection.execute(
         text(
-            "INSERT INTO notice_issues (notice_id, issue_id, dispatch_event_id, prior_deadline) "
-            "SELECT :n, unnest(CAST(:ids AS uuid[])), unnest(CAST(:events AS bigint[])), "
-            "unnest(CAST(:deadlines AS timestamptz[]))"
+            "INSERT INTO notice_issues "
+            "(notice_id, issue_id, dispatch_event_id, dispatch_event_at, prior_deadline) "
+            "SELECT :n, x.issue_id, e.id, e.at, x.deadline "
+            "FROM unnest(CAST(:ids AS uuid[]), CAST(:events AS bigint[]), "
+            "CAST(:deadlines AS timestamptz[])) AS x(issue_id, event_id, deadline) "
+            "JOIN issue_events e ON e.id = x.event_id AND e.issue_id = x.issue_id"
         ),
         {
             "n": notice_id,

@@ -128,7 +128,7 @@ UPDATE open311_deliveries d SET next_attempt_at = :lease
                   AND p.delivered_at IS NULL AND p.failed_at IS NULL)
          ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED) due,
        open311_webhooks w, issue_events e
- WHERE d.id = due.id AND w.username = d.username AND e.id = d.event_id
+ WHERE d.id = due.id AND w.username = d.username AND e.id = d.event_id AND e.at = d.event_at
 RETURNING d.id, d.username, d.issue_id, d.attempts, w.url, w.secret,
           e.action, e.to_status, e.at, e.note
 """

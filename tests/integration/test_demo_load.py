@@ -103,6 +103,17 @@ def test_closed_issues_have_closing_events(connection: Connection, loaded):
     assert connection.scalar(text("SELECT count(*) FROM issues WHERE status = 'closed'")) > 0
 
 
+def test_each_event_lies_in_the_table_of_its_local_month(connection: Connection, loaded):
+    homes = connection.execute(
+        text(
+            "SELECT DISTINCT e.tableoid::regclass::text, "
+            "'issue_events_' || to_char(e.at AT TIME ZONE z.zone, 'YYYY_MM') "
+            "FROM issue_events e, issue_daily_zone z"
+        )
+    ).all()
+    assert len(homes) >= 3 and all(home == month for home, month in homes)
+
+
 def test_sequences_continue_after_the_loaded_ids(connection: Connection, loaded):
     city, _ = loaded
     new_id = connection.scalar(
@@ -150,6 +161,14 @@ SELECT 'key ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalida
  WHERE conrelid IN ('points'::regclass, 'issues'::regclass, 'issue_events'::regclass,
                     'inspections'::regclass)
 """
+# Months of the history lacking one of its indexes, and indexes left unusable.
+MONTHS_UNINDEXED = """
+SELECT (SELECT count(*) FROM pg_inherits h
+         WHERE h.inhparent = 'issue_events'::regclass
+           AND (SELECT count(*) FROM pg_index x WHERE x.indrelid = h.inhrelid AND x.indisvalid)
+               <> (SELECT count(*) FROM pg_index x WHERE x.indrelid = h.inhparent)),
+       (SELECT count(*) FROM pg_index WHERE NOT indisvalid)
+"""
 
 
 def test_a_load_leaves_every_index_and_key_as_it_was(connection, reference):
@@ -157,5 +176,6 @@ def test_a_load_leaves_every_index_and_key_as_it_was(connection, reference):
     city = generate(0.02, 3, AS_OF, reference)
     load.load(connection, load.plan(city), rebuild_from_rows=0)  # as a city-scale load does
     assert set(connection.scalars(text(INDEXES_AND_KEYS))) == before
+    assert tuple(connection.execute(text(MONTHS_UNINDEXED)).one()) == (0, 0)
     assert connection.scalar(text("SELECT count(*) FROM points")) == len(city.points)
     assert any(k.startswith("key fk_issues_point_id_points") for k in before)

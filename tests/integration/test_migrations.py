@@ -21,13 +21,12 @@ def test_downgrade_to_base_and_upgrade_to_head(engine: Engine):
 def test_schema_matches_the_models(engine: Engine):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from geoalchemy2 import alembic_helpers
 
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
             opts={
-                "include_object": alembic_helpers.include_object,
+                "include_object": migrate.include_object,
                 "compare_type": True,
             },
         )

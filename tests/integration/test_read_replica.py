@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from geoapi.app import create_app
 from geoapi.auth import lookup
-from geoapi.db import migrate
 from geoapi.settings import Settings
+from tests.databases import database_beside
 from tests.factories import make_issue, make_point
 
 REPLICA = "geoapi_test_replica"
@@ -21,25 +21,12 @@ REPLICA = "geoapi_test_replica"
 @pytest.fixture(scope="module")
 def replica_url(settings: Settings) -> Iterator[str]:
     """A migrated database beside the test database, with one point, problem and key."""
-    server = make_url(settings.sqlalchemy_url)
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {REPLICA} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {REPLICA}"))
-    url = server.set(database=REPLICA).render_as_string(hide_password=False)
-    replica = create_engine(url)
-    with replica.begin() as connection:
-        connection.execute(text("CREATE EXTENSION postgis; CREATE EXTENSION pgrouting"))
-    migrate.upgrade(replica)
-    with replica.begin() as connection:
-        make_point(connection, "ON-REPLICA")
-        make_issue(connection, reported_at=datetime.now(UTC))
-        lookup.add_user(connection, "replica-admin", "admin", key="replica-admin-key")
-    replica.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE {REPLICA} WITH (FORCE)"))
-    admin.dispose()
+    with database_beside(settings, REPLICA) as replica:
+        with replica.begin() as connection:
+            make_point(connection, "ON-REPLICA")
+            make_issue(connection, reported_at=datetime.now(UTC))
+            lookup.add_user(connection, "replica-admin", "admin", key="replica-admin-key")
+        yield replica.url.render_as_string(hide_password=False)
 
 
 def test_reads_go_to_the_replica_and_writes_to_the_database(settings, engine, replica_url):

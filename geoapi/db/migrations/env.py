@@ -4,6 +4,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import Connection, create_engine, pool
 
+from geoapi.db import migrate
 from geoapi.db.models import Base
 from geoapi.settings import Settings
 
@@ -14,7 +15,7 @@ def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
-        include_object=alembic_helpers.include_object,
+        include_object=migrate.include_object,
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
         compare_type=True,
