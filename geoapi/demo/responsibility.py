@@ -24,36 +24,29 @@ SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"
 GIVEN = ["建华", "秀英", "海燕", "志刚", "丽娟", "国庆", "桂兰", "卫东", "春梅", "永强"]
 KEEPERS = {"back_alley": "小巷管家", "old_compound": "楼院长", "street_shop": "店主"}
 
-HISTORY = """
+# Frontage rows carry the stars of their shop's latest scored visit (the service keeps them
+# per visit), written with the row rather than updated after.
+HISTORY = f"""
 WITH streets AS (
   SELECT id, code, row_number() OVER (ORDER BY code) AS n FROM areas WHERE level = 'street'
 )
-INSERT INTO responsibilities (area_id, point_id, role, person, title, unit_code)
+INSERT INTO responsibilities (area_id, point_id, role, person, title, unit_code, stars)
 SELECT s.id, CAST(NULL AS bigint), 'leader', split_part(l.leader, '（', 1),
-       rtrim(split_part(l.leader, '（', 2), '）'), CAST(NULL AS text)
+       rtrim(split_part(l.leader, '（', 2), '）'), CAST(NULL AS text), CAST(NULL AS int)
   FROM streets s
   JOIN unnest(CAST(:leaders AS text[])) WITH ORDINALITY AS l(leader, n)
     ON l.n = 1 + (s.n - 1) % cardinality(CAST(:leaders AS text[]))
 UNION ALL
-SELECT s.id, NULL, 'unit', NULL, '包保单位', u.code
+SELECT s.id, NULL, 'unit', NULL, '包保单位', u.code, NULL
   FROM streets s JOIN units u ON u.code = 'street_' || lpad(s.n::text, 2, '0')
 UNION ALL
 SELECT CAST(NULL AS int), p.id,
        CASE p.category WHEN 'street_shop' THEN 'frontage' ELSE 'keeper' END,
        (CAST(:surnames AS text[]))[1 + abs(hashtext(p.code)) % :surname_count]
        || (CAST(:given AS text[]))[1 + abs(hashtext(p.code || 'g')) % :given_count],
-       CAST(:titles AS jsonb)->>p.category, NULL
+       CAST(:titles AS jsonb)->>p.category, NULL,
+       CASE p.category WHEN 'street_shop' THEN {responsibility.latest_stars("p.id")} END
   FROM points p WHERE p.category = ANY(CAST(:categories AS text[]))
-"""
-
-# The stars of each shop's latest scored visit, set-based (the service keeps them per visit).
-STARS = f"""
-UPDATE responsibilities r SET stars = v.stars
-  FROM (SELECT DISTINCT ON (point_id) point_id, {responsibility.STARS} AS stars
-          FROM (SELECT point_id, visited_at, score_rate AS rate FROM inspections
-                 WHERE score_rate IS NOT NULL) scored
-         ORDER BY point_id, visited_at DESC) v
- WHERE r.role = 'frontage' AND r.point_id = v.point_id
 """
 
 
@@ -71,5 +64,4 @@ def assign(connection: Connection) -> int:
             "categories": list(KEEPERS),
         },
     )
-    connection.execute(text(STARS))
     return int(connection.scalar(text("SELECT count(*) FROM responsibilities")) or 0)

@@ -58,14 +58,22 @@ STARS = (
 )
 
 
+def latest_stars(point: str) -> str:
+    """SQL: the stars of the latest scored visit of the point `point` (an SQL expression):
+    5 from 95 %, 4 from 85 %, 3 from 70 %, 2 from 50 %, else 1; NULL when never scored."""
+    return (
+        f"(SELECT {STARS} FROM (SELECT score_rate AS rate FROM inspections "
+        f"WHERE point_id = {point} AND score_rate IS NOT NULL "
+        "ORDER BY visited_at DESC LIMIT 1) latest)"
+    )
+
+
 def rate_frontage(connection: Connection, point_id: int) -> None:
     """Give the shops answering for a point's frontage (门前三包) the stars of the point's
-    latest scored visit: 5 from 95 %, 4 from 85 %, 3 from 70 %, 2 from 50 %, else 1."""
+    latest scored visit."""
     connection.execute(
         text(
-            f"UPDATE responsibilities SET stars = (SELECT {STARS} FROM (SELECT score_rate AS rate "
-            "FROM inspections WHERE point_id = :point AND score_rate IS NOT NULL "
-            "ORDER BY visited_at DESC LIMIT 1) latest) "
+            f"UPDATE responsibilities SET stars = {latest_stars(':point')} "
             "WHERE point_id = :point AND role = 'frontage'"
         ),
         {"point": point_id},

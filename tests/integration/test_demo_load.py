@@ -3,8 +3,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Connection, text
 
-from geoapi.demo import load
+from geoapi.demo import load, responsibility
 from geoapi.demo.generate import generate
+from geoapi.responsibility.queries import STAR_FLOORS
 
 AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -179,3 +180,36 @@ def test_a_load_leaves_every_index_and_key_as_it_was(connection, reference):
     assert tuple(connection.execute(text(MONTHS_UNINDEXED)).one()) == (0, 0)
     assert connection.scalar(text("SELECT count(*) FROM points")) == len(city.points)
     assert any(k.startswith("key fk_issues_point_id_points") for k in before)
+
+
+FRONTAGES = """
+SELECT r.point_id, r.stars,
+       (SELECT v.score_rate FROM inspections v WHERE v.point_id = r.point_id
+           AND v.score_rate IS NOT NULL ORDER BY v.visited_at DESC LIMIT 1) AS rate
+  FROM responsibilities r WHERE r.role = 'frontage' ORDER BY r.point_id
+"""
+
+
+def _stars(rate) -> int | None:
+    return None if rate is None else next((s for floor, s in STAR_FLOORS if rate >= floor), 1)
+
+
+def test_each_shops_frontage_has_the_stars_of_its_latest_scored_visit(connection, loaded):
+    rows = connection.execute(text(FRONTAGES)).all()
+    assert any(row.stars for row in rows)
+    assert [row.stars for row in rows] == [_stars(row.rate) for row in rows]
+    shop = next(row for row in rows if row.stars and row.stars < 5)
+    connection.execute(  # a later, perfect visit of one shop: its stars follow that one
+        text(
+            "INSERT INTO inspections (point_id, team_id, inspector, visited_at, device_geom, "
+            "checklist_version, results, score_rate, passed) "
+            "SELECT point_id, team_id, inspector, visited_at + interval '1 day', device_geom, "
+            "checklist_version, results, 1.0, true FROM inspections "
+            "WHERE point_id = :p AND score_rate IS NOT NULL ORDER BY visited_at DESC LIMIT 1"
+        ),
+        {"p": shop.point_id},
+    )
+    connection.execute(text("DELETE FROM responsibilities"))
+    responsibility.assign(connection)
+    again = {row.point_id: row.stars for row in connection.execute(text(FRONTAGES))}
+    assert again[shop.point_id] == 5
