@@ -1,5 +1,6 @@
 """The weekly bulletin (周通报): figures, rankings, lists, charts and a map in one HTML page."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -89,13 +90,29 @@ def build(
 ) -> str:
     """The bulletin of ISO `week` as a self-contained, printable HTML page: the city's, or
     one area's own (its figures, its problems, the areas one level down ranked)."""
-    zone = settings.zone
-    period = periods.iso_week(week, zone)
-    scope = Filters(area=area)
+    period = periods.iso_week(week, settings.zone)
     level = RANKED_BELOW.get(area.level if area else None)
+    with ThreadPoolExecutor(max_workers=1) as drawing:  # charts drawn while the queries run
+        return _build(connection, period, settings, area, level, drawing)
+
+
+def _build(
+    connection: Connection,
+    period: periods.Period,
+    settings: Settings,
+    area: AreaRef | None,
+    level: str | None,
+    drawing: ThreadPoolExecutor,
+) -> str:
+    scope = Filters(area=area)
     series = service.weekly(connection, periods.weeks_until(period, 12), scope)
+    weekly_chart = drawing.submit(charts.weekly_chart, series)
     this_week, last_week = series[-1], series[-2]
     areas = service.ranking(connection, period, scope, level, "closure_rate") if level else []
+    level_name = LEVEL_NAMES.get(level or "", "")
+    streets_chart = drawing.submit(
+        charts.ranking_chart, areas, "closure_rate", f"各{level_name}结案率"
+    )
     units = service.ranking(connection, period, scope, "unit", "on_time_rate")
     units = [u for u in units if u["due"] or u["open"] or u["closed"]]  # units with work
     categories = [
@@ -122,7 +139,7 @@ def build(
         connection,
         params={"end": period.end, "n": MAP_PROBLEMS, "area_id": window["area_id"]},
     )
-    level_name = LEVEL_NAMES.get(level or "", "")
+    map_chart = drawing.submit(charts.open_problems_map, shapes, dots)
     exposed = [
         {"row": row, "photos": shots[:1]}
         for row in overdue
@@ -132,7 +149,7 @@ def build(
         "bulletin.html",
         period=period,
         previous=period.previous(),
-        zone=zone,
+        zone=settings.zone,
         office=settings.notice_office,
         area=area,
         level_name=level_name,
@@ -149,9 +166,9 @@ def build(
         exposed=exposed,
         statuses=NAMES_ZH,
         charts={
-            "weekly": charts.weekly_chart(series),
-            "streets": charts.ranking_chart(areas, "closure_rate", f"各{level_name}结案率"),
-            "map": charts.open_problems_map(shapes, dots),
+            "weekly": weekly_chart.result(),
+            "streets": streets_chart.result(),
+            "map": map_chart.result(),
         },
         generated_at=datetime.now(UTC),
         delta=delta,

@@ -1,4 +1,8 @@
-"""Charts and a static map for the bulletin, as PNG data URIs (matplotlib, no display)."""
+"""Charts and a static map for the bulletin, as PNG data URIs (matplotlib, no display).
+
+Figures are made with matplotlib's object API, not pyplot: they are drawn on a worker thread
+while the bulletin's queries run, and pyplot's global figure list is not safe across
+threads."""
 
 import base64
 import io
@@ -6,24 +10,26 @@ from typing import Any
 
 import geopandas as gpd
 import matplotlib
-
-matplotlib.use("Agg")  # no display on servers
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 
 # CJK fonts Debian ships (fonts-wqy-zenhei, fonts-noto-cjk), then the default.
-plt.rcParams["font.sans-serif"] = [
+matplotlib.rcParams["font.sans-serif"] = [
     "WenQuanYi Zen Hei",
     "Noto Sans CJK SC",
     "Source Han Sans SC",
     "DejaVu Sans",
 ]
-plt.rcParams["axes.unicode_minus"] = False
+matplotlib.rcParams["axes.unicode_minus"] = False
 
 
-def _png(figure: Any) -> str:
+def _figure(width: float, height: float) -> tuple[Figure, Any]:
+    figure = Figure(figsize=(width, height), layout="constrained")
+    return figure, figure.subplots()
+
+
+def _png(figure: Figure) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
-    plt.close(figure)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
@@ -31,7 +37,7 @@ def weekly_chart(series: list[dict[str, Any]]) -> str:
     """Reported and closed problems per week (bars) with the closure rate (line)."""
     labels = [row["period"]["label"][5:] for row in series]
     positions = range(len(series))
-    figure, axis = plt.subplots(figsize=(8, 3), layout="constrained")
+    figure, axis = _figure(8, 3)
     axis.bar([p - 0.2 for p in positions], [r["reported"] for r in series], 0.4, label="新发现")
     axis.bar([p + 0.2 for p in positions], [r["closed"] for r in series], 0.4, label="已销号")
     axis.set_xticks(list(positions), labels, fontsize=8)
@@ -55,7 +61,7 @@ def weekly_chart(series: list[dict[str, Any]]) -> str:
 def ranking_chart(rows: list[dict[str, Any]], metric: str, title: str) -> str:
     """Horizontal bars of `metric` per street or unit, best at the top."""
     rows = [r for r in rows if r[metric] is not None][:20]
-    figure, axis = plt.subplots(figsize=(8, max(2.0, 0.32 * len(rows) + 0.8)), layout="constrained")
+    figure, axis = _figure(8, max(2.0, 0.32 * len(rows) + 0.8))
     names = [r["name"] for r in reversed(rows)]
     values = [r[metric] * 100 for r in reversed(rows)]
     axis.barh(names, values, color="#1565c0")
@@ -68,7 +74,7 @@ def ranking_chart(rows: list[dict[str, Any]], metric: str, title: str) -> str:
 
 def open_problems_map(streets: gpd.GeoDataFrame, problems: gpd.GeoDataFrame) -> str:
     """Streets shaded by open problems, with the open problems as dots; no basemap needed."""
-    figure, axis = plt.subplots(figsize=(8, 6), layout="constrained")
+    figure, axis = _figure(8, 6)
     if not streets.empty:
         streets.plot(
             ax=axis,
