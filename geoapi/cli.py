@@ -74,6 +74,10 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     if revision == "head":
         made = partitions.months_ahead(engine)
         console.print(f"problem history: {made} new monthly tables for the coming year")
+        with engine.connect() as connection:
+            outside = partitions.events_in_default(connection)
+        if outside:
+            console.print(f"problem history: events outside every month's table: {outside:,}")
 
 
 @db_app.command("downgrade")

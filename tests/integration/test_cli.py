@@ -16,7 +16,7 @@ from geoapi.cli import app
 from geoapi.db import migrate
 from geoapi.demo import load
 from geoapi.settings import Settings
-from tests.factories import make_area_tree
+from tests.factories import make_area_tree, make_issue
 from tests.integration.serving import needs_chromium
 
 runner = CliRunner()
@@ -39,6 +39,21 @@ def test_db_current_shows_the_revision(cli_env):
     result = run("db", "current")
     assert result.exit_code == 0
     assert migrate.head() in result.output
+
+
+def test_db_upgrade_tells_of_events_outside_every_months_table(cli_env):
+    assert "outside" not in run("db", "upgrade").output
+    with cli_env.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO issue_events (issue_id, at, actor, action, from_status, to_status) "
+                "VALUES (:i, '2099-01-01', 'office', 'note', 'reported', 'reported')"
+            ),
+            {"i": make_issue(connection)},
+        )
+    result = run("db", "upgrade")
+    assert result.exit_code == 0
+    assert "events outside every month's table: 1" in result.output
 
 
 def test_bad_file_exits_1_with_row_messages_and_writes_nothing(cli_env, tmp_path):
