@@ -2,11 +2,14 @@
 calendar month, an event outside every month is kept all the same, and partitioning an
 existing history keeps every event, every reference to one and the views over them."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
+from geoapi.app import create_app
 from geoapi.db import migrate, partitions
 from geoapi.settings import Settings
 from geoapi.stats.rollup import zone_of
@@ -134,3 +137,13 @@ def _notice_of(connection: Connection, unit: str, issue) -> None:
         ),
         {"n": notice, "i": issue},
     )
+
+
+def test_the_service_starts_where_it_cannot_make_months(settings: Settings, caplog):
+    with database_beside(settings, "geoapi_test_no_months", revision="0026") as engine:
+        url = engine.url.render_as_string(hide_password=False)
+        app = create_app(settings.model_copy(update={"database_url": url}))
+        with caplog.at_level(logging.WARNING), TestClient(app) as client:
+            health = client.get("/health")
+        assert health.status_code == 200 and health.json()["schema_revision"] == "0026"
+        assert "monthly tables of the problem history not made" in caplog.text
