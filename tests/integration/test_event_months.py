@@ -94,6 +94,9 @@ def test_partitioning_keeps_the_history_its_references_and_its_views(settings: S
                 _write(connection, issue, at)
             _notice_of(connection, unit, issue)
             connection.execute(text("GRANT SELECT ON analytics.events TO PUBLIC"))
+            connection.execute(  # marks a bind or a format would read as theirs
+                text("COMMENT ON COLUMN analytics.events.type IS '问题类型: 100% \\:kept'")
+            )
             before = connection.execute(text(f"{EVENTS} ORDER BY id")).all()
             figures = connection.execute(text("SELECT * FROM issue_daily d ORDER BY d")).all()
             view = connection.execute(text(VIEW_FACTS)).one()
@@ -111,6 +114,7 @@ def test_partitioning_keeps_the_history_its_references_and_its_views(settings: S
             ).one()
             assert tuple(noticed) == (after[-1].id, after[-1].at)
             assert connection.execute(text(VIEW_FACTS)).one() == view
+            assert view[1] == "问题类型: 100% :kept"
             assert connection.scalar(text("SELECT count(*) FROM analytics.events")) == 3
             assert connection.execute(text("SELECT * FROM issue_daily d ORDER BY d")).all() == (
                 figures

@@ -75,7 +75,7 @@ BEGIN
 END $$;
 """
 
-# (table, id column, time column): who points at an event.
+# Who points at an event: (table, its id column, its time column, ON DELETE).
 REFERRERS = (
     ("notice_issues", "dispatch_event_id", "dispatch_event_at", "RESTRICT"),
     ("open311_deliveries", "event_id", "event_at", "CASCADE"),
@@ -158,7 +158,7 @@ def _swap(partitioned: bool) -> None:
     key = "id, at" if partitioned else "id"
     op.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT pk_{TABLE} PRIMARY KEY ({key})")
     for statement in (*indexes, *functions, *triggers):
-        op.execute(statement["body"])
+        _run(statement["body"])
     for trigger in triggers:
         if trigger["disabled"]:
             op.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {trigger['name']}")
@@ -169,16 +169,21 @@ def _swap(partitioned: bool) -> None:
     op.execute(f"ANALYZE {TABLE}")  # the planner's statistics of the new tables
 
 
+def _run(sql: str) -> None:
+    """Run SQL read back from the catalog as it is, on the driver's own cursor: a `:` or a
+    `%` in a comment or a body is text, not a parameter."""
+    with op.get_bind().connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
 def _make_view(view: RowMapping) -> None:
-    op.execute(f"CREATE VIEW {view['name']} AS {view['body']}")
+    _run(f"CREATE VIEW {view['name']} AS {view['body']}")
     if view["comment"] is not None:
-        op.get_bind().execute(
-            text(f"COMMENT ON VIEW {view['name']} IS " + _literal(view["comment"]))
-        )
+        _run(f"COMMENT ON VIEW {view['name']} IS {_literal(view['comment'])}")
     for column, comment in view["column_comments"] or ():
-        op.execute(f'COMMENT ON COLUMN {view["name"]}."{column}" IS {_literal(comment)}')
+        _run(f'COMMENT ON COLUMN {view["name"]}."{column}" IS {_literal(comment)}')
     for grantee, privilege in view["grants"] or ():
-        op.execute(f"GRANT {privilege} ON {view['name']} TO {grantee}")
+        _run(f"GRANT {privilege} ON {view['name']} TO {grantee}")
 
 
 def _literal(value: str) -> str:
