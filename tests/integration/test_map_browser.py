@@ -112,7 +112,13 @@ def test_the_weekly_bulletin_renders_in_chromium(map_server):
         page.screenshot(path=str(ARTIFACTS / "bulletin.png"), full_page=True)
         page.emulate_media(media="print")
         printed_width = page.evaluate("document.body.getBoundingClientRect().width")
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: wide lists scroll
+        fits_a_phone = page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
     assert (blocked, failed, errors) == ([], [], [])
+    assert fits_a_phone
     assert len(sections) == 8 and sections[0].startswith("一、总体情况")
     assert sections[2] == "三、红黑榜"
     assert len(images) == 3 and all(loaded for _, loaded in images)
