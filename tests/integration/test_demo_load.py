@@ -5,6 +5,7 @@ from sqlalchemy import Connection, text
 
 from geoapi.demo import load, responsibility
 from geoapi.demo.generate import generate
+from geoapi.points import state
 from geoapi.responsibility.queries import STAR_FLOORS
 
 AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -102,6 +103,16 @@ def test_closed_issues_have_closing_events(connection: Connection, loaded):
     )
     assert broken == 0
     assert connection.scalar(text("SELECT count(*) FROM issues WHERE status = 'closed'")) > 0
+
+
+POINT_STATES = "SELECT id, status, last_inspected_at, score FROM points ORDER BY id"
+
+
+def test_point_states_worked_out_before_the_copy_follow_the_databases_rule(connection, loaded):
+    before = connection.execute(text(POINT_STATES)).all()
+    state.refresh(connection, [row.id for row in before])
+    assert connection.execute(text(POINT_STATES)).all() == before
+    assert {row.status for row in before} == {"unchecked", "compliant", "non_compliant"}
 
 
 def test_each_event_lies_in_the_table_of_its_local_month(connection: Connection, loaded):
