@@ -172,7 +172,6 @@ def _place(
     category = points["category"]
     weight = np.where(category.eq("parking"), 0.2, np.where(category.eq("street_shop"), 1.0, 3.0))
     point_index = rng.choice(len(points), size=count, p=weight / weight.sum())
-    all_types = np.array(list(reference.issue_types))
     xy = sample_inside(rng, areas[0].geom, count)
     placement = _Placement(xy, [], [], [], [])
     street_offices = points["unit_code"].where(points["unit_code"].str.startswith("street_"))
@@ -181,17 +180,16 @@ def _place(
     categories, units = category.to_numpy(), points["unit_code"].to_numpy()
     offices = street_offices.to_numpy()
     lon, lat = shapely.get_x(points["geom"].to_numpy()), shapely.get_y(points["geom"].to_numpy())
+    kinds = _pick_types(rng, reference, categories[point_index], at_point)
     for i in range(count):
-        at = point_index[i]
+        at, kind = point_index[i], kinds[i]
         if at_point[i]:
-            kind = str(rng.choice(reference.types_at(categories[at])))
             xy[i] = (lon[at], lat[at])
             own_office = units[at].startswith("street_")
             unit = units[at] if own_office else unit_for(reference, kind)
             placement.point_ids.append(int(ids[at]))
             placement.descriptions.append(f"{names[at]}：{reference.issue_types[kind].name_zh}")
         else:
-            kind = str(rng.choice(all_types))
             unit = unit_for(reference, kind)
             placement.point_ids.append(None)
             name = reference.issue_types[kind].name_zh
@@ -203,6 +201,20 @@ def _place(
         placement.units.append(unit)
     placement.xy[:] = np.where(at_point[:, None], _jitter(rng, areas[0], xy, 12.0), xy)
     return placement
+
+
+def _pick_types(
+    rng: Generator, reference: Reference, categories: np.ndarray, at_point: np.ndarray
+) -> list[str]:
+    """Each problem's type: one found at its point's category, or any type when it is not at
+    a point; drawn for all at once, the draws `rng.choice` would make one problem at a time."""
+    anywhere = tuple(reference.issue_types)
+    options = [
+        reference.types_at(category) if placed else anywhere
+        for category, placed in zip(categories, at_point, strict=True)
+    ]
+    picks = rng.integers(0, np.array([len(o) for o in options], dtype=np.int64))
+    return [o[p] for o, p in zip(options, picks, strict=True)]
 
 
 def build_issues(
