@@ -25,8 +25,15 @@ def zone_of(connection: Connection) -> str:
     return str(connection.scalar(text("SELECT zone FROM issue_daily_zone")))
 
 
+# The recount sorts every problem's facts by key and day: in PostgreSQL's default 4 MB the
+# sort spills to disk (the recount of the city-scale demo 12.5 s; 7.0 s in memory).
+RECOUNT_WORK_MEM = "256MB"
+
+
 def rebuild(connection: Connection, zone: str) -> int:
-    """Recount the rollup from every problem and event, in local days of `zone`; rows written."""
+    """Recount the rollup from every problem and event, in local days of `zone`; rows written
+    (the caller's transaction sorts in memory until it ends)."""
+    connection.execute(text(f"SET LOCAL work_mem = '{RECOUNT_WORK_MEM}'"))
     return int(connection.scalar(text("SELECT geoapi_issue_daily_rebuild(:zone)"), {"zone": zone}))
 
 
