@@ -20,9 +20,19 @@ def add_event_months(connection: Connection, first: datetime, last: datetime) ->
     )
 
 
+# The lock `geoapi_issue_event_months` holds while it makes months.
+MAKING_MONTHS = "hashtext('geoapi_issue_event_months')"
+
+
 def months_ahead(engine: Engine) -> int:
-    """Make this month's table and the coming year's where missing; how many were made."""
+    """Make this month's table and the coming year's where missing; how many were made.
+
+    Never waits: when another transaction is making months (a load in progress), or a
+    table lock is not granted within seconds, it leaves the months to the next start."""
     with engine.begin() as connection:
+        if not connection.scalar(text(f"SELECT pg_try_advisory_xact_lock({MAKING_MONTHS})")):
+            return 0
+        connection.execute(text("SET LOCAL lock_timeout = '5s'"))
         now = connection.scalar(text("SELECT now()"))
         return add_event_months(connection, now, now + AHEAD)
 

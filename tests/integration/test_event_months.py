@@ -73,6 +73,12 @@ def test_the_service_keeps_the_coming_year_ready(engine: Engine):
     assert partitions.months_ahead(engine) == 0
 
 
+def test_start_up_leaves_the_months_to_a_load_making_them(connection: Connection, engine):
+    far = datetime(2040, 1, 15, tzinfo=UTC)
+    assert partitions.add_event_months(connection, far, far) == 1  # a load, not yet committed
+    assert partitions.months_ahead(engine) == 0  # at once: no wait on the load's locks
+
+
 HISTORY = [
     datetime(2025, 3, 10, 2, tzinfo=UTC),
     datetime(2025, 3, 31, 18, tzinfo=UTC),  # 1 April in Shanghai
