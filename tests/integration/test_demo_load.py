@@ -49,17 +49,20 @@ def test_late_problems_have_a_consistent_history_of_cards(connection: Connection
         assert card.rectified_at is None or card.at <= card.rectified_at
         assert (card.level == "supervision") == (card.days_overdue >= 3)
         assert card.unit_code == card.problem_unit
-    # A problem held weeks past its deadline has had a card a week since.
+    # A problem still late and never rectified has had a card the day after its deadline
+    # and one a week since.
     weeks_late = connection.execute(
         text(
             "SELECT i.id, floor(extract(epoch FROM (SELECT max(at) FROM issue_events) - "
             "i.deadline - interval '1 day') / 604800) + 1 AS expected, "
             "(SELECT count(*) FROM escalations e WHERE e.issue_id = i.id) AS got "
             "FROM issues i WHERE i.status IN ('dispatched', 'rectifying') "
-            "AND i.deadline < (SELECT max(at) FROM issue_events) - interval '30 days'"
+            "AND i.rectified_at IS NULL "
+            "AND i.deadline < (SELECT max(at) FROM issue_events) - interval '1 day'"
         )
     ).all()
-    assert weeks_late and all(row.got == row.expected for row in weeks_late)
+    assert len(weeks_late) > 5 and any(row.got > 1 for row in weeks_late)
+    assert all(row.got == row.expected for row in weeks_late)
     replies = connection.scalar(
         text(
             "SELECT count(*) FROM escalation_replies r "
