@@ -48,20 +48,29 @@ def stored_areas(connection: Connection) -> list[StoredArea]:
     return [StoredArea(r.id, r.level, shapely.from_wkb(bytes(r.wkb))) for r in rows]
 
 
-def area_ids(areas: Sequence[Area], xy: np.ndarray, index: pd.Index | None = None) -> pd.DataFrame:
-    """`{level}_id` columns (nullable integers) for the locations `xy` (n × 2, lon/lat),
+def area_ids(
+    areas: Sequence[Area], locations: np.ndarray, index: pd.Index | None = None
+) -> pd.DataFrame:
+    """`{level}_id` columns (nullable integers) for `locations` (shapely points, lon/lat),
     on `index` (default 0…n-1); none where no area covers them (or none is stored)."""
     if not len(areas):
-        empty = {name: pd.array([pd.NA] * len(xy), dtype="Int64") for name in AREA_ID_COLUMNS}
+        empty = {
+            name: pd.array([pd.NA] * len(locations), dtype="Int64") for name in AREA_ID_COLUMNS
+        }
         return pd.DataFrame(empty, index=index)
-    tree = shapely.STRtree([a.geom for a in areas])
-    located, covering = tree.query(shapely.points(xy), predicate="covered_by")
+    polygons = np.array([a.geom for a in areas], dtype=object)
+    # Candidates by bounding box, then the exact test against each area prepared once: 3–4
+    # times faster than the tree's own `covered_by`, which tests every pair unprepared.
+    shapely.prepare(polygons)
+    located, covering = shapely.STRtree(polygons).query(locations)
+    covered = shapely.covers(polygons[covering], locations[located])
+    located, covering = located[covered], covering[covered]
     ids = np.array([a.id for a in areas])
     levels = np.array([a.level for a in areas])
     columns = {}
     for level, name in zip(AREA_LEVELS, AREA_ID_COLUMNS, strict=True):
         at_level = levels[covering] == level
-        best = np.full(len(xy), -1, dtype=np.int64)
+        best = np.full(len(locations), -1, dtype=np.int64)
         np.maximum.at(best, located[at_level], ids[covering[at_level]])
         column = pd.array(best, dtype="Int64")
         column[best < 0] = pd.NA  # not covered at this level

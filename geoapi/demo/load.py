@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 from sqlalchemy import Connection, Engine, text
 
 from geoapi.db import bulk, partitions
@@ -95,7 +94,7 @@ def plan(city: DemoCity) -> LoadPlan:
 
 
 def _with_area_ids(frame: pd.DataFrame, city: DemoCity) -> pd.DataFrame:
-    located = area_ids(city.areas, shapely.get_coordinates(frame["geom"]), frame.index)
+    located = area_ids(city.areas, frame["geom"].to_numpy(), frame.index)
     return pd.concat([frame.drop(columns=located.columns, errors="ignore"), located], axis=1)
 
 

@@ -99,7 +99,7 @@ def _staging_rows(frame: gpd.GeoDataFrame, areas: Sequence[Area]) -> pd.DataFram
     anchor[is_point] = geoms[is_point]
     footprint = geoms.copy()
     footprint[is_point] = None
-    located = area_ids(areas, shapely.get_coordinates(anchor))
+    located = area_ids(areas, anchor)
     extra = [c for c in frame.columns if c not in (*COLUMNS, *DERIVED, frame.geometry.name)]
     exported = frame["props"] if "props" in frame.columns else pd.Series("", index=frame.index)
     return pd.DataFrame(
