@@ -79,6 +79,8 @@ def plan(city: DemoCity) -> LoadPlan:
     areas["parent_id"] = areas["parent_id"].astype("Int64")
     points = _with_area_ids(city.points.drop(columns=["street"]), city)
     issues = _with_area_ids(city.issues, city)
+    # What the derive would set, written with the row instead of updated after it.
+    issues["category"] = issues["point_id"].map(points.set_index("id")["category"])
     return LoadPlan(
         [
             ("areas", areas),
@@ -131,15 +133,13 @@ def load(
     events = dict(load_plan.frames)["issue_events"]["at"]
     if len(events):  # each month of the history in its own table, none in the default one
         partitions.add_event_months(connection, events.min(), events.max())
-    with (
-        bulk.indexes_and_keys_rebuilt(connection, BULK_TABLES) if rebuild else nullcontext(),
-        bulk.triggers_off(connection, PAUSED_TRIGGERS),
-        rollup.paused(connection),
-    ):
-        counts = {
-            table: copy_frame(connection, table, frame, on_rows)
-            for table, frame in load_plan.frames
-        }
+    with bulk.indexes_and_keys_rebuilt(connection, BULK_TABLES) if rebuild else nullcontext():
+        with bulk.triggers_off(connection, PAUSED_TRIGGERS), rollup.paused(connection):
+            counts = {
+                table: copy_frame(connection, table, frame, on_rows)
+                for table, frame in load_plan.frames
+            }
+        counts["escalations"] = cards.issue_history(connection)  # before the events' indexes
     counts["roads"] = replace_network(connection, segments(load_plan.roads))
     connection.execute(  # dispatch without a unit then goes where the demo sends the type
         text(
@@ -157,7 +157,6 @@ def load(
                 f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
             )
         )
-    counts["escalations"] = cards.issue_history(connection)
     counts["responsibilities"] = responsibility.assign(connection)
     return counts
 
