@@ -4,6 +4,7 @@ blocked — the page must load, draw its layers and log no error, as on an offli
 import io
 import json
 import os
+import re
 import urllib.request
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -454,7 +455,10 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
         choices = item.locator("fieldset[data-criterion]")
         for i in range(choices.count()):
             choices.nth(i).locator("label").nth(1 if i == 0 else 0).click()  # the first fails
-        choices.nth(0).locator("label.partial input").fill("5")  # 5 of its 15 points kept
+        choices.nth(0).locator("label.partial input").fill("5")  # 5 of its points kept
+        legends = item.locator("fieldset[data-criterion] legend").all_inner_texts()
+        weights = [float(re.search(r"（([\d.]+) 分", legend)[1]) for legend in legends]
+        rate = round(100 * (sum(weights) - weights[0] + 5) / sum(weights))
         lit = item.locator("fieldset[data-criterion] label.checked").all_inner_texts()
         opens = choices.nth(0).get_attribute("data-opens")
         hint = choices.nth(0).locator(".opens").inner_text() if opens else ""
@@ -500,7 +504,7 @@ def test_an_inspector_records_a_visit_on_the_phone(map_server, engine, tmp_path)
             assert max(Image.open(io.BytesIO(answer.read())).size) == 1600
     assert (visits[0].team, visits[0].far_from_point) == ("T01", False)
     assert visits[0].notes == "摊位外溢 stalls outside"
-    assert "已保存" in status and "done" in done and "得分率 90%" in status  # (85 + 5) / 100
+    assert "已保存" in status and "done" in done and f"得分率 {rate}%" in status
     assert opens is None or (hint.startswith("不达标即开立问题：") and opens not in hint)
     assert (blocked, failed, errors) == ([], [], [])
 
@@ -527,7 +531,7 @@ def upload(url: str, key: str, issue: str, tag: str) -> None:
 
 
 def test_an_inspector_verifies_a_rectified_problem_on_the_phone(map_server, engine):
-    """A problem rectified with its after photo comes first on the day's route; on the phone
+    """A problem rectified with its after photo is visited first on the day's route; on the phone
     the inspector sees before and after side by side and closes it (销号)."""
     url, key = map_server
     first = plan_route(url, key)["stops"][0]
@@ -571,7 +575,10 @@ def test_an_inspector_verifies_a_rectified_problem_on_the_phone(map_server, engi
             ),
             {"i": issue},
         ).one()
-    assert stop["seq"] == 1 and drawn == [True, True]
+    # Visited at the route's first place (a stop there too may come before it, 0 m apart).
+    at_first_place = [s["seq"] for s in route["stops"] if s["position"] == first["position"]]
+    assert at_first_place == list(range(1, len(at_first_place) + 1))
+    assert stop["seq"] in at_first_place and drawn == [True, True]
     assert captions == ["整改前 Before", "整改后 After"] and "返工原因" in refused
     assert (status, actor) == ("closed", "verify-inspector")
     assert (blocked, failed, errors) == ([], [], [])
