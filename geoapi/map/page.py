@@ -2,6 +2,7 @@
 
 import html
 import json
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -10,11 +11,12 @@ from zoneinfo import ZoneInfo
 import branca.colormap
 import folium
 from folium import plugins
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
 from geoapi.catalog.registry import Layer
+from geoapi.db.side_by_side import SideBySide
 from geoapi.map import collections, data, display, lazy, legend, poster
 from geoapi.map.basemaps import Basemap, add_to
 from geoapi.map.filters import MapFilters, where
@@ -44,6 +46,7 @@ def build(
     query: str | None = None,
     paper: str | None = None,
     base_url: str | None = None,
+    engine: Engine | None = None,
 ) -> MapPage:
     """The whole page for these filters, as the principal may see it.
 
@@ -52,66 +55,106 @@ def build(
     fetched when switched on. Without `query` (a file) every layer's rows are in the page.
     `paper` (a4 … a1) lays it out as a wall poster of that sheet. Links to the service are
     relative on a served page; in a file they start with `base_url`, or are left out.
+    With `engine` (the one `connection` came from), the slowest queries run side by side on
+    connections of their own while the page is drawn.
     """
     if paper:
         poster.paper_size(paper)  # an unknown sheet is a 400 before any work
     scope = where(connection, filters, principal, settings.timezone)
-    box = data.bounds(connection, scope) or [[36.66, 117.05], [36.66, 117.05]]
-    box = display.shift_rows(box, basemap.datum)
-    fmap = folium.Map(
-        location=[(box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2],
-        zoom_start=13,
-        maxZoom=19,  # a map option: clusters need it even when no basemap (blank) sets one
-        tiles=None,
-        prefer_canvas=True,
-    )
-    display.MetricScale().add_to(fmap)
-    fmap.fit_bounds(box)  # the area asked for, or the caller's own, fills the screen
-    add_to(fmap, basemap)
-    names: list[str] = []
-    key = legend.Legend()
-    # The page's own layers, each as its YAML says: its name, style, weight, threshold, or
-    # `map: none` to leave it off.
-    heat_layer = layers[needed.OPEN_ISSUES.id]
-    if heat_layer.definition.map != "none":
-        names.append(_heat(fmap, connection, scope, heat_layer, basemap, settings, key))
-    loaded = _Loaded(query)
-    point_layer = layers[needed.POINTS.id]
-    links = "" if query is not None else base_url
-    if point_layer.definition.map != "none":
-        names += _points(fmap, connection, scope, point_layer, basemap, settings, loaded, links)
-        _point_key(key, point_layer)
-    overdue_layer = layers[needed.OVERDUE_ISSUES.id]
-    if overdue_layer.definition.map != "none":
-        names.append(_overdue(fmap, connection, scope, overdue_layer, basemap, settings, links))
-        color = overdue_layer.definition.style.default_color
-        key.symbols.append((color, overdue_layer.definition.map_name))
-    streets: list[dict[str, Any]] = []
-    for level, title in (("street", "街道 streets"), ("grid", "网格 grids")):
-        name, scale, areas = _choropleth(
-            fmap, connection, scope, level, title, basemap, level == "street"
+    with SideBySide(connection, engine) as side:
+        fetched = _fetch(side, scope, layers, settings)
+        box = data.bounds(connection, scope) or [[36.66, 117.05], [36.66, 117.05]]
+        box = display.shift_rows(box, basemap.datum)
+        fmap = folium.Map(
+            location=[(box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2],
+            zoom_start=13,
+            maxZoom=19,  # a map option: clusters need it even when no basemap (blank) sets one
+            tiles=None,
+            prefer_canvas=True,
         )
-        names.append(name)
-        key.scales.append(scale)
-        streets = streets or [area["properties"] for area in areas]
-    communities = data.area_labels(connection, scope, "community")
-    _labels(fmap, communities, basemap, "社区名称", "community-label", COMMUNITY_LABELS_FROM_ZOOM)
-    names.append(_weekly(fmap, connection, scope, basemap, loaded))
-    if loaded.query is not None and basemap.datum == "wgs84":  # collections answer in WGS 84
-        names += _collections(fmap, connection, layers, filters, scope, settings, loaded)
-    lazy.add_to(fmap, loaded.specs)
-    legend.add_to(fmap, key)
-    routes = add_today_routes(fmap, connection, principal, basemap, settings)
-    if routes:
-        names.append(routes)
-    plugins.Fullscreen().add_to(fmap)
-    # Collapsed behind Leaflet's layers button on a phone; always open on a wider screen.
-    folium.LayerControl(collapsed=True).add_to(fmap)
-    display.page_of(fmap).header.add_child(display.Raw(LAYERS_OPEN_ON_WIDE_SCREENS))
-    title = _title(fmap, connection, filters, scope.area_name, basemap, settings.zone)
-    if paper:
-        poster.add_to(fmap, paper, title, streets, box)
-    return MapPage(fmap.get_root().render(), names)
+        display.MetricScale().add_to(fmap)
+        fmap.fit_bounds(box)  # the area asked for, or the caller's own, fills the screen
+        add_to(fmap, basemap)
+        names: list[str] = []
+        key = legend.Legend()
+        # The page's own layers, each as its YAML says: its name, style, weight, threshold, or
+        # `map: none` to leave it off.
+        heat_layer = layers[needed.OPEN_ISSUES.id]
+        if fetched.heat is not None:
+            names.append(_heat(fmap, fetched.heat.result(), scope, heat_layer, basemap, key))
+        loaded = _Loaded(query)
+        point_layer = layers[needed.POINTS.id]
+        links = "" if query is not None else base_url
+        if fetched.point_counts is not None:
+            counts = fetched.point_counts.result()
+            names += _points(
+                fmap, connection, scope, counts, point_layer, basemap, settings, loaded, links
+            )
+            _point_key(key, point_layer)
+        overdue_layer = layers[needed.OVERDUE_ISSUES.id]
+        if fetched.overdue is not None:
+            names.append(_overdue(fmap, fetched.overdue.result(), overdue_layer, basemap, links))
+            color = overdue_layer.definition.style.default_color
+            key.symbols.append((color, overdue_layer.definition.map_name))
+        streets: list[dict[str, Any]] = []
+        for level, title in CHOROPLETH_LEVELS.items():
+            collection = fetched.choropleths[level].result()
+            name, scale, areas = _choropleth(
+                fmap, collection, scope, level, title, basemap, level == "street"
+            )
+            names.append(name)
+            key.scales.append(scale)
+            streets = streets or [area["properties"] for area in areas]
+        communities = data.area_labels(connection, scope, "community")
+        _labels(
+            fmap, communities, basemap, "社区名称", "community-label", COMMUNITY_LABELS_FROM_ZOOM
+        )
+        names.append(_weekly(fmap, connection, scope, basemap, loaded))
+        if loaded.query is not None and basemap.datum == "wgs84":  # collections answer in WGS 84
+            names += _collections(fmap, connection, layers, filters, scope, settings, loaded)
+        lazy.add_to(fmap, loaded.specs)
+        legend.add_to(fmap, key)
+        routes = add_today_routes(fmap, connection, principal, basemap, settings)
+        if routes:
+            names.append(routes)
+        plugins.Fullscreen().add_to(fmap)
+        # Collapsed behind Leaflet's layers button on a phone; always open on a wider screen.
+        folium.LayerControl(collapsed=True).add_to(fmap)
+        display.page_of(fmap).header.add_child(display.Raw(LAYERS_OPEN_ON_WIDE_SCREENS))
+        title = _title(fmap, connection, filters, scope.area_name, basemap, settings.zone)
+        if paper:
+            poster.add_to(fmap, paper, title, streets, box)
+        return MapPage(fmap.get_root().render(), names)
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """The page's slowest queries, started before it is drawn."""
+
+    heat: "Future[data.Rows] | None"
+    point_counts: "Future[dict[str, int]] | None"
+    overdue: "Future[data.Rows] | None"
+    choropleths: "dict[str, Future[dict[str, Any]]]"
+
+
+def _fetch(side: SideBySide, scope: Any, layers: dict[str, Layer], settings: Settings) -> _Fetched:
+    """Start the queries of the layers the page shows (a layer's YAML may say `map: none`)."""
+
+    def shown(layer: Any) -> bool:
+        return bool(layers[layer.id].definition.map != "none")
+
+    heat_def = layers[needed.OPEN_ISSUES.id].definition.heatmap
+    weight = heat_def.weight if heat_def else "1"
+    return _Fetched(
+        side.submit(data.open_issue_heat, scope, weight, settings.map_heat_limit)
+        if shown(needed.OPEN_ISSUES)
+        else None,
+        side.submit(data.point_counts, scope) if shown(needed.POINTS) else None,
+        side.submit(data.overdue_issues, scope, settings.map_marker_limit)
+        if shown(needed.OVERDUE_ISSUES)
+        else None,
+        {level: side.submit(data.area_choropleth, scope, level) for level in CHOROPLETH_LEVELS},
+    )
 
 
 @dataclass
@@ -128,19 +171,15 @@ class _Loaded:
 
 def _heat(
     fmap: folium.Map,
-    connection: Connection,
+    heat: data.Rows,
     scope: Any,
     layer: Layer,
     basemap: Basemap,
-    settings: Settings,
     key: legend.Legend,
 ) -> str:
     """The heat of the problems the map counts, weighted as the layer's `heatmap` says."""
     definition = layer.definition
     heat_def = definition.heatmap
-    heat = data.open_issue_heat(
-        connection, scope, heat_def.weight if heat_def else "1", settings.map_heat_limit
-    )
     label = f"{definition.map_name} {COUNTED[scope.counts_open]}"
     name = f"{label} ({heat.total:,})"
     plugins.HeatMap(
@@ -162,6 +201,7 @@ def _points(
     fmap: folium.Map,
     connection: Connection,
     scope: Any,
+    counts: dict[str, int],
     layer: Layer,
     basemap: Basemap,
     settings: Settings,
@@ -175,7 +215,7 @@ def _points(
     limit = layer.definition.marker_limit(settings.map_marker_limit)
     names = reference_queries.names_zh(connection, "categories")
     added = []
-    for category, total in data.point_counts(connection, scope).items():
+    for category, total in counts.items():
         label = names.get(category, category)
         aggregated = total > limit
         name = f"{label} ({total:,}{' · 聚合 aggregated' if aggregated else ''})"
@@ -266,15 +306,12 @@ OVERDUE_MARKER = """function (row) {
 
 def _overdue(
     fmap: folium.Map,
-    connection: Connection,
-    scope: Any,
+    rows: data.Rows,
     layer: Layer,
     basemap: Basemap,
-    settings: Settings,
     links: str | None,
 ) -> str:
     """The most overdue problems, each linked to the service at `links` (None: no link)."""
-    rows = data.overdue_issues(connection, scope, settings.map_marker_limit)
     shown = (
         f"{len(rows.rows):,} of {rows.total:,}"
         if rows.total > len(rows.rows)
@@ -303,9 +340,12 @@ OVERDUE_CLUSTER = """function (cluster) {
 }"""
 
 
+CHOROPLETH_LEVELS = {"street": "街道 streets", "grid": "网格 grids"}
+
+
 def _choropleth(
     fmap: folium.Map,
-    connection: Connection,
+    areas: dict[str, Any],
     scope: Any,
     level: str,
     title: str,
@@ -314,9 +354,7 @@ def _choropleth(
 ) -> tuple[str, legend.Scale, list[dict[str, Any]]]:
     """Open problems per area, coloured by open problems per 100 points: the layer's name, its
     scale for the legend and the areas drawn."""
-    collection = display.shift_features(
-        data.area_choropleth(connection, scope, level), basemap.datum
-    )
+    collection = display.shift_features(areas, basemap.datum)
     rates = [f["properties"]["per_100_points"] or 0 for f in collection["features"]] or [0]
     name = f"{title} 分级 choropleth"
     unit = PER_100[scope.counts_open]
