@@ -61,13 +61,22 @@ def _reporters(sources: np.ndarray) -> np.ndarray:
     return names
 
 
+@dataclass(frozen=True)
+class Step:
+    """One move of the loop, by the problems at `rows`: its history columns, each one value
+    for all of them or one per problem (arrays over `rows`)."""
+
+    rows: np.ndarray
+    columns: dict[str, Any]
+
+
 @dataclass
 class Loops:
-    """Every problem's simulated closed loop, column-wise: the steps taken (in order, each
-    for the problems that reached it) and where each problem ended."""
+    """Every problem's simulated closed loop, column-wise: the steps taken, in order, and
+    where each problem ended."""
 
     count: int
-    steps: list[tuple[np.ndarray, np.ndarray, dict[str, Any]]] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
     status: np.ndarray = field(init=False)
     deadline: np.ndarray = field(init=False)
     dispatched_at: np.ndarray = field(init=False)
@@ -91,55 +100,41 @@ class Loops:
         note: object = None,
         deadline: np.ndarray | None = None,
     ) -> None:
-        """The problems `taken` take `action` at `at`, moving from `before` by the state
-        machine's rules (an illegal move raises); `deadline`: the one the step sets."""
+        """The problems `taken` (a mask) take `action` at `at`, moving from `before` by the
+        state machine's rules (an illegal move raises); `deadline`: the one the step sets.
+        `actor`, `note`: one for all, or one per problem."""
         after = next_status(before, action) if before else Status.REPORTED
-        self.steps.append(
-            (
-                taken.copy(),  # the caller's mask goes on to the next step
-                at,
-                {
-                    "actor": actor,
-                    "action": action,
-                    "from_status": before,
-                    "to_status": after,
-                    "note": note,
-                    "deadline": deadline,
-                },
-            )
-        )
-        self.status[taken] = after
-        self.version += taken
+        rows = np.flatnonzero(taken)
+        values = {"actor": actor, "action": action, "from_status": before}
+        values |= {"to_status": after, "note": note}
+        columns = {k: v[rows] if isinstance(v, np.ndarray) else v for k, v in values.items()}
+        columns["at"] = at[rows]
+        columns["deadline"] = np.full(len(rows), np.nan) if deadline is None else deadline[rows]
+        self.steps.append(Step(rows, columns))
+        self.status[rows] = after
+        self.version[rows] += 1
         if deadline is not None:
-            self.deadline[taken] = deadline[taken]
+            self.deadline[rows] = deadline[rows]
 
     def events(self, ids: list[str]) -> pd.DataFrame:
         """The steps as history rows, each problem's in the order they were taken; the text
         columns as categories (a few hundred values over a million rows)."""
-        rows = [np.flatnonzero(taken) for taken, _, _ in self.steps]
-        problem = np.concatenate(rows)
-        sequence = np.lexsort((np.repeat(np.arange(len(rows)), [len(r) for r in rows]), problem))
-        columns: dict[str, Any] = {
-            "issue_id": np.asarray(ids, dtype=object)[problem[sequence]],
-            "at": np.concatenate([at[r] for r, (_, at, _) in zip(rows, self.steps, strict=True)]),
-            "deadline": np.concatenate(
-                [
-                    np.full(len(r), np.nan) if values["deadline"] is None else values["deadline"][r]
-                    for r, (_, _, values) in zip(rows, self.steps, strict=True)
-                ]
-            ),
-        }
-        columns["at"], columns["deadline"] = columns["at"][sequence], columns["deadline"][sequence]
-        for name in ("actor", "action", "from_status", "to_status", "note"):
-            parts = [
-                _categories(values[name], r)
-                for r, (_, _, values) in zip(rows, self.steps, strict=True)
-            ]
-            columns[name] = union_categoricals(parts).take(sequence)
-        events = pd.DataFrame(columns)[EVENT_COLUMNS]
-        events["at"] = _times(events["at"])
-        events["deadline"] = _times(events["deadline"])
-        return events
+        problem = np.concatenate([step.rows for step in self.steps])
+        taken = np.repeat(np.arange(len(self.steps)), [len(step.rows) for step in self.steps])
+        order = np.lexsort((taken, problem))
+        columns: dict[str, Any] = {"issue_id": np.asarray(ids, dtype=object)[problem[order]]}
+        for name in EVENT_COLUMNS[1:]:
+            parts = [step.columns[name] for step in self.steps]
+            if name in ("at", "deadline"):
+                columns[name] = _times(np.concatenate(parts)[order])
+            else:
+                columns[name] = union_categoricals(
+                    [
+                        _categories(part, len(step.rows))
+                        for part, step in zip(parts, self.steps, strict=True)
+                    ]
+                ).take(order)
+        return pd.DataFrame(columns)
 
 
 EVENT_COLUMNS = [
@@ -154,11 +149,11 @@ EVENT_COLUMNS = [
 ]
 
 
-def _categories(value: object, rows: np.ndarray) -> pd.Categorical:
-    """`value` (one for all, none, or one per problem) at `rows`, as text categories."""
+def _categories(value: object, count: int) -> pd.Categorical:
+    """`value` (one for all `count` rows, none, or an array of them) as text categories."""
     if isinstance(value, np.ndarray):
-        return pd.Categorical(value[rows].astype(str))
-    codes = np.full(len(rows), -1 if value is None else 0, dtype=np.int8)
+        return pd.Categorical(value.astype(str))
+    codes = np.full(count, -1 if value is None else 0, dtype=np.int8)
     texts = [] if value is None else [str(value)]
     return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype="str"))
 
