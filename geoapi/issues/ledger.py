@@ -49,10 +49,14 @@ COLUMNS = (  # heading, SQL over `issues` and its joins
 )
 HEADINGS = [heading for heading, _ in COLUMNS]
 ISSUES: Table = Issue.__table__  # type: ignore[assignment]
+# Each problem's point looked up by its key (OFFSET 0 keeps the planner from turning it into
+# a join): over the whole ledger PostgreSQL 15 would hash the problems and join the points to
+# them, and the problems found away from any point (a third, all with a NULL key) land in one
+# bucket that no number of batches splits (300,000 problems: over 100 s, here 6 s).
 FROM = """
   FROM issues
   JOIN issue_types t ON t.code = issues.type
-  LEFT JOIN points p ON p.id = issues.point_id
+  LEFT JOIN LATERAL (SELECT * FROM points p WHERE p.id = issues.point_id OFFSET 0) p ON true
   LEFT JOIN categories c ON c.code = p.category
   LEFT JOIN units u ON u.code = issues.unit_code
   LEFT JOIN areas s ON s.id = issues.street_id
