@@ -1,8 +1,10 @@
 """Write a generated demo city into PostGIS with COPY, showing progress."""
 
 from collections.abc import Callable
-from contextlib import nullcontext
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 
 import geopandas as gpd
 import pandas as pd
@@ -56,6 +58,7 @@ PAUSED_TRIGGERS = {
     "issue_events": ("issue_events_open311",),
 }
 BULK_TABLES = ["points", "issues", "issue_events", "inspections"]  # the big ones, loaded empty
+VACUUM_SESSIONS = 2  # the database works on one table per session
 SEQUENCED = ("areas", "points", "teams", "issue_events", "inspections")
 
 
@@ -133,7 +136,7 @@ def load(
     events = dict(load_plan.frames)["issue_events"]["at"]
     if len(events):  # each month of the history in its own table, none in the default one
         partitions.add_event_months(connection, events.min(), events.max())
-    with bulk.indexes_and_keys_rebuilt(connection, BULK_TABLES) if rebuild else nullcontext():
+    with _keys_once(connection, BULK_TABLES, rebuild):
         with bulk.triggers_off(connection, PAUSED_TRIGGERS), rollup.paused(connection):
             counts = {
                 table: copy_frame(connection, table, frame, on_rows)
@@ -157,15 +160,29 @@ def load(
                 f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
             )
         )
-    counts["responsibilities"] = responsibility.assign(connection)
+    # After the visits' indexes, which the shops' latest stars are looked up by.
+    with _keys_once(connection, ["responsibilities"], rebuild):
+        counts["responsibilities"] = responsibility.assign(connection)
     return counts
 
 
-def vacuum(engine: Engine) -> None:
+def _keys_once(
+    connection: Connection, tables: list[str], rebuild: bool
+) -> AbstractContextManager[None]:
+    """Indexes built and keys checked once after the block when the load is large enough."""
+    return bulk.indexes_and_keys_rebuilt(connection, tables) if rebuild else nullcontext()
+
+
+def vacuum(engine: Engine, sessions: int = VACUUM_SESSIONS) -> None:
     """VACUUM (ANALYZE) the loaded tables: fresh statistics, and counts by index-only scans.
 
-    VACUUM cannot run in a transaction, so this runs after the load has committed.
+    VACUUM cannot run in a transaction, so this runs after the load has committed; the
+    tables are vacuumed `sessions` at a time, each on a connection of its own.
     """
+    with ThreadPoolExecutor(sessions) as running:
+        list(running.map(partial(_vacuum, engine), TABLES))  # raises the first error
+
+
+def _vacuum(engine: Engine, table: str) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for table in TABLES:
-            connection.execute(text(f"VACUUM (ANALYZE) {table}"))
+        connection.execute(text(f"VACUUM (ANALYZE) {table}"))
