@@ -169,12 +169,12 @@ def test_area_ids_worked_out_before_the_copy_follow_the_databases_rule(connectio
 
 INDEXES_AND_KEYS = """
 SELECT 'index ' || indexdef FROM pg_indexes
- WHERE tablename IN ('points', 'issues', 'issue_events', 'inspections')
+ WHERE tablename IN ('points', 'issues', 'issue_events', 'inspections', 'responsibilities')
 UNION ALL
 SELECT 'key ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated::text
   FROM pg_constraint
  WHERE conrelid IN ('points'::regclass, 'issues'::regclass, 'issue_events'::regclass,
-                    'inspections'::regclass)
+                    'inspections'::regclass, 'responsibilities'::regclass)
 """
 # Months of the history lacking one of its indexes, and indexes left unusable.
 MONTHS_UNINDEXED = """
@@ -194,6 +194,7 @@ def test_a_load_leaves_every_index_and_key_as_it_was(connection, reference):
     assert tuple(connection.execute(text(MONTHS_UNINDEXED)).one()) == (0, 0)
     assert connection.scalar(text("SELECT count(*) FROM points")) == len(city.points)
     assert any(k.startswith("key fk_issues_point_id_points") for k in before)
+    assert any(k.startswith("key fk_responsibilities_point_id_points") for k in before)
 
 
 FRONTAGES = """
