@@ -228,3 +228,20 @@ def test_each_shops_frontage_has_the_stars_of_its_latest_scored_visit(connection
     responsibility.assign(connection)
     again = {row.point_id: row.stars for row in connection.execute(text(FRONTAGES))}
     assert again[shop.point_id] == 5
+
+
+VACUUMED = """
+SELECT c.oid::regclass::text AS name, s.last_vacuum, s.last_analyze
+  FROM pg_class c JOIN pg_stat_all_tables s ON s.relid = c.oid
+ WHERE c.oid = ANY (CAST(:tables AS regclass[])) AND c.relkind = 'r'
+"""
+
+
+def test_vacuum_after_a_load_reaches_every_loaded_table(engine):
+    with engine.connect() as connection:
+        started = connection.scalar(text("SELECT clock_timestamp()"))
+    load.vacuum(engine)  # two sessions at a time
+    with engine.connect() as connection:
+        rows = connection.execute(text(VACUUMED), {"tables": list(load.TABLES)}).all()
+    assert len(rows) == len(load.TABLES) - 1  # all but the month-partitioned history's parent
+    assert all(r.last_vacuum >= started and r.last_analyze >= started for r in rows), rows
