@@ -8,8 +8,14 @@ from sqlalchemy import Connection, text
 
 
 @contextmanager
-def triggers_off(connection: Connection, triggers: Mapping[str, tuple[str, ...]]) -> Iterator[None]:
-    """Disable `triggers` (table → names) for the block; the caller does their work after."""
+def triggers_off(
+    connection: Connection, triggers: Mapping[str, tuple[str, ...]], when: bool = True
+) -> Iterator[None]:
+    """Disable `triggers` (table → names) for the block; the caller does their work after.
+    Without `when` the block runs with them on."""
+    if not when:
+        yield
+        return
     _set(connection, triggers, "DISABLE")
     yield
     _set(connection, triggers, "ENABLE")
@@ -56,10 +62,16 @@ SELECT i.indexname AS name,
 
 
 @contextmanager
-def indexes_and_keys_rebuilt(connection: Connection, tables: list[str]) -> Iterator[None]:
+def indexes_and_keys_rebuilt(
+    connection: Connection, tables: list[str], when: bool = True
+) -> Iterator[None]:
     """For loading empty `tables`: drop their foreign keys and secondary indexes for the
     block, then build each index once and check each key once, set-based (the order
-    pg_restore uses) instead of row by row. Primary and unique keys stay."""
+    pg_restore uses) instead of row by row. Primary and unique keys stay. Without `when`
+    (a write too small to pay for the rebuild) the block runs with them in place."""
+    if not when:
+        yield
+        return
     keys = connection.execute(text(FOREIGN_KEYS), {"tables": tables}).all()
     indexes = connection.execute(text(SECONDARY_INDEXES), {"tables": tables}).all()
     for key in keys:

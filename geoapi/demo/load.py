@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 
@@ -136,7 +135,7 @@ def load(
     events = dict(load_plan.frames)["issue_events"]["at"]
     if len(events):  # each month of the history in its own table, none in the default one
         partitions.add_event_months(connection, events.min(), events.max())
-    with _keys_once(connection, BULK_TABLES, rebuild):
+    with bulk.indexes_and_keys_rebuilt(connection, BULK_TABLES, when=rebuild):
         with bulk.triggers_off(connection, PAUSED_TRIGGERS), rollup.paused(connection):
             counts = {
                 table: copy_frame(connection, table, frame, on_rows)
@@ -161,16 +160,9 @@ def load(
             )
         )
     # After the visits' indexes, which the shops' latest stars are looked up by.
-    with _keys_once(connection, ["responsibilities"], rebuild):
+    with bulk.indexes_and_keys_rebuilt(connection, ["responsibilities"], when=rebuild):
         counts["responsibilities"] = responsibility.assign(connection)
     return counts
-
-
-def _keys_once(
-    connection: Connection, tables: list[str], rebuild: bool
-) -> AbstractContextManager[None]:
-    """Indexes built and keys checked once after the block when the load is large enough."""
-    return bulk.indexes_and_keys_rebuilt(connection, tables) if rebuild else nullcontext()
 
 
 def vacuum(engine: Engine, sessions: int = VACUUM_SESSIONS) -> None:

@@ -3,7 +3,6 @@
 import json
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from contextlib import nullcontext
 
 import geopandas as gpd
 import pandas as pd
@@ -63,8 +62,8 @@ def upsert(connection: Connection, frame: gpd.GeoDataFrame) -> ImportReport:
     copy_frame(connection, "point_import", _staging_rows(frame, stored_areas(connection)))
     outgrown = bulk.outgrows(connection, "points", len(frame))
     with (
-        bulk.indexes_and_keys_rebuilt(connection, ["points"]) if outgrown else nullcontext(),
-        bulk.triggers_off(connection, AREA_TRIGGER) if outgrown else nullcontext(),
+        bulk.indexes_and_keys_rebuilt(connection, ["points"], when=outgrown),
+        bulk.triggers_off(connection, AREA_TRIGGER, when=outgrown),
     ):
         flags = connection.scalars(text(UPSERT)).all()
     connection.execute(text("DROP TABLE point_import"))
