@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 P = ParamSpec("P")
@@ -63,3 +64,10 @@ class SideBySide:
         no request wait (under load the answer's queries run one after another instead)."""
         pool = self._engine.pool if self._engine is not None else None
         return isinstance(pool, QueuePool) and pool.checkedout() < pool.size()
+
+
+def engine_of(session: Session) -> Engine | None:
+    """The engine a request's session draws from, whose pool can lend an answer more
+    connections; None for a session on a caller's connection (its rows unseen elsewhere)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else None

@@ -5,8 +5,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from geoapi.auth import sessions
 from geoapi.auth.dependency import PrincipalDep
@@ -14,6 +12,7 @@ from geoapi.auth.principal import Principal
 from geoapi.catalog import needed
 from geoapi.catalog.registry import AllLayersDep
 from geoapi.db.engine import ReportSessionDep, SessionDep
+from geoapi.db.side_by_side import engine_of
 from geoapi.errors import NotFound
 from geoapi.features.params import BBoxDep
 from geoapi.map import aggregates, assets, basemaps, data, display, page
@@ -32,13 +31,6 @@ def _viewer(principal: Principal, settings: Settings) -> Principal:
     if not settings.map_public:
         principal.require("read")
     return principal
-
-
-def _own_engine(session: Session) -> Engine | None:
-    """The engine a request's session draws from, whose pool can lend the page more
-    connections; None for a session on a caller's connection (its rows unseen elsewhere)."""
-    bind = session.get_bind()
-    return bind if isinstance(bind, Engine) else None
 
 
 @router.get("/map", response_class=HTMLResponse, operation_id="getMap", name="getMap")
@@ -82,7 +74,7 @@ def get_map(
         settings,
         query=urlencode(asked),
         paper=print_,
-        engine=_own_engine(session),
+        engine=engine_of(session),
     )
     return HTMLResponse(
         assets.localize(built.html), headers={"Cache-Control": "private, max-age=60"}

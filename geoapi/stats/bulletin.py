@@ -1,14 +1,16 @@
 """The weekly bulletin (周通报): figures, rankings, lists, charts and a map in one HTML page."""
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import geopandas as gpd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from geoapi import documents
 from geoapi.areas import AreaRef
+from geoapi.db.side_by_side import SideBySide
 from geoapi.issues import photos
 from geoapi.issues.states import NAMES_ZH, open_sql
 from geoapi.responsibility import queries as responsibility
@@ -86,60 +88,101 @@ SELECT geom, coalesce(deadline < :end, false) AS overdue FROM (
 
 
 def build(
-    connection: Connection, week: str, settings: Settings, area: AreaRef | None = None
+    connection: Connection,
+    week: str,
+    settings: Settings,
+    area: AreaRef | None = None,
+    engine: Engine | None = None,
 ) -> str:
     """The bulletin of ISO `week` as a self-contained, printable HTML page: the city's, or
-    one area's own (its figures, its problems, the areas one level down ranked)."""
+    one area's own (its figures, its problems, the areas one level down ranked).
+
+    With `engine` (the one `connection` came from), its queries run side by side on
+    connections of their own while the charts are drawn."""
     period = periods.iso_week(week, settings.zone)
     level = RANKED_BELOW.get(area.level if area else None)
-    with ThreadPoolExecutor(max_workers=1) as drawing:  # charts drawn while the queries run
-        return _build(connection, period, settings, area, level, drawing)
+    with (
+        SideBySide(connection, engine) as side,
+        ThreadPoolExecutor(max_workers=1) as drawing,  # charts drawn while the queries run
+    ):
+        fetched = _fetch(side, period, area, level)
+        return _render(connection, fetched, period, settings, area, level, drawing)
 
 
-def _build(
+@dataclass(frozen=True)
+class _Fetched:
+    """The bulletin's queries, started before anything is drawn (the slowest first)."""
+
+    series: "Future[list[dict[str, Any]]]"
+    areas: "Future[list[dict[str, Any]]] | None"
+    units: "Future[list[dict[str, Any]]]"
+    categories: "Future[list[dict[str, Any]]]"
+    overdue: "Future[list[Any]]"
+    reworked: "Future[list[Any]]"
+    shapes: "Future[gpd.GeoDataFrame]"
+    dots: "Future[gpd.GeoDataFrame]"
+
+
+def _fetch(
+    side: SideBySide, period: periods.Period, area: AreaRef | None, level: str | None
+) -> _Fetched:
+    scope = Filters(area=area)
+    inside = f"i.{area.column} = :area_id" if area else "TRUE"
+    area_id = area.id if area else None
+    window = {
+        "end": period.end,
+        "since": period.end - timedelta(weeks=4),
+        "n": LIST_LENGTH,
+        "area_id": area_id,
+    }
+    return _Fetched(
+        series=side.submit(service.weekly, periods.weeks_until(period, 12), scope),
+        dots=side.submit(
+            _frame,
+            PROBLEMS_MAP.format(inside=inside),
+            {"end": period.end, "n": MAP_PROBLEMS, "area_id": area_id},
+        ),
+        areas=side.submit(service.ranking, period, scope, level, "closure_rate") if level else None,
+        units=side.submit(service.ranking, period, scope, "unit", "on_time_rate"),
+        categories=side.submit(service.breakdown, period, scope, "category"),
+        overdue=side.submit(_rows, OVERDUE.format(inside=inside), window),
+        reworked=side.submit(_rows, REWORKED.format(inside=inside), window),
+        shapes=side.submit(_frame, SHAPES_MAP, {"level": level or "grid", "area_id": area_id}),
+    )
+
+
+def _rows(connection: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
+    return list(connection.execute(text(sql), params).mappings().all())
+
+
+def _frame(connection: Connection, sql: str, params: dict[str, Any]) -> gpd.GeoDataFrame:
+    return gpd.read_postgis(text(sql), connection, params=params)
+
+
+def _render(
     connection: Connection,
+    fetched: _Fetched,
     period: periods.Period,
     settings: Settings,
     area: AreaRef | None,
     level: str | None,
     drawing: ThreadPoolExecutor,
 ) -> str:
-    scope = Filters(area=area)
-    series = service.weekly(connection, periods.weeks_until(period, 12), scope)
+    series = fetched.series.result()
     weekly_chart = drawing.submit(charts.weekly_chart, series)
     this_week, last_week = series[-1], series[-2]
-    areas = service.ranking(connection, period, scope, level, "closure_rate") if level else []
+    areas = fetched.areas.result() if fetched.areas else []
     level_name = LEVEL_NAMES.get(level or "", "")
     streets_chart = drawing.submit(
         charts.ranking_chart, areas, "closure_rate", f"各{level_name}结案率"
     )
-    units = service.ranking(connection, period, scope, "unit", "on_time_rate")
-    units = [u for u in units if u["due"] or u["open"] or u["closed"]]  # units with work
-    categories = [
-        c for c in service.breakdown(connection, period, scope, "category") if c["visits"]
-    ]
-    inside = f"i.{area.column} = :area_id" if area else "TRUE"
-    window = {
-        "end": period.end,
-        "since": period.end - timedelta(weeks=4),
-        "n": LIST_LENGTH,
-        "area_id": area.id if area else None,
-    }
-    overdue = connection.execute(text(OVERDUE.format(inside=inside)), window).mappings().all()
-    reworked = connection.execute(text(REWORKED.format(inside=inside)), window).mappings().all()
-    shapes = gpd.read_postgis(
-        text(SHAPES_MAP),
-        connection,
-        params={"level": level or "grid", "area_id": window["area_id"]},
-    )
+    units = [u for u in fetched.units.result() if u["due"] or u["open"] or u["closed"]]
+    categories = [c for c in fetched.categories.result() if c["visits"]]
+    shapes = fetched.shapes.result()
     # shaded by the ranking's own open count: one definition of "open at the end"
     shapes["open"] = shapes["code"].map({s["code"]: s["open"] for s in areas})
-    dots = gpd.read_postgis(
-        text(PROBLEMS_MAP.format(inside=inside)),
-        connection,
-        params={"end": period.end, "n": MAP_PROBLEMS, "area_id": window["area_id"]},
-    )
-    map_chart = drawing.submit(charts.open_problems_map, shapes, dots)
+    map_chart = drawing.submit(charts.open_problems_map, shapes, fetched.dots.result())
+    overdue = fetched.overdue.result()
     exposed = [
         {"row": row, "photos": shots[:1]}
         for row in overdue
@@ -162,7 +205,7 @@ def _build(
         units=units,
         categories=categories,
         overdue=overdue,
-        reworked=reworked,
+        reworked=fetched.reworked.result(),
         exposed=exposed,
         statuses=NAMES_ZH,
         charts={

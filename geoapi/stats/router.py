@@ -10,6 +10,7 @@ from geoapi import areas
 from geoapi.auth.dependency import PrincipalDep
 from geoapi.auth.principal import Principal
 from geoapi.db.engine import ReportSessionDep
+from geoapi.db.side_by_side import engine_of
 from geoapi.downloads import csv_download
 from geoapi.errors import Forbidden, InvalidParameter
 from geoapi.instants import Day
@@ -201,4 +202,6 @@ def get_bulletin(
     connection = session.connection()
     where = areas.resolve(connection, area) if area else None
     settings = request.app.state.settings
-    return HTMLResponse(bulletin.build(connection, week, settings, where))
+    return HTMLResponse(
+        bulletin.build(connection, week, settings, where, engine=engine_of(session))
+    )
