@@ -55,8 +55,9 @@ PLACED_AT_ONCE = 100_000
 def area_ids(
     areas: Sequence[Area], locations: np.ndarray, index: pd.Index | None = None
 ) -> pd.DataFrame:
-    """`{level}_id` columns (nullable integers) for `locations` (shapely points, lon/lat),
-    on `index` (default 0…n-1); none where no area covers them (or none is stored)."""
+    """`{level}_id` columns (nullable integers) for `locations` (shapely points, or an (n, 2)
+    array of coordinates), lon/lat, on `index` (default 0…n-1); none where no area covers
+    them (or none is stored)."""
     if not len(areas):
         empty = {
             name: pd.array([pd.NA] * len(locations), dtype="Int64") for name in AREA_ID_COLUMNS
@@ -72,6 +73,8 @@ def area_ids(
     best = np.full((len(AREA_LEVELS), len(locations)), -1, dtype=np.int64)
     for start in range(0, len(locations), PLACED_AT_ONCE):
         block = locations[start : start + PLACED_AT_ONCE]
+        if block.dtype != object:  # coordinates: made points a block at a time
+            block = shapely.points(block)
         located, covering = tree.query(block)
         covered = shapely.covers(polygons[covering], block[located])
         located, covering = located[covered] + start, covering[covered]

@@ -30,16 +30,18 @@ def copy_frame(
     table: str,
     frame: pd.DataFrame,
     on_rows: Callable[[int], None] = lambda _: None,
+    spell: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> int:
     """COPY `frame` into `table` (columns by name); geometries (shapely, SRID 4326, or EWKB
-    hex already) and times are turned into text chunk by chunk.
+    hex already) and times are turned into text chunk by chunk, each chunk first through
+    `spell` when given (a compact frame's chunk → the table's columns).
 
     One COPY per table, fed while a thread formats the next chunks as CSV: the database
     parses one chunk while Python writes the next (psycopg2 lets go of the GIL as it sends).
     `table` and the column names come from our own code, never from a request.
     """
-    columns = ", ".join(frame.columns)
-    chunks = _CsvChunks(frame)
+    columns = ", ".join((spell(frame.iloc[:0]) if spell else frame).columns)
+    chunks = _CsvChunks(frame, spell)
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.copy_expert(
@@ -57,8 +59,11 @@ class _CsvChunks:
     """A frame's CSV, CHUNK_ROWS rows at a time, formatted ahead on a thread (two chunks at
     most waiting); stopped when the COPY ends, however it ends."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, spell: Callable[[pd.DataFrame], pd.DataFrame] | None
+    ) -> None:
         self._frame = frame
+        self._spell = spell
         self._ready: queue.Queue[tuple[bytes, int] | BaseException | None] = queue.Queue(2)
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._format, daemon=True)
@@ -67,7 +72,8 @@ class _CsvChunks:
     def _format(self) -> None:
         try:
             for start in range(0, len(self._frame), CHUNK_ROWS):
-                chunk = _as_text(self._frame.iloc[start : start + CHUNK_ROWS])
+                chunk = self._frame.iloc[start : start + CHUNK_ROWS]
+                chunk = _as_text(self._spell(chunk) if self._spell else chunk)
                 text = chunk.to_csv(index=False, header=False, na_rep="").encode()
                 if not self._put((text, len(chunk))):
                     return

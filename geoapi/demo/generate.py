@@ -21,7 +21,8 @@ from geoapi.settings import Settings
 
 @dataclass(frozen=True)
 class DemoCity:
-    """Every table's rows; `generate` with the same arguments gives equal frames."""
+    """Every table's rows; `generate` with the same arguments gives equal frames. The points
+    are in compact form: `points.point_rows` spells out their codes, names and geometries."""
 
     areas: list[DemoArea]
     units: pd.DataFrame
@@ -51,13 +52,11 @@ def _teams(areas: list[DemoArea]) -> pd.DataFrame:
     )
 
 
-def _point_state(
-    points: pd.DataFrame, issues: pd.DataFrame, inspections: pd.DataFrame
-) -> pd.DataFrame:
-    """Status and last visit follow the data: open problems or a failed visit → non-compliant."""
+def _set_point_state(points: pd.DataFrame, issues: pd.DataFrame, inspections: pd.DataFrame) -> None:
+    """Status and last visit follow the data: open problems or a failed visit → non-compliant
+    (set on `points` itself: a copy of a million rows would be held beside it)."""
     last = inspections.sort_values("visited_at").groupby("point_id").last()
     open_points = set(issues.loc[issues["status"].isin(OPEN), "point_id"].dropna())
-    points = points.copy()
     points["last_inspected_at"] = points["id"].map(last["visited_at"])
     points["score"] = points["id"].map(last["score_rate"])
     failed = points["id"].map(~last["passed"]).fillna(False).astype(bool)
@@ -67,7 +66,6 @@ def _point_state(
         "non_compliant",
         np.where(visited, "compliant", "unchecked"),
     )
-    return points
 
 
 def generate(
@@ -89,7 +87,7 @@ def generate(
     built = build_issues(rng, areas, points, scale, as_of, reference)
     checklists = checklists or load_checklists(Settings().checklists_dir)
     inspections = build_inspections(rng, points, as_of, checklists)
-    points = _point_state(points, built.issues, inspections)
+    _set_point_state(points, built.issues, inspections)
     roads = build_roads(areas, points)
     return DemoCity(
         areas, _units(), _teams(areas), points, built.issues, built.events, inspections, roads

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 from numpy.random import Generator
 
 from geoapi.demo.issues import DAY
@@ -31,7 +32,8 @@ VISITS = {
 def build_inspections(
     rng: Generator, points: pd.DataFrame, as_of: datetime, checklists: Checklists
 ) -> pd.DataFrame:
-    """Visit rows scored against the checklists in force (point_id, …, score_rate, passed)."""
+    """Visit rows scored against the checklists in force (point_id, …, score_rate, passed),
+    the device's place as coordinates (`inspection_rows` makes it a geometry)."""
     visits = points["category"].map(VISITS).fillna(0).astype(int).to_numpy()
     point_rows = np.repeat(np.arange(len(points)), visits)
     n = len(point_rows)
@@ -51,7 +53,8 @@ def build_inspections(
                 for s, k in zip(street, rng.integers(0, 4, n), strict=True)
             ],
             "visited_at": pd.to_datetime(np.round(visited), unit="s", utc=True),
-            "device_geom": points["geom"].to_numpy()[point_rows],
+            "device_lon": points["lon"].to_numpy()[point_rows],  # at the point itself
+            "device_lat": points["lat"].to_numpy()[point_rows],
             "checklist_version": [key for key, _, _ in scored],
             "results": [results for _, results, _ in scored],
             "score_rate": [score.rate for _, _, score in scored],
@@ -87,3 +90,12 @@ def _scored(checklist: Checklist, fails: np.ndarray) -> tuple[str, str, Score]:
         "vetoed_by": list(result.vetoed_by),
     }
     return checklist.key, json.dumps(stored, ensure_ascii=False), result
+
+
+def inspection_rows(inspections: pd.DataFrame) -> pd.DataFrame:
+    """The table's columns of `build_inspections`' rows: the device's place as a point."""
+    return inspections.drop(columns=["device_lon", "device_lat"]).assign(
+        device_geom=shapely.points(
+            inspections["device_lon"].to_numpy(), inspections["device_lat"].to_numpy()
+        )
+    )

@@ -12,6 +12,7 @@ from pandas.api.types import union_categoricals
 
 from geoapi.demo.city import DemoArea, km_to_deg, sample_inside
 from geoapi.demo.names import CENTER
+from geoapi.demo.points import point_names
 from geoapi.issues.states import Status, next_status
 from geoapi.reference.model import Reference
 from geoapi.vocabulary import ISSUE_SOURCES
@@ -275,11 +276,11 @@ def _place(
     placement = _Placement(xy, [], [], [], [])
     street_offices = points["unit_code"].where(points["unit_code"].str.startswith("street_"))
     # Columns as arrays: one lookup per issue instead of a row object (300,000 at scale 100).
-    ids, names = points["id"].to_numpy(), points["name"].to_numpy()
+    ids, lon, lat = points["id"].to_numpy(), points["lon"].to_numpy(), points["lat"].to_numpy()
     categories, units = category.to_numpy(), points["unit_code"].to_numpy()
     offices = street_offices.to_numpy()
-    lon, lat = shapely.get_x(points["geom"].to_numpy()), shapely.get_y(points["geom"].to_numpy())
     kinds = _pick_types(rng, reference, categories[point_index], at_point)
+    names = point_names(points.iloc[point_index])  # of each problem's drawn point
     for i in range(count):
         at, kind = point_index[i], kinds[i]
         if at_point[i]:
@@ -287,7 +288,7 @@ def _place(
             own_office = units[at].startswith("street_")
             unit = units[at] if own_office else unit_for(reference, kind)
             placement.point_ids.append(int(ids[at]))
-            placement.descriptions.append(f"{names[at]}：{reference.issue_types[kind].name_zh}")
+            placement.descriptions.append(f"{names[i]}：{reference.issue_types[kind].name_zh}")
         else:
             unit = unit_for(reference, kind)
             placement.point_ids.append(None)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
@@ -13,7 +14,9 @@ from geoapi.db import bulk, partitions
 from geoapi.db.copy import copy_frame
 from geoapi.demo import cards, responsibility
 from geoapi.demo.generate import DemoCity
+from geoapi.demo.inspections import inspection_rows
 from geoapi.demo.issues import UNIT_BY_TYPE
+from geoapi.demo.points import point_rows
 from geoapi.placing import area_ids
 from geoapi.stats import rollup
 from geoapi.transfer.roads import replace_network, segments
@@ -61,17 +64,31 @@ VACUUM_SESSIONS = 2  # the database works on one table per session
 SEQUENCED = ("areas", "points", "teams", "issue_events", "inspections")
 
 
+def _as_they_are(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """One table's rows for COPY: `frame`, whose chunks `spell` turns into the table's columns
+    as they are copied in (a compact frame need not be spelt out whole)."""
+
+    table: str
+    frame: pd.DataFrame
+    spell: Callable[[pd.DataFrame], pd.DataFrame] = _as_they_are
+
+
 @dataclass(frozen=True)
 class LoadPlan:
     """Each table's rows, in load order, ready for COPY."""
 
-    frames: list[tuple[str, pd.DataFrame]]
+    tables: list[TableRows]
     roads: gpd.GeoDataFrame  # written by the road import, which also builds the topology
 
     @property
     def total_rows(self) -> int:
         """Rows over all tables, for a progress bar."""
-        return sum(len(frame) for _, frame in self.frames)
+        return sum(len(rows.frame) for rows in self.tables)
 
 
 def plan(city: DemoCity) -> LoadPlan:
@@ -79,26 +96,26 @@ def plan(city: DemoCity) -> LoadPlan:
     nothing copied (geometries become text as they are copied in, chunk by chunk)."""
     areas = pd.DataFrame([vars(a) for a in city.areas])
     areas["parent_id"] = areas["parent_id"].astype("Int64")
-    points = _with_area_ids(city.points.drop(columns=["street"]), city)
-    issues = _with_area_ids(city.issues, city)
+    points = _with_area_ids(city.points, city, city.points[["lon", "lat"]].to_numpy())
+    issues = _with_area_ids(city.issues, city, city.issues["geom"].to_numpy())
     # What the derive would set, written with the row instead of updated after it.
     issues["category"] = issues["point_id"].map(points.set_index("id")["category"])
     return LoadPlan(
         [
-            ("areas", areas),
-            ("units", city.units),
-            ("teams", city.teams),
-            ("points", points),
-            ("issues", issues),
-            ("issue_events", city.events),
-            ("inspections", city.inspections),
+            TableRows("areas", areas),
+            TableRows("units", city.units),
+            TableRows("teams", city.teams),
+            TableRows("points", points, point_rows),
+            TableRows("issues", issues),
+            TableRows("issue_events", city.events),
+            TableRows("inspections", city.inspections, inspection_rows),
         ],
         city.roads,
     )
 
 
-def _with_area_ids(frame: pd.DataFrame, city: DemoCity) -> pd.DataFrame:
-    located = area_ids(city.areas, frame["geom"].to_numpy(), frame.index)
+def _with_area_ids(frame: pd.DataFrame, city: DemoCity, locations: np.ndarray) -> pd.DataFrame:
+    located = area_ids(city.areas, locations, frame.index)
     return pd.concat([frame.drop(columns=located.columns, errors="ignore"), located], axis=1)
 
 
@@ -132,14 +149,14 @@ def load(
     and their foreign keys checked once after the COPY (which locks the tables until the load
     commits); the plan carries the area ids, so the per-row area lookup is off during it."""
     rebuild = load_plan.total_rows >= rebuild_from_rows
-    events = dict(load_plan.frames)["issue_events"]["at"]
+    events = next(t.frame for t in load_plan.tables if t.table == "issue_events")["at"]
     if len(events):  # each month of the history in its own table, none in the default one
         partitions.add_event_months(connection, events.min(), events.max())
     with bulk.indexes_and_keys_rebuilt(connection, BULK_TABLES, when=rebuild):
         with bulk.triggers_off(connection, PAUSED_TRIGGERS), rollup.paused(connection):
             counts = {
-                table: copy_frame(connection, table, frame, on_rows)
-                for table, frame in load_plan.frames
+                t.table: copy_frame(connection, t.table, t.frame, on_rows, t.spell)
+                for t in load_plan.tables
             }
         counts["escalations"] = cards.issue_history(connection)  # before the events' indexes
     counts["roads"] = replace_network(connection, segments(load_plan.roads))

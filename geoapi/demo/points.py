@@ -92,7 +92,9 @@ def _street_of(streets: list[DemoArea], xy: np.ndarray) -> np.ndarray:
 
 
 def build_points(rng: Generator, areas: list[DemoArea], scale: float) -> pd.DataFrame:
-    """Point rows (id, code, name, category, geom, footprint, address, unit_code, street)."""
+    """Point rows in compact form (id, category, lon, lat, footprint, unit_code, street and
+    the parts of their code, name and address): `point_rows` spells them out, a chunk at a
+    time as they are copied in (a million points spelt out at once hold 0.5 GB)."""
     district = areas[0]
     streets = [a for a in areas if a.level == "street"]
     frames = []
@@ -100,35 +102,56 @@ def build_points(rng: Generator, areas: list[DemoArea], scale: float) -> pd.Data
         count = max(1, round(plan.count * scale))
         xy = _locations(rng, district, count)
         footprint = _footprints(rng, plan.code, xy)
-        geom = shapely.points(xy)
         street = np.maximum(_street_of(streets, xy), 0)
-        words = np.array(PLACE_WORDS)[rng.integers(0, len(PLACE_WORDS), count)]
-        seq = np.arange(1, count + 1)
-        street_names = np.array(STREETS)[street]
+        word = rng.integers(0, len(PLACE_WORDS), count).astype(np.int16)
         frames.append(
             pd.DataFrame(
                 {
-                    "code": [f"{plan.prefix}-{i:07d}" for i in seq],
-                    "name": [
-                        f"{w}{plan.suffix}" if plan.count < 500 else f"{w}路{i}号{plan.suffix}"
-                        for w, i in zip(words, seq, strict=True)
-                    ],
                     "category": plan.code,
-                    "geom": geom,
+                    "lon": xy[:, 0],
+                    "lat": xy[:, 1],
                     "footprint": footprint,
-                    "address": [
-                        f"{s}街道{w}路{n}号"
-                        for s, w, n in zip(
-                            street_names, words, rng.integers(1, 300, count), strict=True
-                        )
-                    ],
                     "unit_code": [f"street_{s + 1:02d}" for s in street]
                     if plan.unit == "street"
                     else plan.unit,
                     "street": street,
+                    "seq": np.arange(1, count + 1, dtype=np.int32),
+                    "word": word,
+                    "house": rng.integers(1, 300, count).astype(np.int16),
                 }
             )
         )
     points = pd.concat(frames, ignore_index=True)
     points.insert(0, "id", np.arange(1, len(points) + 1))
     return points
+
+
+PARTS = ["lon", "lat", "street", "seq", "word", "house"]
+PLAN_OF = {plan.code: plan for plan in PLANS}
+
+
+def point_rows(points: pd.DataFrame) -> pd.DataFrame:
+    """The table's columns of compact `points` (`build_points`): code, name, address and
+    geometry spelt out, the parts they were made of dropped."""
+    plans = [PLAN_OF[c] for c in points["category"]]
+    words = np.array(PLACE_WORDS)[points["word"].to_numpy()]
+    street_names = np.array(STREETS)[points["street"].to_numpy()]
+    seqs, houses = points["seq"].to_numpy(), points["house"].to_numpy()
+    return points.drop(columns=PARTS).assign(
+        code=[f"{p.prefix}-{i:07d}" for p, i in zip(plans, seqs, strict=True)],
+        name=point_names(points),
+        address=[f"{s}街道{w}路{n}号" for s, w, n in zip(street_names, words, houses, strict=True)],
+        geom=shapely.points(points["lon"].to_numpy(), points["lat"].to_numpy()),
+    )
+
+
+def point_names(points: pd.DataFrame) -> list[str]:
+    """The names of compact `points`: the place word and the category's suffix, numbered
+    along the road for the many small ones (parking spaces, shops)."""
+    words = np.array(PLACE_WORDS)[points["word"].to_numpy()]
+    return [
+        f"{w}{p.suffix}" if p.count < 500 else f"{w}路{i}号{p.suffix}"
+        for p, w, i in zip(
+            (PLAN_OF[c] for c in points["category"]), words, points["seq"].to_numpy(), strict=True
+        )
+    ]

@@ -7,6 +7,7 @@ import pandas as pd
 import shapely
 
 from geoapi.demo.city import DemoArea, km_to_deg
+from geoapi.demo.points import point_names
 
 GRID_KM = 0.4
 HALF_SPAN_KM = 8.0  # the district is about 12 × 10 km around its centre
@@ -85,7 +86,7 @@ def _alleys(roads: gpd.GeoDataFrame, points: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "class": ["alley"] * len(lines) + ["connector"] * len(connectors),
-            "name": list(alleys["name"]) + [None] * len(connectors),
+            "name": point_names(alleys) + [None] * len(connectors),
             "oneway": "no",
         },
         geometry=lines + connectors,

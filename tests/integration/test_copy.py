@@ -63,3 +63,25 @@ def test_a_refused_row_ends_the_copy_with_the_databases_error(connection: Connec
     with pytest.raises(DataError, match="not a number"):
         copy.copy_frame(connection, scratch, bad)
     assert threading.active_count() == before  # the formatting thread has ended
+
+
+def test_a_compact_frame_is_spelt_out_chunk_by_chunk(connection: Connection, scratch):
+    compact = pd.DataFrame({"n": np.arange(ROWS), "lon": 120 + np.arange(ROWS) / 1e6})
+    chunks: list[int] = []
+
+    def spell(chunk: pd.DataFrame) -> pd.DataFrame:
+        chunks.append(len(chunk))
+        lon = chunk["lon"].to_numpy()
+        return chunk.drop(columns="lon").assign(
+            note="第" + chunk["n"].astype(str) + "行",
+            geom=shapely.points(lon, np.full(len(lon), 30.0)),
+        )
+
+    assert copy.copy_frame(connection, scratch, compact, spell=spell) == ROWS
+    assert max(chunks) == copy.CHUNK_ROWS  # never the whole frame at once
+    read = pd.read_sql(
+        text(f"SELECT n, note, ST_X(geom) AS x FROM {scratch} ORDER BY n"), connection
+    )
+    assert read["n"].tolist() == compact["n"].tolist()
+    assert read["note"].tolist() == [f"第{i}行" for i in range(ROWS)]
+    assert np.allclose(read["x"], compact["lon"])

@@ -6,6 +6,7 @@ import pytest
 import shapely
 
 from geoapi.demo.generate import generate
+from geoapi.demo.points import PLANS, point_rows
 from geoapi.issues.states import OPEN, Status
 from geoapi.reference.model import Reference, TypeRef
 from geoapi.vocabulary import ISSUE_SOURCES
@@ -36,7 +37,7 @@ def test_same_seed_gives_the_same_city(city, reference):
 
 def test_another_seed_gives_another_city(city, reference):
     other = generate(0.2, 12, AS_OF, reference)
-    assert not city.points["geom"].iloc[:10].equals(other.points["geom"].iloc[:10])
+    assert not city.points["lon"].iloc[:10].equals(other.points["lon"].iloc[:10])
 
 
 def test_scale_multiplies_points_and_issues(city):
@@ -57,7 +58,7 @@ def test_area_hierarchy_tiles_the_district(city):
 
 def test_every_point_and_issue_is_inside_the_district(city):
     district = city.areas[0].geom
-    assert shapely.covers(district, city.points["geom"].to_numpy()).all()
+    assert shapely.covers(district, point_rows(city.points)["geom"].to_numpy()).all()
     assert shapely.covers(district, city.issues["geom"].to_numpy()).all()
 
 
@@ -108,7 +109,8 @@ def test_alleys_are_lines_and_compounds_polygons(city):
     assert set(shapely.get_type_id(alleys["footprint"].to_numpy())) == {1}
     assert set(shapely.get_type_id(compounds["footprint"].to_numpy())) == {3}
     assert shapely.is_valid(compounds["footprint"].to_numpy()).all()
-    assert shapely.intersects(alleys["footprint"].to_numpy(), alleys["geom"].to_numpy()).all()
+    spelt = point_rows(alleys)["geom"].to_numpy()
+    assert shapely.intersects(alleys["footprint"].to_numpy(), spelt).all()
 
 
 def test_a_type_added_as_data_appears_in_the_demo_with_a_unit(reference):
@@ -119,3 +121,15 @@ def test_a_type_added_as_data_appears_in_the_demo_with_a_unit(reference):
     noise = city.issues[city.issues["type"] == "noise"]
     dispatched = noise[noise["dispatched_at"].notna()]
     assert len(dispatched) > 0 and dispatched["unit_code"].notna().all()
+
+
+def test_points_spelt_out_have_one_code_each_and_their_category_in_name_and_code(city):
+    rows = point_rows(city.points)
+    assert rows["code"].is_unique and rows["id"].is_unique
+    assert {"lon", "lat", "street", "seq", "word", "house"}.isdisjoint(rows.columns)
+    for plan in PLANS:
+        of_plan = rows[rows["category"] == plan.code]
+        assert of_plan["code"].str.startswith(f"{plan.prefix}-").all()
+        assert of_plan["name"].str.endswith(plan.suffix).all()
+    assert rows["address"].str.contains("街道").all()
+    assert shapely.get_x(rows["geom"].to_numpy()) == pytest.approx(city.points["lon"].to_numpy())
