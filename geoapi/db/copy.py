@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 20_000  # rows formatted at a time: up to four chunks are held at once
 READ_BYTES = 1 << 20  # what psycopg2 sends at a time
 
 
