@@ -397,9 +397,18 @@ def test_a_name_that_looks_like_a_template_is_printed_not_run(map_client, city, 
     connection.execute(
         text("UPDATE areas SET name = '{{ 6 * 7 }}街道' WHERE code = :c"), {"c": street}
     )
+    connection.execute(  # its communities are labelled on the map by a Leaflet icon's script
+        text(
+            "UPDATE areas SET name = '{{ 6 * 7 }}社区' WHERE level = 'community' "
+            "AND parent_id = (SELECT id FROM areas WHERE code = :c)"
+        ),
+        {"c": street},
+    )
     html = map_client.get("/map", params={"area": street}).text
     assert "<title>创城问题地图 · {{ 6 * 7 }}街道</title>" in html
-    assert "42街道" not in html
+    label = json.dumps("{{ 6 * 7 }}社区")[1:-1]  # in the icon's script, as JSON
+    assert label in html
+    assert "42街道" not in html and json.dumps("42社区")[1:-1] not in html
 
 
 def test_the_wall_print_lays_out_the_sheet_and_ranks_the_streets(map_client, city, connection):
