@@ -64,18 +64,14 @@ VACUUM_SESSIONS = 2  # the database works on one table per session
 SEQUENCED = ("areas", "points", "teams", "issue_events", "inspections")
 
 
-def _as_they_are(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows
-
-
 @dataclass(frozen=True)
 class TableRows:
     """One table's rows for COPY: `frame`, whose chunks `spell` turns into the table's columns
-    as they are copied in (a compact frame need not be spelt out whole)."""
+    as they are copied in (a compact frame need not be spelt out whole; none: as they are)."""
 
     table: str
     frame: pd.DataFrame
-    spell: Callable[[pd.DataFrame], pd.DataFrame] = _as_they_are
+    spell: Callable[[pd.DataFrame], pd.DataFrame] | None = None
 
 
 @dataclass(frozen=True)
